@@ -1,0 +1,31 @@
+# Two commands on a fresh machine with Python 3.11+ and make: `make demo` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: setup demo test lint bench clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+setup: $(STAMP)  ## create .venv and install the project with its dev extras
+
+demo: setup  ## run the main job on embedded defaults (SQLite, local Prefect)
+	$(BIN)/spbe demo
+
+test: setup  ## run the whole suite
+	$(BIN)/ruff check .
+	$(BIN)/python -m pytest
+
+lint: setup
+	$(BIN)/ruff check .
+
+bench: setup  ## run the benchmarks and print their figures
+	$(BIN)/python bench/scoring.py
+
+clean:
+	rm -rf $(VENV) .spbe .pytest_cache

@@ -1,0 +1,115 @@
+"""Core commands: init, score, timeline."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from spbe.cli.output import print_json, table, warn
+
+
+def register(app: typer.Typer) -> None:
+    app.command("init")(init)
+    app.command("score")(score)
+    app.command("timeline")(timeline)
+
+
+def init(
+    config: Annotated[
+        Path | None, typer.Option("--config", "-c", help="Cycle file (default: config/pekalongan-2025.toml).")
+    ] = None,
+) -> None:
+    """Create or upgrade the store's schema and load the cycle configuration (safe to run again)."""
+    from spbe.services.cycles import load_config_files, load_cycle
+    from spbe.settings import get_settings
+    from spbe.store.db import get_engine, session_scope, upgrade
+
+    settings = get_settings()
+    path = config or settings.cycle_file
+    cycle_config, roster = load_config_files(path)  # validate before touching the store
+    engine = get_engine()
+    before, after = upgrade(engine)
+    with session_scope(engine) as session:
+        result = load_cycle(session, config=cycle_config, roster=roster, actor=settings.actor)
+        code = result.cycle.code
+    typer.echo(f"store:  {settings.database_label}")
+    if before is None:
+        typer.echo(f"schema: created at {after}")
+    elif before == after:
+        typer.echo(f"schema: unchanged at {after}")
+    else:
+        typer.echo(f"schema: upgraded {before} → {after}")
+    if result.created:
+        typer.echo(f"cycle:  {code} loaded from {path} ({len(roster.opds)} OPDs, {len(roster.people)} people)")
+    elif result.changes:
+        typer.echo(f"cycle:  {code} updated from {path}: {len(result.changes)} change(s)")
+        for change in result.changes[:20]:
+            typer.echo(f"  - {change}")
+    else:
+        typer.echo(f"cycle:  {code} unchanged")
+
+
+def score(
+    levels: Annotated[
+        Path, typer.Option("--levels", "-l", help="CSV with header indicator,level (comma or semicolon).", exists=False)
+    ],
+    framework: Annotated[str, typer.Option("--framework", "-f", help="Framework id.")] = "permenpanrb-59-2020",
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Score a full set of capability levels exactly as the regulation does."""
+    from spbe.frameworks import load_framework
+    from spbe.levels_file import read_levels
+    from spbe.scoring import score as compute
+
+    fw = load_framework(framework)
+    result = compute(fw, read_levels(levels, fw))
+    if not fw.verified:
+        warn(f"framework {fw.id} is UNVERIFIED: weights and bounds come from second-hand sources")
+    if as_json:
+        print_json(result.as_dict())
+        return
+    typer.echo(f"Kerangka / framework: {fw.label}")
+    typer.echo(f"Indeks SPBE: {result.index}  Predikat: {result.predicate}\n")
+    if result.domains:
+        typer.echo(table([(d.name, d.weight, d.index) for d in result.domains], ["Domain", "Bobot %", "Indeks"]) + "\n")
+    typer.echo(table([(a.name, a.weight, a.index) for a in result.aspects], ["Aspek", "Bobot %", "Indeks"]))
+
+
+def timeline(
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Cycle file; default: the stored cycle, else config/pekalongan-2025.toml."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The cycle's phases on real working days (weekends, holidays and cuti bersama excluded)."""
+    from spbe.services.timeline import cycle_timeline
+
+    view = cycle_timeline(config)
+    if view.target_note:
+        warn(view.target_note)
+    if as_json:
+        print_json(view.as_dict())
+        return
+    typer.echo(f"{view.city} {view.year}: {view.framework_label}; target {view.target_index} ({view.target_predicate})")
+    tz = view.tz
+    rows = []
+    for r in view.rows:
+        rows.append(
+            (
+                r.name,
+                r.state or "-",
+                f"{r.opens.astimezone(tz):%a %d %b %Y %H:%M}",
+                f"{r.deadline.astimezone(tz):%a %d %b %Y %H:%M}",
+                r.working_days,
+            )
+        )
+    typer.echo(table(rows, ["phase", "state", "opens (WIB)", "deadline (WIB)", "working days"]))
+    for r in view.rows:
+        if r.requested_deadline and r.requested_deadline != r.deadline:
+            typer.echo(f"  {r.name}: deadline moved from {r.requested_deadline.astimezone(tz):%a %d %b} (a day off)")
+        for d, name in r.days_off:
+            typer.echo(f"  {r.name}: libur {d:%a %d %b %Y}: {name}")
+    typer.echo(f"(source: {view.source})")

@@ -1,0 +1,48 @@
+"""The six phases of a city's SPBE year and the states a phase moves through.
+
+The transition table is the whole state machine: anything not listed is refused.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+PHASES: tuple[str, ...] = (
+    "locus",
+    "socialization",
+    "self-assessment",
+    "document-review",
+    "revision",
+    "final-report",
+)
+
+
+class PhaseState(StrEnum):
+    PENDING = "pending"
+    OPEN = "open"
+    AWAITING_APPROVAL = "awaiting_approval"  # gate held (or deadline passed) and the phase needs a coordinator
+    CLOSED = "closed"
+
+
+class CloseMode(StrEnum):
+    AUTO = "auto"
+    APPROVAL = "approval"
+
+
+TRANSITIONS: dict[PhaseState, frozenset[PhaseState]] = {
+    PhaseState.PENDING: frozenset({PhaseState.OPEN}),
+    PhaseState.OPEN: frozenset({PhaseState.AWAITING_APPROVAL, PhaseState.CLOSED}),
+    PhaseState.AWAITING_APPROVAL: frozenset({PhaseState.CLOSED, PhaseState.OPEN}),  # rejected → back to open
+    PhaseState.CLOSED: frozenset(),
+}
+
+
+def can_transition(current: PhaseState, target: PhaseState) -> bool:
+    return target in TRANSITIONS[current]
+
+
+def phase_index(name: str) -> int:
+    try:
+        return PHASES.index(name)
+    except ValueError:
+        raise KeyError(f"unknown phase {name!r}; phases are: {', '.join(PHASES)}") from None

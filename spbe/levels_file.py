@@ -1,0 +1,86 @@
+"""Level files (`indicator,level`) for `spbe score` and `spbe plan`: strict, with line-and-field errors."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from spbe.csvio import read_rows, require_header
+from spbe.errors import InputError
+from spbe.frameworks import LEVELS, Framework
+
+_INT = re.compile(r"^[+-]?\d+$")
+
+
+def parse_level(raw: str) -> int | str:
+    """Return the level 1..5, or an explanation of why the text is not one."""
+    text = raw.strip()
+    if not text:
+        return "is empty; expected a whole number 1-5"
+    if not _INT.match(text):
+        return f"{text!r} is not a whole number 1-5"
+    value = int(text)
+    if value not in LEVELS:
+        return f"{value} is outside 1-5"
+    return value
+
+
+def parse_indicator(raw: str, framework: Framework) -> int | str:
+    text = raw.strip()
+    if not _INT.match(text):
+        return f"{text!r} is not an indicator number"
+    number = int(text)
+    if not framework.has_indicator(number):
+        return f"{number} is not an indicator of {framework.id} (1-{len(framework.indicators)})"
+    return number
+
+
+def read_int_column(
+    path: Path, framework: Framework, column: str, *, complete: bool, parse=parse_level
+) -> dict[int, int]:
+    """Read `indicator,<column>` rows; with `complete`, every indicator must appear exactly once."""
+    header, rows = read_rows(path)
+    require_header(header, ["indicator", column], path.name)
+    problems: list[str] = []
+    values: dict[int, int] = {}
+    seen_at: dict[int, int] = {}
+    for line, row in rows:
+        if "__extra__" in row:
+            problems.append(f"line {line}: extra cells {row['__extra__']!r} beyond the header")
+        number = parse_indicator(row["indicator"], framework)
+        if isinstance(number, str):
+            problems.append(f"line {line}, field 'indicator': {number}")
+            continue
+        if number in seen_at:
+            problems.append(
+                f"line {line}, field 'indicator': indicator {number} appears again (first on line {seen_at[number]})"
+            )
+            continue
+        seen_at[number] = line
+        value = parse(row[column])
+        if isinstance(value, str):
+            problems.append(f"line {line}, field '{column}': {value}")
+            continue
+        values[number] = value
+    if complete:
+        missing = [i.number for i in framework.indicators if i.number not in seen_at]
+        if missing:
+            problems.append(f"indicators missing (every indicator must appear once): {_ranges(missing)}")
+    if problems:
+        raise InputError(problems, source=path.name)
+    return values
+
+
+def read_levels(path: Path, framework: Framework) -> dict[int, int]:
+    return read_int_column(path, framework, "level", complete=True)
+
+
+def _ranges(numbers: list[int]) -> str:
+    """[1, 2, 3, 7] → "1-3, 7": a missing block reads better as a range."""
+    runs: list[list[int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][-1] + 1:
+            runs[-1].append(n)
+        else:
+            runs.append([n])
+    return ", ".join(str(r[0]) if len(r) == 1 else f"{r[0]}-{r[-1]}" for r in runs)

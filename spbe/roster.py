@@ -1,0 +1,139 @@
+"""The roster: OPDs, their admins and heads, coordinators, assessors, leadership, default owners.
+
+Read from TOML files in the cycle's roster folder and validated as a whole, every problem listed.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from spbe.errors import ConfigError
+from spbe.frameworks import Framework
+
+ROLES = ("coordinator", "assessor", "admin", "head", "leadership")
+_CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
+_ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_PHONE = re.compile(r"^\+?[0-9]{8,15}$")
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    role: str
+    opd: str | None
+    email: str | None = None
+    phone: str | None = None
+    telegram: str | None = None
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Opd:
+    code: str
+    name: str
+    admin_id: str
+    head_id: str
+
+
+@dataclass(frozen=True)
+class Roster:
+    opds: tuple[Opd, ...]
+    people: tuple[Person, ...]
+    owners: dict[int, str] = field(default_factory=dict)
+
+    def by_role(self, role: str) -> list[Person]:
+        return [p for p in self.people if p.role == role]
+
+
+def load_roster(folder: Path, framework: Framework) -> Roster:
+    problems: list[str] = []
+    opds_raw = _read(folder / "opds.toml", problems).get("opd", [])
+    people_raw = _read(folder / "people.toml", problems)
+    owners_raw = _read(folder / "owners.toml", problems).get("owners", {})
+
+    opds: list[Opd] = []
+    people: list[Person] = []
+    for i, item in enumerate(opds_raw, start=1):
+        where = f"opds.toml opd #{i}"
+        code = str(item.get("code", ""))
+        if not _CODE.match(code):
+            problems.append(f"{where}: code {code!r} must be upper-case letters, digits and '-'")
+        if not item.get("name"):
+            problems.append(f"{where} ({code}): name is missing")
+        for role in ("admin", "head"):
+            contact = item.get(role)
+            if not isinstance(contact, dict):
+                problems.append(f"{where} ({code}): {role} is missing")
+                continue
+            people.append(_person(contact, role, code, f"{where} ({code}) {role}", problems))
+        if isinstance(item.get("admin"), dict) and isinstance(item.get("head"), dict):
+            opds.append(Opd(code, str(item.get("name", "")), str(item["admin"].get("id")), str(item["head"].get("id"))))
+    for role in ("coordinator", "assessor", "leadership"):
+        for i, item in enumerate(people_raw.get(role, []), start=1):
+            people.append(_person(item, role, item.get("opd"), f"people.toml {role} #{i}", problems))
+
+    codes = [o.code for o in opds]
+    for dup in sorted({c for c in codes if codes.count(c) > 1}):
+        problems.append(f"opds.toml: OPD code {dup} appears more than once")
+    ids = [p.id for p in people]
+    for dup in sorted({x for x in ids if ids.count(x) > 1}):
+        problems.append(f"person id {dup!r} appears more than once")
+    known = set(codes)
+    for p in people:
+        if p.opd is not None and p.opd not in known:
+            problems.append(f"{p.role} {p.id}: OPD {p.opd!r} is not in opds.toml")
+    if not any(p.role == "coordinator" for p in people):
+        problems.append("people.toml: at least one [[coordinator]] is required")
+
+    owners: dict[int, str] = {}
+    for key, code in owners_raw.items():
+        if not str(key).isdigit() or not framework.has_indicator(int(key)):
+            problems.append(f"owners.toml: {key!r} is not an indicator of {framework.id}")
+            continue
+        if code not in known:
+            problems.append(f"owners.toml: indicator {key}: OPD {code!r} is not in opds.toml")
+            continue
+        owners[int(key)] = str(code)
+    if problems:
+        raise ConfigError(problems, source=f"roster {folder.name}")
+    return Roster(tuple(opds), tuple(people), owners)
+
+
+def _person(item: dict, role: str, opd: str | None, where: str, problems: list[str]) -> Person:
+    pid = str(item.get("id", ""))
+    if not _ID.match(pid):
+        problems.append(f"{where}: id {pid!r} must be lower-case letters, digits, '.', '_' or '-'")
+    if not item.get("name"):
+        problems.append(f"{where}: name is missing")
+    email, phone = item.get("email"), item.get("phone")
+    if email and not _EMAIL.match(str(email)):
+        problems.append(f"{where}: email {email!r} is not an e-mail address")
+    if phone and not _PHONE.match(str(phone)):
+        problems.append(f"{where}: phone {phone!r} must be digits with an optional leading + (e.g. +628123456789)")
+    if not (email or phone or item.get("telegram")):
+        problems.append(f"{where}: needs at least one contact (email, phone or telegram)")
+    return Person(
+        id=pid,
+        name=str(item.get("name", "")),
+        role=role,
+        opd=str(opd) if opd else None,
+        email=str(email) if email else None,
+        phone=str(phone) if phone else None,
+        telegram=str(item["telegram"]) if item.get("telegram") else None,
+        channels=tuple(item.get("channels", ())),
+    )
+
+
+def _read(path: Path, problems: list[str]) -> dict:
+    try:
+        return tomllib.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        problems.append(f"{path.name} is missing in {path.parent}")
+    except tomllib.TOMLDecodeError as exc:
+        problems.append(f"{path.name}: {exc}")
+    return {}

@@ -1,0 +1,101 @@
+"""Shared fixtures: a real store on SQLite always, and on PostgreSQL when SPBE_TEST_POSTGRES_URL is set."""
+
+from __future__ import annotations
+
+import os
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+# Quiet, offline Prefect for every test process (see shared/prefect-notes.md).
+os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
+os.environ.setdefault("PREFECT_SERVER_LOGGING_LEVEL", "CRITICAL")
+os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+os.environ.setdefault("DO_NOT_TRACK", "1")
+os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
+os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+
+ROOT = Path(__file__).resolve().parent.parent
+CYCLE_FILE = ROOT / "config" / "pekalongan-2025.toml"
+POSTGRES_URL = os.environ.get("SPBE_TEST_POSTGRES_URL")
+
+
+def _postgres_database() -> Iterator[str]:
+    """A fresh database per use on the test server, dropped afterwards."""
+    from sqlalchemy import create_engine, text
+
+    from spbe.settings import normalise_database_url
+
+    base = normalise_database_url(POSTGRES_URL or "")
+    name = f"spbe_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        from spbe.store.db import dispose_engines
+
+        dispose_engines()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
+BACKENDS = [
+    "sqlite",
+    pytest.param(
+        "postgresql",
+        marks=pytest.mark.skipif(
+            not POSTGRES_URL, reason="SPBE_TEST_POSTGRES_URL not set: PostgreSQL store tests skipped"
+        ),
+    ),
+]
+
+
+@pytest.fixture(params=BACKENDS)
+def database_url(request, tmp_path: Path) -> Iterator[str]:
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'spbe.db'}"
+    else:
+        yield from _postgres_database()
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'spbe.db'}"
+
+
+@pytest.fixture
+def store_env(monkeypatch: pytest.MonkeyPatch, database_url: str, tmp_path: Path) -> str:
+    """Point settings (and so every command) at a fresh store."""
+    _point_settings(monkeypatch, database_url, tmp_path)
+    return database_url
+
+
+@pytest.fixture
+def sqlite_store_env(monkeypatch: pytest.MonkeyPatch, sqlite_url: str, tmp_path: Path) -> str:
+    _point_settings(monkeypatch, sqlite_url, tmp_path)
+    return sqlite_url
+
+
+def _point_settings(monkeypatch: pytest.MonkeyPatch, url: str, tmp_path: Path) -> None:
+    from spbe.settings import get_settings
+
+    monkeypatch.setenv("SPBE_DATABASE_URL", url)
+    monkeypatch.setenv("SPBE_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("SPBE_ACTOR", "koordinator")
+    monkeypatch.delenv("SPBE_NOW", raising=False)
+    get_settings.cache_clear()
+
+
+@pytest.fixture(autouse=True)
+def _fresh_settings() -> Iterator[None]:
+    from spbe.settings import get_settings
+    from spbe.store.db import dispose_engines
+
+    yield
+    get_settings.cache_clear()
+    dispose_engines()

@@ -1,0 +1,129 @@
+"""`spbe score` as a whole process: good files in the shapes Excel writes, every bad row named."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from spbe.frameworks import load_framework
+from tests.utils.cli import run_spbe
+from tests.utils.levels import write_levels
+
+FW = load_framework("permenpanrb-59-2020")
+
+
+def all_levels(value: object = 3) -> dict[int, object]:
+    return {i.number: value for i in FW.indicators}
+
+
+@pytest.mark.parametrize(("delimiter", "bom"), [(",", False), (";", True), (";", False), (",", True)])
+def test_scores_comma_or_semicolon_with_or_without_bom(tmp_path: Path, delimiter: str, bom: bool):
+    levels = all_levels(4)
+    levels[47] = 5
+    path = write_levels(tmp_path / "levels.csv", levels, delimiter=delimiter, bom=bom)
+    result = run_spbe("score", "--levels", str(path), "--json")
+    assert result.code == 0, result.err
+    data = json.loads(result.out)
+    assert data["framework"] == "permenpanrb-59-2020"
+    assert data["index"] == "4.03" and data["predicate"] == "Sangat Baik"
+    assert [d["name"] for d in data["domains"]] == FW.domains()
+    assert [a["name"] for a in data["aspects"]] == FW.aspects()
+    assert data["domains"][3] == {"name": "Layanan SPBE", "weight": "45.50", "index": "4.07"}
+    assert set(data["domains"][0]) == {"name", "weight", "index"}
+
+
+def test_human_output_names_index_and_predicate(tmp_path: Path):
+    result = run_spbe("score", "--levels", str(write_levels(tmp_path / "l.csv", all_levels(5))))
+    assert result.code == 0
+    assert "Indeks SPBE: 5.00  Predikat: Memuaskan" in result.out
+
+
+def test_unverified_framework_is_flagged(tmp_path: Path):
+    pemdi = load_framework("pemdi-2026")
+    path = write_levels(tmp_path / "l.csv", {i.number: 4 for i in pemdi.indicators})
+    result = run_spbe("score", "--levels", str(path), "--framework", "pemdi-2026", "--json")
+    assert result.code == 0
+    assert "UNVERIFIED" in result.err
+    assert json.loads(result.out)["predicate"] == "Memuaskan"  # 4.00 is Memuaskan under the reported Pemdi bounds
+
+
+@pytest.mark.parametrize(
+    ("change", "line", "field", "words"),
+    [
+        ({5: 0}, 6, "level", "0 is outside 1-5"),
+        ({5: 6}, 6, "level", "6 is outside 1-5"),
+        ({5: "3.5"}, 6, "level", "'3.5' is not a whole number"),
+        ({5: "tiga"}, 6, "level", "'tiga' is not a whole number"),
+        ({5: ""}, 6, "level", "is empty"),
+    ],
+)
+def test_bad_levels_name_line_and_field(tmp_path: Path, change, line, field, words):
+    levels = all_levels()
+    levels.update(change)
+    result = run_spbe("score", "--levels", str(write_levels(tmp_path / "l.csv", levels)))
+    assert result.code != 0
+    assert f"line {line}, field '{field}'" in result.err and words in result.err
+    assert "Traceback" not in result.err and result.out == ""
+
+
+def test_unknown_duplicated_and_missing_indicators(tmp_path: Path):
+    levels = all_levels()
+    del levels[30]
+    path = write_levels(tmp_path / "l.csv", levels, extra_rows=["48,3", "7,4", "x,3"])
+    result = run_spbe("score", "--levels", str(path))
+    assert result.code != 0
+    assert "line 48, field 'indicator': 48 is not an indicator of permenpanrb-59-2020" in result.err
+    assert "line 49, field 'indicator': indicator 7 appears again (first on line 8)" in result.err
+    assert "line 50, field 'indicator': 'x' is not an indicator number" in result.err
+    assert "indicators missing (every indicator must appear once): 30" in result.err
+    assert "Traceback" not in result.err
+
+
+@pytest.mark.parametrize(
+    ("content", "words"),
+    [
+        (b"", "file is empty"),
+        (b"nomor,nilai\r\n1,3\r\n", "header must contain indicator,level"),
+        ("indicator,level\n1,tiga\n".encode("utf-16"), "not UTF-8"),
+    ],
+)
+def test_bad_files(tmp_path: Path, content: bytes, words: str):
+    path = tmp_path / "l.csv"
+    path.write_bytes(content)
+    result = run_spbe("score", "--levels", str(path))
+    assert result.code != 0 and words in result.err and "Traceback" not in result.err
+
+
+def test_missing_file_and_unknown_framework(tmp_path: Path):
+    result = run_spbe("score", "--levels", str(tmp_path / "nope.csv"))
+    assert result.code != 0 and "cannot read file" in result.err
+    path = write_levels(tmp_path / "l.csv", all_levels())
+    result = run_spbe("score", "--levels", str(path), "--framework", "nope")
+    assert result.code != 0 and "unknown framework 'nope'" in result.err
+
+
+def _command_paths(group, prefix=()):
+    for name, command in group.commands.items():
+        path = (*prefix, name)
+        yield path
+        if hasattr(command, "commands"):
+            yield from _command_paths(command, path)
+
+
+def test_every_command_has_help():
+    import typer.main
+
+    from spbe.cli.main import app
+
+    paths = list(_command_paths(typer.main.get_command(app)))
+    assert {("init",), ("score",), ("timeline",)} <= set(paths)
+    for path in paths:
+        result = run_spbe(*path, "--help")
+        assert result.code == 0 and "Usage" in result.out, path
+
+
+def test_unknown_command_is_a_usage_error_not_a_traceback():
+    result = run_spbe("configuration")
+    assert result.code == 2 and "No such command" in result.err and "Traceback" not in result.err
