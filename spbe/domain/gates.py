@@ -1,0 +1,180 @@
+"""Gate rules: may a phase close? Pure functions of a snapshot and the clock.
+
+Each rule lists what is still outstanding, each item naming the OPD, indicator or person it concerns.
+The same list tells reminders who still has work (`Outstanding.recipient`), so the gate and the
+reminders can never disagree about what is pending.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from spbe.domain.snapshot import CycleSnapshot, IndicatorState, ItemStatus
+
+
+@dataclass(frozen=True)
+class Outstanding:
+    phase: str
+    kind: str  # e.g. no_assessor, conflict_of_interest, missing_submission, awaiting_review
+    text: str  # in English for logs; messages render their own Indonesian text from the fields
+    indicator: int | None = None
+    opd: str | None = None
+    person: str | None = None  # the person who must act, when it is a person rather than an OPD
+
+    def recipient(self, snapshot: CycleSnapshot) -> str | None:
+        """The person who must act: the named person, else the OPD's SPBE admin."""
+        if self.person:
+            return self.person
+        if self.opd and self.opd in snapshot.opds:
+            return snapshot.opds[self.opd].admin_key
+        return None
+
+
+@dataclass(frozen=True)
+class GateResult:
+    phase: str
+    met: bool
+    deadline_passed: bool
+    outstanding: tuple[Outstanding, ...]
+    notes: tuple[str, ...] = ()  # e.g. late submissions, listed even when the gate holds
+    done: int = 0
+    total: int = 0
+    per_opd: tuple[tuple[str, int, int], ...] = field(default=())  # (opd, done, total)
+
+    @property
+    def percent(self) -> float:
+        return 100.0 if self.total == 0 else round(100.0 * self.done / self.total, 1)
+
+
+def evaluate(snapshot: CycleSnapshot, phase: str, now: datetime) -> GateResult:
+    try:
+        rule = RULES[phase]
+    except KeyError:
+        raise KeyError(f"no gate rule for phase {phase!r}") from None
+    return rule(snapshot, now)
+
+
+def _passed(snapshot: CycleSnapshot, phase: str, now: datetime) -> bool:
+    return now >= snapshot.phases[phase].deadline_at
+
+
+def _per_opd(items: list[IndicatorState], done: Callable[[IndicatorState], bool]) -> tuple[tuple[str, int, int], ...]:
+    table: dict[str, list[int]] = {}
+    for item in items:
+        row = table.setdefault(item.owner_opd or "-", [0, 0])
+        row[1] += 1
+        row[0] += int(done(item))
+    return tuple((opd, d, t) for opd, (d, t) in table.items())
+
+
+def locus(s: CycleSnapshot, now: datetime) -> GateResult:
+    out: list[Outstanding] = []
+    coordinator = next((p.key for p in s.people.values() if p.role == "coordinator"), None)
+    for i in s.indicators:
+        if not i.owner_opd:
+            out.append(Outstanding("locus", "no_owner", f"indicator {i.number} has no owner OPD", i.number,
+                                   person=coordinator))
+        if not i.assessor:
+            out.append(Outstanding("locus", "no_assessor", f"indicator {i.number} has no assessor", i.number,
+                                   i.owner_opd, coordinator))
+        elif i.assessor not in s.people:
+            out.append(Outstanding("locus", "unknown_assessor", f"indicator {i.number}: assessor {i.assessor} unknown",
+                                   i.number, i.owner_opd, coordinator))
+        elif i.owner_opd and s.people[i.assessor].opd == i.owner_opd:
+            out.append(Outstanding(
+                "locus", "conflict_of_interest",
+                f"indicator {i.number}: assessor {i.assessor} belongs to the owning OPD {i.owner_opd}",
+                i.number, i.owner_opd, coordinator))
+    if not s.assignments_approved:
+        out.append(Outstanding("locus", "not_approved", "the assignment (decree) is not approved by a coordinator",
+                               person=coordinator))
+    complete = [i for i in s.indicators if i.owner_opd and i.assessor]
+    return GateResult("locus", not out, _passed(s, "locus", now), tuple(out), (), len(complete), len(s.indicators),
+                      _per_opd(list(s.indicators), lambda i: bool(i.owner_opd and i.assessor)))
+
+
+def socialization(s: CycleSnapshot, now: datetime) -> GateResult:
+    out = [
+        Outstanding("socialization", "not_attended", f"{code}: admin has not acknowledged the briefing", opd=code)
+        for code in s.opds
+        if code not in s.attendance
+    ]
+    waived = [f"{code}: waived ({reason})" for code, (w, reason) in s.attendance.items() if w]
+    per_opd = tuple((code, int(code in s.attendance), 1) for code in s.opds)
+    return GateResult("socialization", not out, _passed(s, "socialization", now), tuple(out), tuple(waived),
+                      len(s.opds) - len(out), len(s.opds), per_opd)
+
+
+def self_assessment(s: CycleSnapshot, now: datetime) -> GateResult:
+    passed = _passed(s, "self-assessment", now)
+    out: list[Outstanding] = []
+    for i in s.indicators:
+        if i.version is None:
+            out.append(Outstanding("self-assessment", "missing_submission",
+                                   f"indicator {i.number}: no submission from {i.owner_opd}", i.number, i.owner_opd))
+        elif not i.evidence:
+            out.append(Outstanding("self-assessment", "missing_evidence",
+                                   f"indicator {i.number}: submission from {i.owner_opd} has no evidence",
+                                   i.number, i.owner_opd))
+    notes = [f"indicator {i.number} ({i.owner_opd}) submitted late" for i in s.indicators if i.late]
+    if passed:
+        notes += [f"after the deadline: {o.text}" for o in out]
+    done = sum(1 for i in s.indicators if i.complete_submission)
+    return GateResult("self-assessment", passed or not out, passed, tuple(out), tuple(notes), done,
+                      len(s.indicators), _per_opd(list(s.indicators), lambda i: i.complete_submission))
+
+
+def document_review(s: CycleSnapshot, now: datetime) -> GateResult:
+    submitted = [i for i in s.indicators if i.version is not None]
+    out = [
+        Outstanding("document-review", "awaiting_review",
+                    f"indicator {i.number} (version {i.version}) awaits review by {i.assessor}",
+                    i.number, i.owner_opd, i.assessor)
+        for i in submitted
+        if i.status is ItemStatus.SUBMITTED
+    ]
+    notes = [f"indicator {i.number} has no submission to review" for i in s.indicators if i.version is None]
+    return GateResult("document-review", not out, _passed(s, "document-review", now), tuple(out), tuple(notes),
+                      len(submitted) - len(out), len(submitted),
+                      _per_opd(submitted, lambda i: i.status is not ItemStatus.SUBMITTED))
+
+
+def revision(s: CycleSnapshot, now: datetime) -> GateResult:
+    passed = _passed(s, "revision", now)
+    sent_back = [i for i in s.indicators if i.revise_rounds > 0]
+    out: list[Outstanding] = []
+    for i in sent_back:
+        if i.status is ItemStatus.REVISE:
+            out.append(Outstanding("revision", "revision_requested",
+                                   f"indicator {i.number}: {i.owner_opd} has not answered the revision request",
+                                   i.number, i.owner_opd))
+        elif i.status is ItemStatus.SUBMITTED:
+            out.append(Outstanding("revision", "awaiting_rereview",
+                                   f"indicator {i.number} (version {i.version}) awaits re-review by {i.assessor}",
+                                   i.number, i.owner_opd, i.assessor))
+    notes = [f"after the deadline: {o.text}" for o in out] if passed else []
+    return GateResult("revision", passed or not out, passed, tuple(out), tuple(notes),
+                      len(sent_back) - len(out), len(sent_back),
+                      _per_opd(sent_back, lambda i: i.status is ItemStatus.ACCEPTED))
+
+
+def final_report(s: CycleSnapshot, now: datetime) -> GateResult:
+    out = []
+    if not s.report_built:
+        out.append(Outstanding("final-report", "report_not_built", "the final report has not been built"))
+    elif not s.report_delivered:
+        out.append(Outstanding("final-report", "report_not_delivered", "the final report has not been delivered"))
+    done = int(s.report_built) + int(s.report_delivered)
+    return GateResult("final-report", not out, _passed(s, "final-report", now), tuple(out), (), done, 2)
+
+
+RULES: dict[str, Callable[[CycleSnapshot, datetime], GateResult]] = {
+    "locus": locus,
+    "socialization": socialization,
+    "self-assessment": self_assessment,
+    "document-review": document_review,
+    "revision": revision,
+    "final-report": final_report,
+}

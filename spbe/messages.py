@@ -1,0 +1,62 @@
+"""Messages people read, in Bahasa Indonesia, rendered from Jinja2 templates in `config/templates/`.
+
+A template's first line is `Subjek: ...`; the rest is the body. Dates are written the way people
+write them: "Selasa, 30 September 2025 pukul 16.00 WIB".
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from zoneinfo import ZoneInfo
+
+from spbe.paths import config_dir
+
+HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
+BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
+         "November", "Desember")
+ZONE_NAMES = {7: "WIB", 8: "WITA", 9: "WIT"}
+
+
+def zone_name(local: datetime) -> str:
+    offset = local.utcoffset()
+    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
+    return ZONE_NAMES.get(hours, f"UTC{hours:+d}")
+
+
+def tanggal(instant: datetime, tz: str | ZoneInfo = "Asia/Jakarta") -> str:
+    """'Selasa, 30 September 2025'."""
+    local = instant.astimezone(ZoneInfo(tz) if isinstance(tz, str) else tz)
+    return f"{HARI[local.weekday()]}, {local.day} {BULAN[local.month - 1]} {local.year}"
+
+
+def tanggal_jam(instant: datetime, tz: str | ZoneInfo = "Asia/Jakarta") -> str:
+    """'Selasa, 30 September 2025 pukul 16.00 WIB'."""
+    local = instant.astimezone(ZoneInfo(tz) if isinstance(tz, str) else tz)
+    return f"{tanggal(local, local.tzinfo)} pukul {local:%H.%M} {zone_name(local)}"  # type: ignore[arg-type]
+
+
+@cache
+def _environment():
+    from jinja2 import Environment, FileSystemLoader, StrictUndefined
+
+    env = Environment(
+        loader=FileSystemLoader(str(config_dir() / "templates")),
+        undefined=StrictUndefined,
+        trim_blocks=True,
+        lstrip_blocks=True,
+        keep_trailing_newline=False,
+        autoescape=False,  # plain text; HTML bodies escape explicitly
+    )
+    env.filters["tanggal"] = tanggal
+    env.filters["tanggal_jam"] = tanggal_jam
+    return env
+
+
+def render(template: str, **context) -> tuple[str, str]:
+    """Render `template` (e.g. 'notice_self_assessment.txt.j2') → (subject, body)."""
+    text = _environment().get_template(template).render(**context).strip()
+    first, _, rest = text.partition("\n")
+    if not first.startswith("Subjek:"):
+        raise ValueError(f"template {template} must start with a 'Subjek:' line")
+    return first.removeprefix("Subjek:").strip(), rest.strip() + "\n"

@@ -1,0 +1,255 @@
+"""The planner must be optimal (checked against brute force) and agree with `score` on what it claims."""
+
+from __future__ import annotations
+
+import itertools
+from decimal import Decimal as D
+from fractions import Fraction
+
+import pytest
+from hypothesis import event, given, settings
+from hypothesis import strategies as st
+
+from spbe.frameworks import Framework, Indicator, Level, Predicate, load_framework
+from spbe.planner import Plan, default_target, plan
+from spbe.scoring import report_value, score
+
+PREDICATES_59 = (
+    Predicate("Memuaskan", D("4.20")),
+    Predicate("Sangat Baik", D("3.50")),
+    Predicate("Baik", D("2.60")),
+    Predicate("Cukup", D("1.80")),
+    Predicate("Kurang", D("1.00")),
+)
+
+
+def make_framework(weights: list[D]) -> Framework:
+    # The id names the weights: frameworks are identified by id, so two test catalogs must not share one.
+    return Framework(
+        id="test-" + "-".join(str(w) for w in weights),
+        name="test",
+        verified=True,
+        indicators=tuple(Indicator(n, "", "A", f"ind {n}", w) for n, w in enumerate(weights, start=1)),
+        levels=tuple(Level(lv, f"L{lv}", "") for lv in range(1, 6)),
+        predicates=PREDICATES_59,
+    )
+
+
+def apply(levels: dict[int, int], p: Plan) -> dict[int, int]:
+    after = dict(levels)
+    for r in p.raises:
+        assert after[r.number] == r.from_level < r.to_level
+        after[r.number] = r.to_level
+    return after
+
+
+def check_consistent(fw: Framework, levels, p: Plan, costs, caps) -> dict[int, int]:
+    """What the plan claims must be what `score` shows for the raised levels."""
+    after = apply(levels, p)
+    s = score(fw, after)
+    assert p.index_before == score(fw, levels).index
+    assert p.index_after == s.index
+    assert p.predicate_after == s.predicate
+    for r in p.raises:
+        assert r.to_level <= caps.get(r.number, 5)
+        assert r.cost == costs.get(r.number, D(1)) * (r.to_level - r.from_level)
+        assert r.gain == Fraction(fw.indicator(r.number).weight) * (r.to_level - r.from_level) / 100
+    assert p.total_cost == sum((r.cost for r in p.raises), D(0))
+    return after
+
+
+@st.composite
+def instances(draw):
+    n = draw(st.integers(2, 6))
+    unit = draw(st.sampled_from([D("0.05"), D("0.01"), D("0.25"), D("1")]))
+    total = int(100 / unit)
+    cuts = sorted(draw(st.sets(st.integers(1, total - 1), min_size=n - 1, max_size=n - 1)))
+    weights = [(b - a) * unit for a, b in itertools.pairwise([0, *cuts, total])]
+    fw = make_framework(weights)
+    numbers = range(1, n + 1)
+    levels = {i: draw(st.integers(1, 5)) for i in numbers}
+    costs = {i: D(draw(st.integers(1, 10))) / 2 for i in numbers if draw(st.booleans())}
+    caps = {i: draw(st.integers(1, 5)) for i in numbers if draw(st.booleans())}
+    # Targets just around and above the current index, where raises are actually needed.
+    current = sum(levels[n] * w for n, w in zip(numbers, weights, strict=True)) / 100
+    target = current.quantize(D("0.01")) + D(draw(st.integers(-10, 250))) / 100
+    if draw(st.booleans()):  # a three-decimal target lands between two reported values
+        target += D(draw(st.integers(0, 9))) / 1000
+    return fw, levels, costs, caps, target
+
+
+@settings(max_examples=300, deadline=None)
+@given(instances())
+def test_plan_is_optimal_against_brute_force(instance):
+    fw, levels, costs, caps, target = instance
+    p = plan(fw, levels, target, costs=costs, caps=caps)
+    check_consistent(fw, levels, p, costs, caps)
+
+    numbers = sorted(levels)
+    ranges = [range(levels[n], max(levels[n], caps.get(n, 5)) + 1) for n in numbers]
+    best = None  # lexicographic (cost, steps, exact index): the planner's stated preference
+    best_exact = None
+    for combo in itertools.product(*ranges):
+        after = dict(zip(numbers, combo, strict=True))
+        exact = score(fw, after).exact
+        best_exact = exact if best_exact is None else max(best_exact, exact)
+        if report_value(exact) < target:
+            continue
+        steps = sum(after[n] - levels[n] for n in numbers)
+        cost = sum((costs.get(n, D(1)) * (after[n] - levels[n]) for n in numbers), D(0))
+        key = (cost, steps, exact)
+        best = key if best is None or key < best else best
+
+    assert p.best_reachable == report_value(best_exact)
+    event("unreachable" if best is None else "already met" if best[1] == 0 else "raises needed")
+    if best is None:
+        assert not p.reachable and not p.already_met
+        assert p.index_after == p.best_reachable
+        tops = {n: max(levels[n], caps.get(n, 5)) for n in numbers}
+        assert apply(levels, p) == tops
+        return
+    assert p.reachable
+    assert p.already_met == (best[1] == 0)
+    after = apply(levels, p)
+    steps = sum(after[n] - levels[n] for n in numbers)
+    assert (p.total_cost, steps, score(fw, after).exact) == best
+
+
+def test_already_met_needs_no_raises():
+    fw = load_framework("permenpanrb-59-2020")
+    levels = {i.number: 5 if i.number % 2 else 4 for i in fw.indicators}
+    p = plan(fw, levels, D("4.20"))
+    assert p.already_met and p.reachable
+    assert p.raises == () and p.total_cost == 0
+    assert p.index_after == p.index_before == score(fw, levels).index
+
+
+def test_unreachable_reports_best_reachable_with_everything_at_cap():
+    fw = load_framework("permenpanrb-59-2020")
+    levels = {i.number: 2 for i in fw.indicators}
+    caps = {i.number: 4 for i in fw.indicators}  # at most 4.00 everywhere: 4.20 cannot be reached
+    p = plan(fw, levels, D("4.20"), caps=caps)
+    assert not p.reachable and not p.already_met
+    assert p.best_reachable == p.index_after == D("4.00")
+    assert p.predicate_after == "Sangat Baik"
+    assert len(p.raises) == 47 and all((r.from_level, r.to_level) == (2, 4) for r in p.raises)
+    assert p.as_dict()["reachable"] is False
+
+
+def test_all_at_maximum():
+    fw = load_framework("permenpanrb-59-2020")
+    fives = {i.number: 5 for i in fw.indicators}
+    met = plan(fw, fives, D("5.00"))
+    assert met.already_met and met.index_after == D("5.00") and met.raises == ()
+    beyond = plan(fw, fives, D("5.01"))
+    assert not beyond.reachable and beyond.raises == ()
+    assert beyond.best_reachable == beyond.index_after == D("5.00")
+
+
+def test_caps_below_current_level_never_lower():
+    fw = make_framework([D(40), D(30), D(30)])
+    levels = {1: 4, 2: 4, 3: 2}  # 1.60 + 1.20 + 0.60 = 3.40
+    # indicator 1 capped below its level keeps 4; only indicator 3 can move (2 → 3 gives +0.30).
+    p = plan(fw, levels, D("3.70"), caps={1: 2, 2: 4, 3: 3})
+    assert p.reachable and p.index_before == D("3.40")
+    assert [(r.number, r.from_level, r.to_level) for r in p.raises] == [(3, 2, 3)]
+    assert p.index_after == D("3.70")
+    unreachable = plan(fw, levels, D("4.00"), caps={1: 2, 2: 4, 3: 3})
+    assert not unreachable.reachable
+    assert [(r.number, r.to_level) for r in unreachable.raises] == [(3, 3)]
+    assert unreachable.best_reachable == D("3.70")
+
+
+def test_real_catalog_from_all_threes_to_memuaskan_with_unit_costs():
+    fw = load_framework("permenpanrb-59-2020")
+    threes = {i.number: 3 for i in fw.indicators}
+    p = plan(fw, threes, D("4.20"))
+    # With unit costs, every indicator offers two steps (3→4→5) of its own weight; taking the heaviest
+    # steps first gives the fewest steps that reach the half-up bound 4.195 (exchange argument).
+    step_gains = sorted((Fraction(i.weight) / 100 for i in fw.indicators for _ in range(2)), reverse=True)
+    gained, expected = Fraction(0), 0
+    while report_value(Fraction(3) + gained) < D("4.20"):
+        gained += step_gains[expected]
+        expected += 1
+    # By hand: 6 indicators × 2 steps of 3.00% and 10 × 2 of 2.75% give +0.91 (3.91); reaching 4.195 needs
+    # 0.285 more, i.e. 11.4 → 12 steps of 2.50%. 12 + 20 + 12 = 44; 43 steps give at most 4.185.
+    assert expected == 44
+    steps = sum(r.to_level - r.from_level for r in p.raises)
+    assert steps == expected and p.total_cost == expected
+    assert p.reachable and not p.already_met
+    assert p.index_after >= D("4.20") and p.predicate_after == "Memuaskan"
+    assert score(fw, apply(threes, p)).predicate == "Memuaskan"
+
+
+def test_half_up_boundary_counts_4_195_but_not_4_1949():
+    # Two indicators, capped so that the best reachable index is exactly the boundary case.
+    reach = make_framework([D("80.5"), D("19.5")])  # 4·80.5 + 5·19.5 = 419.5 → 4.195
+    p = plan(reach, {1: 1, 2: 1}, D("4.20"), caps={1: 4})
+    assert p.reachable and p.index_after == D("4.20") and p.predicate_after == "Memuaskan"
+    assert score(reach, apply({1: 1, 2: 1}, p)).exact == Fraction("4.195")
+
+    short = make_framework([D("80.51"), D("19.49")])  # 4·80.51 + 5·19.49 = 419.49 → 4.1949
+    q = plan(short, {1: 1, 2: 1}, D("4.20"), caps={1: 4})
+    assert not q.reachable and q.best_reachable == D("4.19")
+    assert q.predicate_after == "Sangat Baik"
+    assert score(short, apply({1: 1, 2: 1}, q)).exact == Fraction("4.1949")
+
+
+def test_prefers_cheap_indicators_over_heavy_ones():
+    # Greedy by weight would raise the 60% indicator (cost 10); two cheap steps on the 40% one suffice.
+    fw = make_framework([D(60), D(40)])
+    p = plan(fw, {1: 3, 2: 3}, D("3.80"), costs={1: D(10), 2: D("2.5")})
+    assert [(r.number, r.to_level) for r in p.raises] == [(2, 5)]
+    assert p.total_cost == D("5.0") and p.index_after == D("3.80")
+
+
+def test_as_dict_shape():
+    fw = make_framework([D(60), D(40)])
+    d = plan(fw, {1: 3, 2: 3}, D("3.60"), costs={1: D("1.5")}).as_dict()
+    assert d == {
+        "target": "3.60",
+        "reachable": True,
+        "already_met": False,
+        "index_before": "3.00",
+        "index_after": "3.60",
+        "predicate_after": "Sangat Baik",
+        "total_cost": "1.5",
+        "raises": [{"indicator": 1, "name": "ind 1", "from": 3, "to": 4, "cost": "1.5", "gain": "0.6000"}],
+    }
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"levels": {1: 3, 2: 3, 9: 3}}, "unknown indicator"),
+        ({"levels": {1: 3}}, "levels missing"),
+        ({"levels": {1: 0, 2: 3}}, "level for indicator 1"),
+        ({"levels": {1: 3, 2: 6}}, "level for indicator 2"),
+        ({"costs": {1: D(0)}}, "positive"),
+        ({"costs": {2: D(-1)}}, "positive"),
+        ({"costs": {1: 1.5}}, "no floats"),
+        ({"costs": {7: D(1)}}, "unknown indicator"),
+        ({"caps": {1: 0}}, "cap for indicator 1"),
+        ({"caps": {2: 6}}, "cap for indicator 2"),
+    ],
+)
+def test_invalid_inputs_are_refused(kwargs, message):
+    fw = make_framework([D(60), D(40)])
+    args = {"levels": {1: 3, 2: 3}, **kwargs}
+    with pytest.raises(ValueError, match=message):
+        plan(fw, args.pop("levels"), D("4.00"), **args)
+
+
+def test_default_target_under_59_2020_moves_to_the_memuaskan_bound():
+    target, warning = default_target(load_framework("permenpanrb-59-2020"), D("4.00"), "Memuaskan")
+    assert target == D("4.20")
+    assert warning is not None and "4.20" in warning and "Sangat Baik" in warning
+
+
+def test_default_target_under_pemdi_keeps_4_00():
+    assert default_target(load_framework("pemdi-2026"), D("4.00"), "Memuaskan") == (D("4.00"), None)
+
+
+def test_default_target_keeps_a_higher_index():
+    target, _ = default_target(load_framework("permenpanrb-59-2020"), D("4.27"), "memuaskan")
+    assert target == D("4.27")
