@@ -1,27 +1,125 @@
-"""Interim outbox until the reminders feature lands: notices are appended to a JSON-lines file under
-the data directory (the console/file channel). Replaced by the durable outbox table and dispatcher."""
+"""The durable outbox: every message to a person is a row, written in the transaction of the change that
+causes it, and delivered later by the dispatcher (`spbe.services.dispatch`).
+
+Queueing is idempotent by key: the same key is queued at most once per cycle, even when two writers race
+(the insert ignores a conflict on the unique key instead of failing the caller's transaction).
+"""
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING
+from collections.abc import Iterable, Sequence
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlmodel import Session
+from sqlalchemy import func, update
+from sqlmodel import Session, col, select
 
-from spbe.settings import get_settings
+from spbe import clock
+from spbe.store.audit import record
+from spbe.store.tables_reminders import OPEN_STATES, OUTBOX_STATES, OutboxMessage
 
 if TYPE_CHECKING:
     from spbe.services.notices import Notice
 
+_CHUNK = 500
+
 
 def enqueue(session: Session, *, cycle_id: int, notices: list[Notice]) -> int:
-    path = get_settings().data_dir / "notices.jsonl"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    seen: set[str] = set()
-    if path.exists():
-        seen = {json.loads(line)["key"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()}
-    new = [n for n in notices if n.key not in seen]
-    with path.open("a", encoding="utf-8") as fh:
-        for n in new:
-            fh.write(json.dumps({"cycle_id": cycle_id, **n.__dict__}, ensure_ascii=False) + "\n")
-    return len(new)
+    """Queue notices in the caller's transaction; returns how many were new (a known key is skipped)."""
+    now = clock.now()
+    rows = [
+        {
+            "cycle_id": cycle_id,
+            "key": n.key,
+            "kind": n.kind,
+            "recipient": n.recipient,
+            "phase": n.phase,
+            "subject": n.subject,
+            "body": n.body,
+            "not_before": now,
+        }
+        for n in notices
+    ]
+    ids = insert_messages(session, rows, now=now)
+    if ids:
+        keys = [r["key"] for r in rows]
+        record(
+            session,
+            cycle_id=cycle_id,
+            actor="outbox",
+            action="outbox.queued",
+            detail={"count": len(ids), "keys": keys[:50]},
+        )
+    return len(ids)
+
+
+def insert_messages(session: Session, rows: Sequence[dict[str, Any]], *, now: datetime | None = None) -> list[int]:
+    """Insert outbox rows whose (cycle, key) is new; returns the new ids. Duplicate keys in `rows` count once."""
+    now = now or clock.now()
+    unique: dict[tuple[int, str], dict[str, Any]] = {}
+    for row in rows:
+        unique.setdefault((row["cycle_id"], row["key"]), row)
+    if not unique:
+        return []
+    existing: set[tuple[int, str]] = set()
+    by_cycle: dict[int, list[str]] = {}
+    for cycle_id, key in unique:
+        by_cycle.setdefault(cycle_id, []).append(key)
+    for cycle_id, keys in by_cycle.items():
+        for chunk in _chunks(keys):
+            found = session.exec(
+                select(OutboxMessage.key).where(OutboxMessage.cycle_id == cycle_id, col(OutboxMessage.key).in_(chunk))
+            )
+            existing.update((cycle_id, k) for k in found)
+    fresh = [
+        {"state": "queued", "attempts": 0, "created_at": now, "updated_at": now, **row}
+        for ident, row in unique.items()
+        if ident not in existing
+    ]
+    if not fresh:
+        return []
+    ids: list[int] = []
+    for chunk in _chunks(fresh):
+        stmt = _insert_ignoring_conflicts(session, chunk)
+        ids.extend(session.exec(stmt).scalars().all())  # type: ignore[call-overload]
+    return ids
+
+
+def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]]):
+    """INSERT ... ON CONFLICT (cycle_id, key) DO NOTHING RETURNING id, on PostgreSQL and SQLite alike."""
+    dialect = session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    return insert(table).values(rows).on_conflict_do_nothing(index_elements=["cycle_id", "key"]).returning(table.c.id)
+
+
+def cancel(session: Session, ids: Iterable[int], *, reason: str, now: datetime | None = None) -> int:
+    """Cancel messages that still wait (queued or retry); a message already sending or sent is left alone."""
+    now = now or clock.now()
+    total = 0
+    for chunk in _chunks(list(ids)):
+        result = session.exec(
+            update(OutboxMessage)
+            .where(col(OutboxMessage.id).in_(chunk), col(OutboxMessage.state).in_(OPEN_STATES))
+            .values(state="cancelled", cancel_reason=reason, updated_at=now)
+        )
+        total += result.rowcount or 0  # type: ignore[union-attr]
+    return total
+
+
+def counts_by_state(session: Session, *, cycle_id: int) -> dict[str, int]:
+    rows = session.exec(
+        select(OutboxMessage.state, func.count())
+        .where(OutboxMessage.cycle_id == cycle_id)
+        .group_by(OutboxMessage.state)
+    ).all()
+    found = dict(rows)
+    return {state: int(found.get(state, 0)) for state in OUTBOX_STATES}
+
+
+def _chunks(items: list, size: int = _CHUNK):
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
