@@ -1,0 +1,130 @@
+"""The flows every phase shares: open, check the gate, close (or force), reject a pending closing.
+
+Each phase module builds its four flows here and adds its own opening work; the database holds the
+phase's state, so every flow is short, idempotent and safe to run twice. Run names and tags make
+the Prefect UI read as the year's timeline: "2025 · self-assessment · open · koordinator".
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from prefect import flow
+from prefect.input import RunInput
+
+from tasks.phases import (
+    check_gate_task,
+    close_phase_task,
+    open_phase_task,
+    publish_close_summary,
+    publish_gate_artifacts,
+    reject_task,
+)
+
+APPROVAL_TIMEOUT_SECONDS = 3 * 24 * 3600  # a served gate check waits three days for a decision
+
+
+class GateDecision(RunInput):
+    """The form a coordinator fills in the Prefect UI when a phase awaits approval."""
+
+    approve: bool
+    coordinator: str  # roster id of the coordinator deciding (checked against the roster)
+    note: str = ""
+
+
+def _run_name(phase: str, action: str) -> Callable[[], str]:
+    def name() -> str:
+        from prefect.runtime import flow_run
+
+        params = flow_run.parameters or {}
+        who = params.get("actor") or "system"
+        return f"{_year()} · {phase} · {action} · {who}"
+
+    return name
+
+
+def _year() -> str:
+    from sqlmodel import Session
+
+    from spbe.services.cycles import current_cycle
+    from spbe.store.db import get_engine
+
+    try:
+        with Session(get_engine()) as session:
+            return str(current_cycle(session).year)
+    except Exception:
+        return "spbe"
+
+
+@dataclass(frozen=True)
+class PhaseFlows:
+    open: Callable[..., dict]
+    check: Callable[..., dict]
+    close: Callable[..., dict]
+    reject: Callable[..., dict]
+
+
+def _served() -> bool:
+    from prefect.runtime import flow_run
+
+    return (
+        bool(flow_run.get_deployment_id()) if hasattr(flow_run, "get_deployment_id") else bool(flow_run.deployment_id)
+    )
+
+
+def build_phase_flows(phase: str, after_open: Callable[[dict], None] | None = None) -> PhaseFlows:
+    """The four flows of one phase; `after_open` runs follow-up work (link checks, the report) after opening."""
+
+    @flow(name=f"{phase}-open", flow_run_name=_run_name(phase, "open"), log_prints=True)
+    def open_(
+        actor: str = "system:timekeeper", early: bool = False, reason: str | None = None, automatic: bool = False
+    ) -> dict:
+        result = open_phase_task(phase, actor, early=early, reason=reason, automatic=automatic)
+        if after_open is not None and result["after"] == "open":
+            after_open(result)
+        print(result["message"])
+        return result
+
+    @flow(name=f"{phase}-check", flow_run_name=_run_name(phase, "check"), log_prints=True)
+    def check(actor: str = "system:timekeeper", ask_approval: bool = True) -> dict:
+        result = check_gate_task(phase, actor)
+        publish_gate_artifacts(phase, result)
+        print(result["message"])
+        if result["after"] == "closed" and result["changed"]:
+            publish_close_summary(phase, result)
+        if result["after"] == "awaiting_approval" and ask_approval and _served():
+            result = _ask_for_approval(phase, result)
+        return result
+
+    @flow(name=f"{phase}-close", flow_run_name=_run_name(phase, "close"), log_prints=True)
+    def close(actor: str, force: bool = False, reason: str | None = None) -> dict:
+        result = close_phase_task(phase, actor, force=force, reason=reason)
+        if result["changed"]:
+            publish_close_summary(phase, result)
+        print(result["message"])
+        return result
+
+    @flow(name=f"{phase}-reject-closing", flow_run_name=_run_name(phase, "reject"), log_prints=True)
+    def reject(actor: str, note: str) -> dict:
+        result = reject_task(phase, actor, note)
+        print(result["message"])
+        return result
+
+    return PhaseFlows(open_, check, close, reject)
+
+
+def _ask_for_approval(phase: str, result: dict) -> dict:
+    """Suspend the served run for a coordinator's decision; after resume the flow re-runs from the top,
+    which is safe (the check is idempotent) and lands here again with the stored decision."""
+    from prefect.flow_runs import suspend_flow_run
+
+    decision = suspend_flow_run(
+        wait_for_input=GateDecision, timeout=APPROVAL_TIMEOUT_SECONDS, key=f"approval-{phase}-{result.get('cycle', '')}"
+    )
+    if decision.approve:
+        closed = close_phase_task(phase, decision.coordinator, reason=decision.note or None)
+        if closed["changed"]:
+            publish_close_summary(phase, closed)
+        return closed
+    return reject_task(phase, decision.coordinator, decision.note or "rejected in the Prefect UI")

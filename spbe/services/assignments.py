@@ -1,0 +1,148 @@
+"""The locus decree: who owns each indicator and who assesses it, balanced and free of conflicts of interest."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlmodel import Session, select
+
+from spbe import clock
+from spbe.domain.assignment import AssignmentPlan, balance
+from spbe.errors import InputError, RefusedError
+from spbe.services.people import find_person, require_coordinator
+from spbe.store import models as m
+from spbe.store.audit import record
+
+
+@dataclass
+class AutoAssignResult:
+    plan: AssignmentPlan
+    changed: list[int]
+
+    def as_dict(self) -> dict:
+        return {
+            "changed": self.changed,
+            "loads": self.plan.loads,
+            "spread": self.plan.spread,
+            "unassignable": list(self.plan.unassignable),
+        }
+
+
+def _assignments(session: Session, cycle: m.Cycle) -> list[m.Assignment]:
+    return list(
+        session.exec(
+            select(m.Assignment).where(m.Assignment.cycle_id == cycle.id).order_by(m.Assignment.indicator_number)
+        )
+    )
+
+
+def auto_assign(session: Session, *, cycle: m.Cycle, actor: str, keep_manual: bool = True) -> AutoAssignResult:
+    """Assign assessors to every indicator; manual choices are kept and count toward the balance."""
+    rows = _assignments(session, cycle)
+    assessors = session.exec(
+        select(m.Person).where(m.Person.cycle_id == cycle.id, m.Person.role == "assessor").order_by(m.Person.key)
+    ).all()
+    fixed = {
+        a.indicator_number: a.assessor_key for a in rows if keep_manual and a.source == "manual" and a.assessor_key
+    }
+    plan = balance([(a.indicator_number, a.owner_opd) for a in rows], [(p.key, p.opd_code) for p in assessors], fixed)
+    changed = []
+    for a in rows:
+        wanted = plan.assessor_of.get(a.indicator_number)
+        if wanted and wanted != a.assessor_key:
+            a.assessor_key, a.source = wanted, a.source if a.indicator_number in fixed else "auto"
+            a.approved_at = a.approved_by = None
+            session.add(a)
+            changed.append(a.indicator_number)
+    if changed:
+        _clear_approval(session, rows)
+        record(
+            session,
+            cycle_id=cycle.id,
+            actor=actor,
+            action="assignment.auto",
+            detail={
+                "changed": changed,
+                "loads": plan.loads,
+                "spread": plan.spread,
+                "unassignable": list(plan.unassignable),
+            },
+        )
+    return AutoAssignResult(plan, changed)
+
+
+def assign(
+    session: Session,
+    *,
+    cycle: m.Cycle,
+    indicator: int,
+    actor: str,
+    owner: str | None = None,
+    assessor: str | None = None,
+) -> m.Assignment:
+    require_coordinator(session, cycle, actor, doing="change the assignment")
+    rows = {a.indicator_number: a for a in _assignments(session, cycle)}
+    problems = []
+    if indicator not in rows:
+        raise InputError(f"field 'indicator': {indicator} is not an indicator of this cycle (1-{len(rows)})")
+    row = rows[indicator]
+    new_owner = owner or row.owner_opd
+    if owner and session.exec(select(m.Opd).where(m.Opd.cycle_id == cycle.id, m.Opd.code == owner)).first() is None:
+        problems.append(f"field 'owner': unknown OPD {owner!r}")
+    if assessor:
+        person = find_person(session, cycle, assessor)
+        if person is None or person.role != "assessor":
+            problems.append(f"field 'assessor': {assessor!r} is not an assessor in the roster")
+        elif new_owner and person.opd_code == new_owner:
+            raise RefusedError(
+                f"conflict of interest: assessor {assessor} belongs to {new_owner}, which owns indicator {indicator}"
+            )
+    elif row.assessor_key and new_owner:
+        current = find_person(session, cycle, row.assessor_key)
+        if current and current.opd_code == new_owner:
+            raise RefusedError(
+                f"conflict of interest: the current assessor {row.assessor_key} belongs to {new_owner}; "
+                "give another --assessor with the new owner"
+            )
+    if problems:
+        raise InputError(problems)
+    before = {"owner": row.owner_opd, "assessor": row.assessor_key}
+    row.owner_opd, row.assessor_key, row.source = new_owner, assessor or row.assessor_key, "manual"
+    session.add(row)
+    _clear_approval(session, list(rows.values()))
+    record(
+        session,
+        cycle_id=cycle.id,
+        actor=actor,
+        action="assignment.set",
+        subject=f"indicator {indicator}",
+        detail={"before": before, "after": {"owner": row.owner_opd, "assessor": row.assessor_key}},
+    )
+    return row
+
+
+def approve(session: Session, *, cycle: m.Cycle, actor: str) -> int:
+    """The coordinator approves the whole assignment (the decree); refused while anything is incomplete."""
+    require_coordinator(session, cycle, actor, doing="approve the assignment")
+    from spbe.domain.gates import locus
+    from spbe.services.snapshot import take_snapshot
+
+    blocking = [o for o in locus(take_snapshot(session, cycle), clock.now()).outstanding if o.kind != "not_approved"]
+    if blocking:
+        raise RefusedError("the assignment cannot be approved yet:\n" + "\n".join(f"  - {o.text}" for o in blocking))
+    now = clock.now()
+    rows = [a for a in _assignments(session, cycle) if a.approved_at is None]
+    for a in rows:
+        a.approved_at, a.approved_by = now, actor
+        session.add(a)
+    if rows:
+        record(session, cycle_id=cycle.id, actor=actor, action="assignment.approved", detail={"count": len(rows)})
+    return len(rows)
+
+
+def _clear_approval(session: Session, rows: list[m.Assignment]) -> None:
+    """Any change after the decree voids its approval: the coordinator approves the new version."""
+    for a in rows:
+        if a.approved_at is not None:
+            a.approved_at = a.approved_by = None
+            session.add(a)

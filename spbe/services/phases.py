@@ -1,0 +1,314 @@
+"""Moving a phase through its states: open, check the gate, await approval, close (or force).
+
+Each function changes the state and writes its audit event (and any notices) in the caller's
+transaction, so a failure leaves neither half behind. Repeating a call is safe: opening an open
+phase is a no-op that says so and queues nothing.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlmodel import Session, select
+
+from spbe.domain.gates import GateResult, evaluate
+from spbe.domain.phases import PHASES, PhaseState, can_transition
+from spbe.errors import RefusedError, SpbeError
+from spbe.services.notices import Notice, queue_notices
+from spbe.services.people import require_coordinator
+from spbe.services.snapshot import take_snapshot
+from spbe.store import models as m
+from spbe.store.audit import record
+
+SYSTEM_ACTOR = "system:timekeeper"
+
+# A phase's opening work: state already set in the same transaction; returns the notices to queue.
+OpeningWork = Callable[[Session, m.Cycle, m.Phase], list[Notice]]
+
+
+@dataclass
+class PhaseChange:
+    phase: str
+    before: str
+    after: str
+    message: str
+    gate: GateResult | None = None
+    notices_queued: int = 0
+    details: dict = field(default_factory=dict)
+
+    @property
+    def changed(self) -> bool:
+        return self.before != self.after
+
+    def as_dict(self) -> dict:
+        out = {
+            "phase": self.phase,
+            "before": self.before,
+            "after": self.after,
+            "changed": self.changed,
+            "message": self.message,
+            "notices_queued": self.notices_queued,
+            **self.details,
+        }
+        if self.gate is not None:
+            out["gate"] = gate_dict(self.gate)
+        return out
+
+
+def gate_dict(gate: GateResult) -> dict:
+    return {
+        "met": gate.met,
+        "deadline_passed": gate.deadline_passed,
+        "done": gate.done,
+        "total": gate.total,
+        "percent": gate.percent,
+        "outstanding": [
+            {"kind": o.kind, "text": o.text, "indicator": o.indicator, "opd": o.opd, "person": o.person}
+            for o in gate.outstanding
+        ],
+        "notes": list(gate.notes),
+    }
+
+
+def get_phase(session: Session, cycle: m.Cycle, name: str) -> m.Phase:
+    if name not in PHASES:
+        raise SpbeError(f"unknown phase {name!r}; phases are: {', '.join(PHASES)}")
+    phase = session.exec(select(m.Phase).where(m.Phase.cycle_id == cycle.id, m.Phase.name == name)).first()
+    if phase is None:
+        raise SpbeError(f"phase {name} is not in the store for {cycle.code}: run `spbe init`")
+    return phase
+
+
+def _set_state(
+    session: Session,
+    cycle: m.Cycle,
+    phase: m.Phase,
+    target: PhaseState,
+    *,
+    actor: str,
+    action: str,
+    reason: str | None = None,
+    detail: dict | None = None,
+) -> None:
+    current = PhaseState(phase.state)
+    if not can_transition(current, target):
+        raise RefusedError(f"phase {phase.name} cannot go from {current} to {target}")
+    phase.state = target.value
+    session.add(phase)
+    record(
+        session,
+        cycle_id=cycle.id,
+        actor=actor,
+        action=action,
+        subject=phase.name,
+        reason=reason,
+        detail={"from": current.value, "to": target.value, **(detail or {})},
+    )
+
+
+def open_phase(
+    session: Session,
+    *,
+    cycle: m.Cycle,
+    name: str,
+    actor: str,
+    now: datetime,
+    opening_work: OpeningWork | None = None,
+    automatic: bool = False,
+    reason: str | None = None,
+    early: bool = False,
+) -> PhaseChange:
+    phase = get_phase(session, cycle, name)
+    state = PhaseState(phase.state)
+    if state in (PhaseState.OPEN, PhaseState.AWAITING_APPROVAL):
+        return PhaseChange(name, state, state, f"phase {name} is already {state}; nothing done, no notices sent")
+    if state is PhaseState.CLOSED:
+        raise RefusedError(f"phase {name} is closed (at {phase.closed_at:%Y-%m-%d %H:%M} UTC) and cannot reopen")
+    if not automatic:
+        require_coordinator(session, cycle, actor, doing=f"open phase {name}")
+    previous = _previous(session, cycle, phase)
+    if previous is not None and previous.state != PhaseState.CLOSED:
+        if not (phase.overlap and previous.state != PhaseState.PENDING):
+            raise RefusedError(
+                f"phase {name} cannot open: the previous phase {previous.name} is {previous.state}"
+                + ("" if phase.overlap else " (set `overlap = true` on the phase in the cycle file to allow overlap)")
+            )
+    if now < phase.opens_at:
+        if not early:
+            raise RefusedError(
+                f"phase {name} opens at {phase.opens_at.isoformat()}; it is now {now.isoformat()}. "
+                "Open it early with --early --reason TEXT (a coordinator's decision, recorded)"
+            )
+        if not (reason and reason.strip()):
+            raise RefusedError("opening a phase early needs --reason TEXT")
+    phase.opened_at = now
+    _set_state(
+        session,
+        cycle,
+        phase,
+        PhaseState.OPEN,
+        actor=actor,
+        action="phase.opened",
+        reason=reason,
+        detail={"early": now < phase.opens_at},
+    )
+    notices = opening_work(session, cycle, phase) if opening_work else []
+    queued = queue_notices(session, cycle_id=cycle.id, notices=notices) if notices else 0
+    return PhaseChange(
+        name, state, PhaseState.OPEN, f"phase {name} opened; {queued} notice(s) queued", notices_queued=queued
+    )
+
+
+def _previous(session: Session, cycle: m.Cycle, phase: m.Phase) -> m.Phase | None:
+    if phase.seq == 0:
+        return None
+    return session.exec(select(m.Phase).where(m.Phase.cycle_id == cycle.id, m.Phase.seq == phase.seq - 1)).first()
+
+
+def check_gate(session: Session, *, cycle: m.Cycle, name: str, now: datetime, actor: str = SYSTEM_ACTOR) -> PhaseChange:
+    """Evaluate the gate; at or after the deadline a held gate closes an `auto` phase or asks for approval."""
+    phase = get_phase(session, cycle, name)
+    state = PhaseState(phase.state)
+    gate = evaluate(take_snapshot(session, cycle), name, now)
+    if state is not PhaseState.OPEN:
+        return PhaseChange(name, state, state, f"phase {name} is {state}; gate reported, nothing changed", gate)
+    if not gate.met:
+        msg = f"gate of {name} not met: {len(gate.outstanding)} outstanding"
+        if gate.deadline_passed:
+            msg += " after the deadline; the phase stays open and the coordinator is told"
+            _notify_coordinators(session, cycle, phase, gate, kind="gate_unmet_after_deadline")
+        return PhaseChange(name, state, state, msg, gate)
+    if not gate.deadline_passed:
+        return PhaseChange(name, state, state, f"gate of {name} holds; the phase closes at its deadline", gate)
+    if phase.close_mode == "auto":
+        phase.closed_at, phase.closed_by = now, actor
+        _set_state(
+            session,
+            cycle,
+            phase,
+            PhaseState.CLOSED,
+            actor=actor,
+            action="phase.closed",
+            detail={"automatic": True, "notes": list(gate.notes)},
+        )
+        return PhaseChange(name, state, PhaseState.CLOSED, f"phase {name} closed automatically (gate held)", gate)
+    _set_state(
+        session,
+        cycle,
+        phase,
+        PhaseState.AWAITING_APPROVAL,
+        actor=actor,
+        action="phase.awaiting_approval",
+        detail={"notes": list(gate.notes)},
+    )
+    queued = _notify_coordinators(session, cycle, phase, gate, kind="approval_needed")
+    return PhaseChange(
+        name,
+        state,
+        PhaseState.AWAITING_APPROVAL,
+        f"gate of {name} holds: awaiting a coordinator's approval",
+        gate,
+        queued,
+    )
+
+
+def close_phase(
+    session: Session,
+    *,
+    cycle: m.Cycle,
+    name: str,
+    actor: str,
+    now: datetime,
+    force: bool = False,
+    reason: str | None = None,
+) -> PhaseChange:
+    """A coordinator closes (approves) a phase; an unmet gate needs --force with a reason, on record."""
+    phase = get_phase(session, cycle, name)
+    state = PhaseState(phase.state)
+    if state is PhaseState.CLOSED:
+        return PhaseChange(name, state, state, f"phase {name} is already closed; nothing done")
+    if state is PhaseState.PENDING:
+        raise RefusedError(f"phase {name} has not opened yet; open it first")
+    if force and not (reason and reason.strip()):
+        raise RefusedError("--force needs --reason TEXT: an override is kept on record with its reason")
+    require_coordinator(session, cycle, actor, doing=f"{'force' if force else 'close/approve'} phase {name}")
+    gate = evaluate(take_snapshot(session, cycle), name, now)
+    if not gate.met and not force:
+        raise GateNotMet(gate)
+    phase.closed_at, phase.closed_by, phase.forced = now, actor, bool(force and not gate.met)
+    detail = {
+        "approved": state is PhaseState.AWAITING_APPROVAL or phase.close_mode == "approval",
+        "forced": phase.forced,
+        "notes": list(gate.notes),
+    }
+    if phase.forced:
+        detail["unmet"] = [o.text for o in gate.outstanding]
+    _set_state(
+        session,
+        cycle,
+        phase,
+        PhaseState.CLOSED,
+        actor=actor,
+        action="phase.forced_closed" if phase.forced else "phase.closed",
+        reason=reason,
+        detail=detail,
+    )
+    how = "forced closed with unmet conditions (on record)" if phase.forced else "closed"
+    return PhaseChange(name, state, PhaseState.CLOSED, f"phase {name} {how} by {actor}", gate)
+
+
+def reject_approval(session: Session, *, cycle: m.Cycle, name: str, actor: str, note: str) -> PhaseChange:
+    phase = get_phase(session, cycle, name)
+    state = PhaseState(phase.state)
+    if state is not PhaseState.AWAITING_APPROVAL:
+        raise RefusedError(f"phase {name} is {state}, not awaiting approval")
+    require_coordinator(session, cycle, actor, doing=f"reject the closing of phase {name}")
+    _set_state(session, cycle, phase, PhaseState.OPEN, actor=actor, action="phase.approval_rejected", reason=note)
+    return PhaseChange(name, state, PhaseState.OPEN, f"closing of {name} rejected; the phase stays open")
+
+
+class GateNotMet(RefusedError):
+    exit_code = 2
+
+    def __init__(self, gate: GateResult) -> None:
+        self.gate = gate
+        lines = "\n".join(f"  - {o.text}" for o in gate.outstanding[:200])
+        more = f"\n  … and {len(gate.outstanding) - 200} more" if len(gate.outstanding) > 200 else ""
+        super().__init__(
+            f"gate of {gate.phase} not met ({len(gate.outstanding)} outstanding):\n{lines}{more}\n"
+            "close anyway with --force --reason TEXT (recorded with the unmet conditions)"
+        )
+
+
+def _notify_coordinators(session: Session, cycle: m.Cycle, phase: m.Phase, gate: GateResult, *, kind: str) -> int:
+    from spbe.messages import render
+
+    coordinators = session.exec(
+        select(m.Person).where(m.Person.cycle_id == cycle.id, m.Person.role == "coordinator")
+    ).all()
+    notices = []
+    for person in coordinators:
+        subject, body = render(f"notice_{kind}.txt.j2", person=person, phase=phase, gate=gate, cycle=cycle)
+        day = phase.deadline_at.date().isoformat() if kind == "approval_needed" else _local_today(cycle)
+        notices.append(
+            Notice(
+                person.key,
+                subject,
+                body,
+                key=f"{cycle.code}:{phase.name}:{kind}:v{phase.deadline_version}:{day}:{person.key}",
+                phase=phase.name,
+                kind="notice",
+            )
+        )
+    return queue_notices(session, cycle_id=cycle.id, notices=notices)
+
+
+def _local_today(cycle: m.Cycle) -> str:
+    """'Still unmet' notices go out at most once a day: keyed by the cycle's local date."""
+    from zoneinfo import ZoneInfo
+
+    from spbe import clock
+
+    return clock.now().astimezone(ZoneInfo(cycle.timezone)).date().isoformat()
