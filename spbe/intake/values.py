@@ -1,0 +1,128 @@
+"""Rules for the values people enter (level, verdict, evidence links, free text), shared by the single-entry
+commands and the importer so that a value is accepted or refused the same way wherever it comes from.
+
+Each parser returns the clean value or raises `ValueError` whose message says what is wrong and what would
+fix it; callers add where (row, column, option).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from urllib.parse import urlsplit
+
+from spbe.safe_text import restore_neutralised
+
+LEVELS = range(1, 6)
+MAX_EXPLANATION = 4000  # characters; longer belongs in a linked document
+MAX_NOTE = 2000
+MAX_URL = 2048
+MAX_EVIDENCE_URLS = 20
+MAX_CELL = 8000  # any cell we read, before its own limit: stops a pasted book early
+
+VERDICTS = {
+    "accept": "accept",
+    "terima": "accept",
+    "diterima": "accept",
+    "revise": "revise",
+    "revisi": "revise",
+    "perbaikan": "revise",
+}
+
+_WHOLE = re.compile(r"^[+]?\d+(\.0+)?$")
+_SPLIT = re.compile(r"[\s;]+")
+
+
+def parse_level(value: object) -> int:
+    """A capability level 1..5 from a typed number or text; 3.0 is 3, 3.5 and 'tiga' are refused."""
+    if value is None or (isinstance(value, str) and not value.strip()):
+        raise ValueError("is empty; pick a level from 1 to 5")
+    if isinstance(value, bool):
+        raise ValueError(f"{value!r} is not a level; pick a whole number from 1 to 5")
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, float):
+        if not value.is_integer():
+            raise ValueError(f"{value:g} is not a whole number; pick a level from 1 to 5")
+        number = int(value)
+    else:
+        text = str(value).strip()
+        if not _WHOLE.match(text):
+            raise ValueError(f"{text[:40]!r} is not a whole number; write the level as a digit from 1 to 5")
+        number = int(float(text))
+    if number not in LEVELS:
+        raise ValueError(f"{number} is outside 1-5; pick a level from 1 to 5")
+    return number
+
+
+def parse_verdict(value: object) -> str:
+    text = "" if value is None else str(value).strip().casefold()
+    if not text:
+        raise ValueError("is empty; write accept (terima) or revise (revisi)")
+    try:
+        return VERDICTS[text]
+    except KeyError:
+        raise ValueError(f"{text[:40]!r} is not a verdict; write accept (terima) or revise (revisi)") from None
+
+
+def parse_url(text: str) -> str:
+    """An evidence link must be an absolute http(s) URL; whether it is safe to fetch is the link checker's call."""
+    url = text.strip()
+    if len(url) > MAX_URL:
+        raise ValueError(f"a link of {len(url)} characters is longer than {MAX_URL}; use a shorter share link")
+    if any(unicodedata.category(ch)[0] in "CZ" for ch in url):
+        raise ValueError(f"{url[:80]!r} contains spaces or control characters; paste the link alone")
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError:
+        raise ValueError(f"{url[:80]!r} is not a valid link") from None
+    if parts.scheme.lower() not in ("http", "https"):
+        raise ValueError(f"{url[:80]!r} is not an http(s) link; share the document and paste its https:// address")
+    if not parts.hostname:
+        raise ValueError(f"{url[:80]!r} has no host name")
+    if parts.username is not None or parts.password is not None:
+        raise ValueError(f"{url[:80]!r} carries a user name or password; share the document without credentials")
+    return url
+
+
+def parse_evidence(value: object) -> list[str]:
+    """One or more links from a cell or option: separated by new lines, spaces or semicolons; order kept,
+    repeats dropped."""
+    if value is None:
+        return []
+    items = value if isinstance(value, list | tuple) else _SPLIT.split(str(value))
+    urls: list[str] = []
+    problems: list[str] = []
+    for item in items:
+        item = str(item).strip()
+        if not item:
+            continue
+        try:
+            url = parse_url(item)
+        except ValueError as exc:
+            problems.append(str(exc))
+            continue
+        if url not in urls:
+            urls.append(url)
+    if problems:
+        raise ValueError("; ".join(problems))
+    if len(urls) > MAX_EVIDENCE_URLS:
+        raise ValueError(f"{len(urls)} links; at most {MAX_EVIDENCE_URLS} per indicator (link a folder instead)")
+    return urls
+
+
+def clean_text(value: object, *, limit: int) -> str | None:
+    """Free text as typed (a leading `=` stays text), trimmed; empty is None. Refuses control characters
+    (PostgreSQL cannot store NUL) and text longer than `limit`."""
+    if value is None:
+        return None
+    text = restore_neutralised(str(value).strip())
+    if not text:
+        return None
+    if len(text) > limit:
+        raise ValueError(f"has {len(text)} characters; the limit is {limit}: shorten it or link a document")
+    bad = next((ch for ch in text if unicodedata.category(ch) == "Cc" and ch not in "\n\t\r"), None)
+    if bad is not None:
+        raise ValueError(f"contains the control character U+{ord(bad):04X}; remove it")
+    return text

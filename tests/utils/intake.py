@@ -1,0 +1,46 @@
+"""A loaded cycle for intake tests: the shipped Pekalongan config, with assessors assigned directly
+(the phase-flows feature's `spbe assign --auto` does this in real use)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from sqlalchemy.engine import Engine
+from sqlmodel import Session, func, select
+
+from spbe.services.cycles import load_config_files, load_cycle
+from spbe.store import models as m
+from spbe.store.db import get_engine, session_scope, upgrade
+from tests.conftest import CYCLE_FILE
+
+# indicator → assessor; none of these belongs to the owning OPD (owners.toml: 12, 13 BAPPERIDA; 14 BAG-ORG;
+# 39 INSPEKTORAT; the rest shown here DINKOMINFO).
+ASSESSORS = {1: "asr-03", 2: "asr-03", 3: "asr-04", 12: "asr-01", 13: "asr-01", 14: "asr-03", 39: "asr-05"}
+COUNTED = (m.Submission, m.Review, m.EvidenceCheck, m.AuditEvent)
+
+
+def loaded_store(url: str, *, cycle_file: Path = CYCLE_FILE, assessors: dict[int, str] | None = None) -> Engine:
+    engine = get_engine(url)
+    upgrade(engine)
+    config, roster = load_config_files(cycle_file)
+    with session_scope(engine) as session:
+        cycle = load_cycle(session, config=config, roster=roster, actor="tester").cycle
+        set_assessors(session, cycle, ASSESSORS if assessors is None else assessors)
+    return engine
+
+
+def set_assessors(session: Session, cycle: m.Cycle, assessors: dict[int, str]) -> None:
+    rows = {a.indicator_number: a for a in session.exec(select(m.Assignment).where(m.Assignment.cycle_id == cycle.id))}
+    for number, key in assessors.items():
+        rows[number].assessor_key = key
+        session.add(rows[number])
+
+
+def the_cycle(session: Session) -> m.Cycle:
+    return session.exec(select(m.Cycle)).one()
+
+
+def counts(engine: Engine) -> dict[str, int]:
+    """Rows that intake writes, and the audit trail: equal before and after means nothing changed."""
+    with Session(engine) as session:
+        return {model.__tablename__: session.exec(select(func.count()).select_from(model)).one() for model in COUNTED}
