@@ -1,9 +1,290 @@
-"""Commands of a feature still to come; registers nothing yet."""
+"""Commands of the report feature: plan (what it takes to reach the target), report, calendar."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
 import typer
+
+from spbe.cli.output import print_json, table, warn
+
+if TYPE_CHECKING:
+    from spbe.domain.snapshot import CycleSnapshot
+    from spbe.frameworks import Framework
+    from spbe.report.planning import Owner, PlanView
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("plan")(plan_cmd)
+    app.command("report")(report_cmd)
+    app.command("calendar")(calendar_cmd)
+
+
+@dataclass
+class _Context:
+    framework: Framework
+    city: str
+    year: int
+    target_index: Decimal
+    target_predicate: str
+    owners: dict[int, Owner | None]
+    snapshot: CycleSnapshot | None
+    source: str
+
+
+def plan_cmd(
+    target: Annotated[
+        str | None,
+        typer.Option(
+            "--target",
+            "-t",
+            help="Index to reach, e.g. 4.20. Default: the higher of the cycle's target index and the lower "
+            "bound of its target predicate.",
+        ),
+    ] = None,
+    basis: Annotated[
+        str | None,
+        typer.Option(
+            "--basis",
+            help="Levels from the store: 'validated' (assessor's level where accepted, else the claim) or "
+            "'claimed' (latest submitted level). Default: validated. Ignored with --levels.",
+        ),
+    ] = None,
+    levels: Annotated[
+        Path | None, typer.Option("--levels", "-l", help="CSV indicator,level instead of the store's levels.")
+    ] = None,
+    costs: Annotated[
+        Path | None,
+        typer.Option("--costs", help="CSV indicator,cost: cost of one level step (default 1: fewest steps)."),
+    ] = None,
+    caps: Annotated[
+        Path | None, typer.Option("--max", help="CSV indicator,max: the highest level reachable per indicator.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The cheapest set of level raises that brings the index to the target, per indicator and owner OPD."""
+    from spbe.levels_file import read_levels
+    from spbe.report.planning import plan_view, read_caps, read_costs
+    from spbe.services.levels import Basis, current_levels, parse_basis
+
+    ctx = _plan_context(need_store=levels is None)
+    fw = ctx.framework
+    wanted = _parse_target(target) if target is not None else None
+    cost_map = read_costs(costs, fw) if costs else None
+    cap_map = read_caps(caps, fw) if caps else None
+    notes: tuple[str, ...] = ()
+    extra: dict[str, object]
+    if levels is not None:
+        if basis is not None:
+            warn("--basis is ignored: the levels come from " + levels.name)
+        level_map = read_levels(levels, fw)
+        extra = {"levels_source": levels.name, "basis": None}
+    else:
+        assert ctx.snapshot is not None
+        view = current_levels(ctx.snapshot, parse_basis(basis) if basis else Basis.VALIDATED)
+        level_map = dict(view.levels)
+        note = view.note()
+        notes = (note,) if note else ()
+        extra = {"levels_source": view.source, **view.as_dict()}
+    result = plan_view(
+        fw,
+        level_map,
+        target_index=ctx.target_index,
+        target_predicate=ctx.target_predicate,
+        target=wanted,
+        costs=cost_map,
+        caps=cap_map,
+        owners=ctx.owners,
+        notes=notes,
+        extra=extra,
+    )
+    if result.target_warning:
+        warn(result.target_warning)
+    if not fw.verified:
+        warn(f"framework {fw.id} is UNVERIFIED: weights and bounds come from second-hand sources")
+    if as_json:
+        print_json(result.as_dict())
+        return
+    _print_plan(result, ctx, costs is not None)
+
+
+def _print_plan(view: PlanView, ctx: _Context, with_costs: bool) -> None:
+    p = view.plan
+    source = view.extra.get("levels_source")
+    basis = view.extra.get("basis")
+    typer.echo(
+        f"{ctx.city} {ctx.year} · {view.framework.label} · level dari {source}" + (f" ({basis})" if basis else "")
+    )
+    typer.echo(f"Indeks saat ini: {p.index_before} ({_predicate(view, p.index_before)})")
+    typer.echo(f"Target: {p.target} ({_predicate(view, p.target)})")
+    for note in view.notes:
+        typer.echo(f"Catatan: {note}")
+    typer.echo("")
+    if p.already_met:
+        typer.echo(f"Sudah tercapai / already met: indeks {p.index_before} ≥ target {p.target}. Tidak perlu kenaikan.")
+        return
+    if not p.reachable:
+        typer.echo(
+            f"Tidak dapat dicapai / unreachable (best reachable: {p.best_reachable}): "
+            f"target {p.target} di atas indeks tertinggi yang diizinkan batas level."
+        )
+        typer.echo("Kenaikan ke batas masing-masing indikator memberi:\n")
+    rows = []
+    for r in p.raises:
+        owner = view.owner(r)
+        rows.append(
+            (
+                r.number,
+                _short(r.name, 48),
+                owner.code if owner else "-",
+                f"{r.from_level} → {r.to_level}",
+                f"+{r.as_dict()['gain']}",
+                r.cost,
+            )
+        )
+    header = ["No", "Indikator", "OPD pemilik", "Level", "Tambahan indeks", "Biaya"]
+    typer.echo(table(rows, header))
+    typer.echo("")
+    unit = "" if with_costs else " langkah"
+    typer.echo(
+        f"Indeks setelah rencana: {p.index_after}  Predikat: {p.predicate_after}  "
+        f"Total biaya: {p.total_cost}{unit} ({view.steps} kenaikan level, {len(p.raises)} indikator)"
+    )
+
+
+def _predicate(view: PlanView, index: Decimal) -> str:
+    from spbe.scoring import predicate_for
+
+    return predicate_for(view.framework, index.quantize(Decimal("0.01")))
+
+
+def _short(text: str, width: int) -> str:
+    return text if len(text) <= width else text[: width - 1] + "…"
+
+
+def _parse_target(text: str) -> Decimal:
+    from spbe.errors import SpbeError
+
+    try:
+        value = Decimal(text.strip().replace(",", "."))
+    except InvalidOperation:
+        raise SpbeError(f"--target {text!r} is not a number (e.g. 4.20)") from None
+    if not value.is_finite() or not Decimal(1) <= value <= Decimal(5):
+        raise SpbeError(f"--target {text} is outside 1.00-5.00")
+    return value
+
+
+def _plan_context(*, need_store: bool) -> _Context:
+    """The cycle to plan for: from the store when it is there, else (with --levels) from the cycle file."""
+    from spbe.errors import SpbeError
+
+    try:
+        return _store_context()
+    except SpbeError:
+        if need_store:
+            raise
+    return _config_context()
+
+
+def _store_context() -> _Context:
+    from sqlmodel import Session
+
+    from spbe.errors import SpbeError
+    from spbe.report.planning import Owner
+    from spbe.services.cycles import current_cycle, framework_of
+    from spbe.services.snapshot import take_snapshot
+    from spbe.settings import get_settings
+    from spbe.store.db import require_schema
+
+    settings = get_settings()
+    if settings.is_sqlite and not Path(settings.database_url.split("///", 1)[-1]).exists():
+        raise SpbeError(f"the store at {settings.database_label} does not exist: run `spbe init` or give --levels")
+    engine = require_schema()
+    with Session(engine) as session:
+        cycle = current_cycle(session)
+        snapshot = take_snapshot(session, cycle)
+    owners = {
+        i.number: Owner(i.owner_opd, snapshot.opds[i.owner_opd].name if i.owner_opd in snapshot.opds else "")
+        if i.owner_opd
+        else None
+        for i in snapshot.indicators
+    }
+    return _Context(
+        framework=framework_of(cycle),
+        city=cycle.city,
+        year=cycle.year,
+        target_index=Decimal(cycle.target_index),
+        target_predicate=cycle.target_predicate,
+        owners=owners,
+        snapshot=snapshot,
+        source=f"store {settings.database_label}, cycle {cycle.code}",
+    )
+
+
+def _config_context() -> _Context:
+    from spbe.report.planning import Owner
+    from spbe.services.cycles import load_config_files
+    from spbe.settings import get_settings
+
+    path = get_settings().cycle_file
+    config, roster = load_config_files(path)
+    names = {o.code: o.name for o in roster.opds}
+    return _Context(
+        framework=config.framework(),
+        city=config.city,
+        year=config.year,
+        target_index=config.target_index,
+        target_predicate=config.target_predicate,
+        owners={n: Owner(c, names.get(c, "")) for n, c in roster.owners.items()},
+        snapshot=None,
+        source=str(path),
+    )
+
+
+def report_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the report files into.")],
+    year: Annotated[int | None, typer.Option("--year", "-y", help="Cycle year (default: the current cycle).")] = None,
+    basis: Annotated[
+        str | None,
+        typer.Option("--basis", help="'validated' or 'claimed'; default: [report] basis of the cycle, else validated."),
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary of what was written.")] = False,
+) -> None:
+    """Build the final report (HTML, Markdown, XLSX, JSON and charts) from the store and record it."""
+    from spbe.services.levels import parse_basis
+    from spbe.services.report import build_report, cycle_for_year
+    from spbe.store.db import require_schema, session_scope
+
+    engine = require_schema()
+    with session_scope(engine) as session:
+        cycle = cycle_for_year(session, year)
+        result = build_report(session, cycle=cycle, out_dir=out, basis=parse_basis(basis) if basis else None)
+    data = result.data
+    for note in data.notes:
+        warn(note)
+    if as_json:
+        print_json(result.summary())
+        return
+    typer.echo(f"Laporan {data.city} {data.year} (#{result.report_id})")
+    typer.echo(f"Indeks SPBE: {data.index}  Predikat: {data.predicate}  (dasar {data.basis_label})")
+    typer.echo(f"Target: {data.plan_target} ({data.target_predicate})")
+    for fmt, path in result.files.items():
+        typer.echo(f"  {fmt:<6} {path}")
+
+
+def calendar_cmd(
+    out: Annotated[Path, typer.Option("--out", "-o", help="The .ics file to write.")],
+    config: Annotated[
+        Path | None,
+        typer.Option("--config", "-c", help="Cycle file; default: the stored cycle, else config/pekalongan-2025.toml."),
+    ] = None,
+) -> None:
+    """Every phase and deadline as iCalendar events with alarms, to import into a calendar app."""
+    from spbe.ics import export_calendar
+
+    result = export_calendar(out, config)
+    typer.echo(f"{result.events} acara ({result.phases} tahap, {result.deadlines} batas waktu) → {out}")
+    typer.echo(f"(sumber: {result.source})")
