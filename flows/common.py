@@ -33,18 +33,18 @@ class GateDecision(RunInput):
     note: str = ""
 
 
-def _run_name(phase: str, action: str) -> Callable[[], str]:
+def run_name(phase: str, action: str) -> Callable[[], str]:
     def name() -> str:
         from prefect.runtime import flow_run
 
         params = flow_run.parameters or {}
         who = params.get("actor") or "system"
-        return f"{_year()} · {phase} · {action} · {who}"
+        return f"{cycle_year()} · {phase} · {action} · {who}"
 
     return name
 
 
-def _year() -> str:
+def cycle_year() -> str:
     from sqlmodel import Session
 
     from spbe.services.cycles import current_cycle
@@ -66,17 +66,16 @@ class PhaseFlows:
 
 
 def _served() -> bool:
-    from prefect.runtime import flow_run
+    """True when this run belongs to a deployment (served or on a worker): only then can it suspend for input."""
+    from prefect.runtime import deployment
 
-    return (
-        bool(flow_run.get_deployment_id()) if hasattr(flow_run, "get_deployment_id") else bool(flow_run.deployment_id)
-    )
+    return bool(deployment.id)
 
 
 def build_phase_flows(phase: str, after_open: Callable[[dict], None] | None = None) -> PhaseFlows:
     """The four flows of one phase; `after_open` runs follow-up work (link checks, the report) after opening."""
 
-    @flow(name=f"{phase}-open", flow_run_name=_run_name(phase, "open"), log_prints=True)
+    @flow(name=f"{phase}-open", flow_run_name=run_name(phase, "open"), log_prints=True)
     def open_(
         actor: str = "system:timekeeper", early: bool = False, reason: str | None = None, automatic: bool = False
     ) -> dict:
@@ -86,9 +85,11 @@ def build_phase_flows(phase: str, after_open: Callable[[dict], None] | None = No
         print(result["message"])
         return result
 
-    @flow(name=f"{phase}-check", flow_run_name=_run_name(phase, "check"), log_prints=True)
+    @flow(name=f"{phase}-check", flow_run_name=run_name(phase, "check"), log_prints=True)
     def check(actor: str = "system:timekeeper", ask_approval: bool = True) -> dict:
         result = check_gate_task(phase, actor)
+        if "refused" in result:
+            return refused(result)
         publish_gate_artifacts(phase, result)
         print(result["message"])
         if result["after"] == "closed" and result["changed"]:
@@ -97,21 +98,37 @@ def build_phase_flows(phase: str, after_open: Callable[[dict], None] | None = No
             result = _ask_for_approval(phase, result)
         return result
 
-    @flow(name=f"{phase}-close", flow_run_name=_run_name(phase, "close"), log_prints=True)
+    @flow(name=f"{phase}-close", flow_run_name=run_name(phase, "close"), log_prints=True)
     def close(actor: str, force: bool = False, reason: str | None = None) -> dict:
         result = close_phase_task(phase, actor, force=force, reason=reason)
+        if "refused" in result:
+            return refused(result)
         if result["changed"]:
             publish_close_summary(phase, result)
         print(result["message"])
         return result
 
-    @flow(name=f"{phase}-reject-closing", flow_run_name=_run_name(phase, "reject"), log_prints=True)
+    @flow(name=f"{phase}-reject-closing", flow_run_name=run_name(phase, "reject"), log_prints=True)
     def reject(actor: str, note: str) -> dict:
         result = reject_task(phase, actor, note)
+        if "refused" in result:
+            return refused(result)
         print(result["message"])
         return result
 
     return PhaseFlows(open_, check, close, reject)
+
+
+def refused(result: dict):
+    """End the run as Failed with the refusal as its message: the UI shows why, the CLI re-raises it."""
+    from prefect.states import Failed
+
+    r = result["refused"]
+    print(f"refused: {r['message']}")
+    return Failed(message=f"{REFUSED_PREFIX}{r['exit_code']}:{r['kind']}: {r['message']}")
+
+
+REFUSED_PREFIX = "refused:"
 
 
 def _ask_for_approval(phase: str, result: dict) -> dict:

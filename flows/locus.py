@@ -5,10 +5,30 @@ Opening work lives in spbe.services.opening.locus; the gate rule in spbe.domain.
 
 from __future__ import annotations
 
-from flows.common import build_phase_flows
+from prefect import flow
+
+from flows.common import build_phase_flows, refused, run_name
+from tasks.roster import assign_task
 
 FLOWS = build_phase_flows("locus")
 open_locus = FLOWS.open
 check_locus = FLOWS.check
 close_locus = FLOWS.close
 reject_locus = FLOWS.reject
+
+
+@flow(name="locus-assign", flow_run_name=run_name("locus", "assign"), log_prints=True)
+def assign_assessors(
+    actor: str,
+    auto: bool = False,
+    indicator: int | None = None,
+    owner: str | None = None,
+    assessor: str | None = None,
+    approve: bool = False,
+) -> dict:
+    """Assign assessors (automatically or one indicator by hand) or approve the whole assignment."""
+    result = assign_task(actor, auto=auto, indicator=indicator, owner=owner, assessor=assessor, approve=approve)
+    if "refused" in result:
+        return refused(result)
+    print(result["message"])
+    return result

@@ -10,7 +10,9 @@ import importlib
 import os
 from typing import Any
 
+from flows.common import REFUSED_PREFIX
 from spbe.domain.phases import PHASES, phase_index
+from spbe.errors import RefusedError, SpbeError
 from spbe.prefect_env import apply_defaults, ui_url
 
 ACTIONS = ("open", "check", "close", "reject")
@@ -38,27 +40,42 @@ def run_action(action: str, phase: str, **params: Any) -> dict:
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}; one of {ACTIONS}")
     apply_defaults()
+    return run_flow(getattr(phase_flows(phase), action), phase=phase, **params)
+
+
+def run_flow(fn: Any, *, phase: str, **params: Any) -> dict:
+    """Call a flow in-process as one tagged flow run; re-raise what it raised (a refusal stays a refusal)."""
+    apply_defaults()
     from prefect import tags
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    fn = getattr(phase_flows(phase), action)
     with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), tags(*run_tags(phase)):
         state = fn(**params, return_state=True)  # no 1 s heartbeat floor per run (prefect-notes.md)
     run_id = str(state.state_details.flow_run_id)
+    if state.is_failed() and (state.message or "").startswith(REFUSED_PREFIX):
+        raise refusal_error(state.message or "", run_id)
     result = state.result(raise_on_failure=True)
     result = dict(result) if isinstance(result, dict) else {"result": result}
     result["flow_run_id"] = run_id
-    link = ui_url(run_id)
-    if link:
+    if link := ui_url(run_id):
         result["ui_url"] = link
     return result
 
 
+def refusal_error(message: str, run_id: str) -> SpbeError:
+    """Rebuild the refusal a flow run ended with, keeping its exit code (2 for a rule that says no)."""
+    code, _, rest = message.removeprefix(REFUSED_PREFIX).partition(":")
+    _kind, _, text = rest.partition(": ")
+    error = RefusedError(f"{text}\n(flow run {run_id})")
+    error.exit_code = int(code) if code.isdigit() else 1
+    return error
+
+
 def run_tags(phase: str) -> list[str]:
     """Tags that let the UI filter the timeline: by year, by phase."""
-    from flows.common import _year
+    from flows.common import cycle_year
 
-    return ["spbe", f"year:{_year()}", f"phase:{phase}"]
+    return ["spbe", f"year:{cycle_year()}", f"phase:{phase}"]
 
 
 def temporary_server_note() -> str | None:

@@ -5,10 +5,23 @@ Opening work lives in spbe.services.opening.socialization; the gate rule in spbe
 
 from __future__ import annotations
 
-from flows.common import build_phase_flows
+from prefect import flow
+
+from flows.common import build_phase_flows, refused, run_name
+from tasks.roster import attendance_task
 
 FLOWS = build_phase_flows("socialization")
 open_socialization = FLOWS.open
 check_socialization = FLOWS.check
 close_socialization = FLOWS.close
 reject_socialization = FLOWS.reject
+
+
+@flow(name="socialization-attend", flow_run_name=run_name("socialization", "attend"), log_prints=True)
+def record_attendance(actor: str, opd: str, waive: bool = False, reason: str | None = None) -> dict:
+    """Record an OPD admin's attendance and acknowledgement, or a coordinator's waiver."""
+    result = attendance_task(actor, opd=opd, waive=waive, reason=reason)
+    if "refused" in result:
+        return refused(result)
+    print(result["message"])
+    return result

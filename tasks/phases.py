@@ -7,6 +7,7 @@ from prefect import task
 from sqlalchemy.exc import OperationalError
 
 from spbe import clock
+from spbe.errors import SpbeError
 from spbe.services.cycles import current_cycle
 from spbe.store.db import require_schema, session_scope
 
@@ -24,7 +25,27 @@ def _transient(task, task_run, state) -> bool:
 RETRY = {"retries": 2, "retry_delay_seconds": 2, "retry_condition_fn": _transient}
 
 
+def refusal(exc: SpbeError) -> dict:
+    """A refusal is an answer, not a crash: returned as data so no traceback reaches the coordinator's screen."""
+    return {"refused": {"kind": type(exc).__name__, "message": str(exc), "exit_code": exc.exit_code}}
+
+
+def guarded(fn):
+    """Run a task body; a SpbeError (bad input, a rule that says no) becomes a `refused` result."""
+    import functools
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except SpbeError as exc:
+            return refusal(exc)
+
+    return wrapper
+
+
 @task(name="open-phase", task_run_name="open {phase}", **RETRY)
+@guarded
 def open_phase_task(
     phase: str, actor: str, early: bool = False, reason: str | None = None, automatic: bool = False
 ) -> dict:
@@ -48,6 +69,7 @@ def open_phase_task(
 
 
 @task(name="check-gate", task_run_name="check gate of {phase}", **RETRY)
+@guarded
 def check_gate_task(phase: str, actor: str) -> dict:
     from spbe.services.phases import check_gate
 
@@ -58,6 +80,7 @@ def check_gate_task(phase: str, actor: str) -> dict:
 
 
 @task(name="close-phase", task_run_name="close {phase}", **RETRY)
+@guarded
 def close_phase_task(phase: str, actor: str, force: bool = False, reason: str | None = None) -> dict:
     from spbe.services.phases import close_phase
 
@@ -68,6 +91,7 @@ def close_phase_task(phase: str, actor: str, force: bool = False, reason: str | 
 
 
 @task(name="reject-closing", task_run_name="reject closing of {phase}", **RETRY)
+@guarded
 def reject_task(phase: str, actor: str, note: str) -> dict:
     from spbe.services.phases import reject_approval
 

@@ -1,9 +1,304 @@
-"""Commands of a feature still to come; registers nothing yet."""
+"""Phase and roster commands: phase open/check/close/reject, assign, attend, people, status, audit.
+
+Commands that change state run their Prefect flow and print its run id (and UI link with a server).
+"""
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated
+
 import typer
+
+from spbe.cli.output import print_json, table, warn
+
+phase_app = typer.Typer(help="Open, check and close the six phases.", no_args_is_help=True)
+
+AsOption = Annotated[
+    str | None, typer.Option("--as", help="Act as this roster id (default: SPBE_ACTOR, else the OS user).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+PhaseArg = Annotated[
+    str, typer.Argument(help="locus, socialization, self-assessment, document-review, revision or final-report.")
+]
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.add_typer(phase_app, name="phase")
+    app.command("assign")(assign)
+    app.command("attend")(attend)
+    app.command("people")(people)
+    app.command("status")(status)
+    app.command("audit")(audit)
+
+
+def _actor(as_: str | None) -> str:
+    from spbe.settings import get_settings
+
+    return as_ or get_settings().actor
+
+
+def _run(action: str, phase: str, as_json: bool, **params) -> dict:
+    from flows.registry import run_action, temporary_server_note
+    from spbe.domain.phases import PHASES
+    from spbe.errors import SpbeError
+
+    if phase not in PHASES:
+        raise SpbeError(f"unknown phase {phase!r}; phases are: {', '.join(PHASES)}")
+    if (note := temporary_server_note()) and not as_json:
+        warn(note)
+    result = run_action(action, phase, **params)
+    _print_result(result, as_json)
+    return result
+
+
+def _print_result(result: dict, as_json: bool) -> None:
+    if as_json:
+        print_json(result)
+        return
+    typer.echo(result.get("message", ""))
+    gate = result.get("gate")
+    if gate:
+        typer.echo(f"gate: {'met' if gate['met'] else 'NOT met'} ({gate['done']}/{gate['total']}, {gate['percent']}%)")
+        for o in gate["outstanding"][:50]:
+            typer.echo(f"  - {o['text']}")
+        if len(gate["outstanding"]) > 50:
+            typer.echo(f"  … and {len(gate['outstanding']) - 50} more (use --json for all)")
+        for n in gate["notes"][:50]:
+            typer.echo(f"  note: {n}")
+    typer.echo(f"flow run: {result['flow_run_id']}" + (f"  {result['ui_url']}" if result.get("ui_url") else ""))
+
+
+@phase_app.command("open")
+def phase_open(
+    name: PhaseArg,
+    as_: AsOption = None,
+    early: Annotated[
+        bool, typer.Option("--early", help="Open before the configured opening (needs --reason).")
+    ] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (kept in the audit trail).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Open a phase and send its opening notices (a no-op if it is already open)."""
+    _run("open", name, as_json, actor=_actor(as_), early=early, reason=reason)
+
+
+@phase_app.command("check")
+def phase_check(name: PhaseArg, as_: AsOption = None, as_json: JsonOption = False) -> None:
+    """Evaluate a phase's gate now (at the deadline it closes an auto phase or asks for approval)."""
+    _run("check", name, as_json, actor=_actor(as_), ask_approval=False)
+
+
+@phase_app.command("close")
+def phase_close(
+    name: PhaseArg,
+    as_: AsOption = None,
+    force: Annotated[
+        bool, typer.Option("--force", help="Close although the gate is not met (needs --reason).")
+    ] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why (kept with the unmet conditions).")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Close (approve) a phase. An unmet gate exits 2 with the list, unless --force --reason TEXT."""
+    _run("close", name, as_json, actor=_actor(as_), force=force, reason=reason)
+
+
+@phase_app.command("reject")
+def phase_reject(
+    name: PhaseArg,
+    note: Annotated[str, typer.Option("--note", help="What must happen before the phase may close.")],
+    as_: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Reject a phase that awaits approval: it stays open."""
+    _run("reject", name, as_json, actor=_actor(as_), note=note)
+
+
+def assign(
+    auto: Annotated[
+        bool, typer.Option("--auto", help="Assign assessors automatically, balanced, no conflicts of interest.")
+    ] = False,
+    indicator: Annotated[int | None, typer.Option("--indicator", help="Indicator number to assign by hand.")] = None,
+    owner: Annotated[str | None, typer.Option("--owner", help="Owner OPD code.")] = None,
+    assessor: Annotated[str | None, typer.Option("--assessor", help="Assessor roster id.")] = None,
+    approve: Annotated[bool, typer.Option("--approve", help="Approve the whole assignment (the decree).")] = False,
+    as_: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Show or change who owns and who assesses each indicator; without options, show it."""
+    from spbe.errors import SpbeError
+
+    chosen = sum([auto, indicator is not None, approve])
+    if chosen > 1:
+        raise SpbeError("use one of --auto, --indicator N (with --owner/--assessor) or --approve")
+    if indicator is not None and not (owner or assessor):
+        raise SpbeError("--indicator needs --owner CODE and/or --assessor ID")
+    if chosen == 0:
+        _show_assignments(as_json)
+        return
+    from flows.locus import assign_assessors
+    from flows.registry import run_flow, temporary_server_note
+
+    if (note := temporary_server_note()) and not as_json:
+        warn(note)
+    result = run_flow(
+        assign_assessors,
+        phase="locus",
+        actor=_actor(as_),
+        auto=auto,
+        indicator=indicator,
+        owner=owner,
+        assessor=assessor,
+        approve=approve,
+    )
+    if as_json:
+        print_json(result)
+        return
+    typer.echo(result["message"])
+    if result.get("loads"):
+        typer.echo("load per assessor: " + ", ".join(f"{k}={v}" for k, v in sorted(result["loads"].items())))
+    typer.echo(f"flow run: {result['flow_run_id']}" + (f"  {result['ui_url']}" if result.get("ui_url") else ""))
+
+
+def _show_assignments(as_json: bool) -> None:
+    from spbe.services.snapshot import take_snapshot
+
+    snap = _snapshot(take_snapshot)
+    rows = [
+        {"indicator": i.number, "name": i.name, "owner": i.owner_opd, "assessor": i.assessor} for i in snap.indicators
+    ]
+    if as_json:
+        print_json({"approved": snap.assignments_approved, "assignments": rows})
+        return
+    typer.echo(
+        table(
+            [(r["indicator"], r["owner"] or "-", r["assessor"] or "-", r["name"][:60]) for r in rows],
+            ["no", "owner", "assessor", "indicator"],
+        )
+    )
+    typer.echo(f"approved (decree): {'yes' if snap.assignments_approved else 'no'}")
+
+
+def _snapshot(take):
+    from spbe.services.cycles import current_cycle
+    from spbe.store.db import require_schema, session_scope
+
+    with session_scope(require_schema()) as session:
+        return take(session, current_cycle(session))
+
+
+def attend(
+    opd: Annotated[str, typer.Option("--opd", help="OPD code whose admin attended and acknowledged.")],
+    waive: Annotated[
+        bool, typer.Option("--waive", help="Waive the attendance (coordinator only, needs --reason).")
+    ] = False,
+    reason: Annotated[str | None, typer.Option("--reason", help="Why it is waived.")] = None,
+    as_: AsOption = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Record that an OPD's SPBE admin attended the socialization and acknowledged it."""
+    from flows.registry import run_flow, temporary_server_note
+    from flows.socialization import record_attendance
+
+    if (note := temporary_server_note()) and not as_json:
+        warn(note)
+    result = run_flow(record_attendance, phase="socialization", actor=_actor(as_), opd=opd, waive=waive, reason=reason)
+    if as_json:
+        print_json(result)
+        return
+    typer.echo(result["message"])
+    typer.echo(f"flow run: {result['flow_run_id']}" + (f"  {result['ui_url']}" if result.get("ui_url") else ""))
+
+
+def people(
+    role: Annotated[
+        str | None, typer.Option("--role", help="coordinator, assessor, admin, head or leadership.")
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """List the people of the cycle and their roles."""
+    from spbe.errors import SpbeError
+    from spbe.roster import ROLES
+    from spbe.services.cycles import current_cycle
+    from spbe.services.people import list_people
+    from spbe.store.db import require_schema, session_scope
+
+    if role and role not in ROLES:
+        raise SpbeError(f"unknown role {role!r}; roles are: {', '.join(ROLES)}")
+    with session_scope(require_schema()) as session:
+        rows = [
+            {"id": p.key, "name": p.name, "role": p.role, "opd": p.opd_code}
+            for p in list_people(session, current_cycle(session), role)
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    typer.echo(table([(r["id"], r["role"], r["opd"] or "-", r["name"]) for r in rows], ["id", "role", "opd", "name"]))
+
+
+def status(as_json: JsonOption = False) -> None:
+    """Where the cycle stands: each phase's state and dates, and progress of the open phase(s)."""
+    from spbe.services.status import cycle_status
+
+    data = cycle_status()
+    if as_json:
+        print_json(data)
+        return
+    typer.echo(f"{data['city']} {data['year']} ({data['framework']})  now {data['now']}")
+    typer.echo(
+        table(
+            [(p["name"], p["state"], p["opens"], p["deadline"]) for p in data["phases"]],
+            ["phase", "state", "opens", "deadline"],
+        )
+    )
+    for name, prog in data["progress"].items():
+        typer.echo(
+            f"\n{name}: {prog['done']}/{prog['total']} ({prog['percent']}%), gate "
+            f"{'met' if prog['met'] else 'not met'}, {prog['outstanding']} outstanding"
+        )
+        for opd, done, total in prog["per_opd"][:60]:
+            typer.echo(f"  {opd:<16} {done}/{total}")
+
+
+def audit(
+    limit: Annotated[int, typer.Option("--limit", help="Newest N events.")] = 50,
+    action: Annotated[str | None, typer.Option("--action", help="Only actions starting with this, e.g. phase.")] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """The audit trail: who did what, when and why."""
+    from sqlmodel import col, select
+
+    from spbe.services.cycles import current_cycle
+    from spbe.store import models as m
+    from spbe.store.db import require_schema, session_scope
+
+    with session_scope(require_schema()) as session:
+        cycle = current_cycle(session)
+        query = select(m.AuditEvent).where(m.AuditEvent.cycle_id == cycle.id)
+        if action:
+            query = query.where(col(m.AuditEvent.action).startswith(action))
+        events = list(session.exec(query.order_by(col(m.AuditEvent.id).desc()).limit(limit)))[::-1]
+        rows = [
+            {
+                "id": e.id,
+                "time": e.at.isoformat(),
+                "actor": e.actor,
+                "action": e.action,
+                "subject": e.subject,
+                "reason": e.reason,
+                "detail": e.detail,
+                "flow_run_id": e.flow_run_id,
+            }
+            for e in events
+        ]
+    if as_json:
+        print_json(rows)
+        return
+    typer.echo(
+        table(
+            [(r["time"][:19], r["actor"], r["action"], r["subject"] or "", r["reason"] or "") for r in rows],
+            ["time (UTC)", "actor", "action", "subject", "reason"],
+        )
+    )
+    if not rows:
+        sys.stderr.write("no audit events yet\n")

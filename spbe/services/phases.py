@@ -129,12 +129,10 @@ def open_phase(
     if not automatic:
         require_coordinator(session, cycle, actor, doing=f"open phase {name}")
     previous = _previous(session, cycle, phase)
-    if previous is not None and previous.state != PhaseState.CLOSED:
-        if not (phase.overlap and previous.state != PhaseState.PENDING):
-            raise RefusedError(
-                f"phase {name} cannot open: the previous phase {previous.name} is {previous.state}"
-                + ("" if phase.overlap else " (set `overlap = true` on the phase in the cycle file to allow overlap)")
-            )
+    overlapping = phase.overlap and previous is not None and previous.state != PhaseState.PENDING
+    if previous is not None and previous.state != PhaseState.CLOSED and not overlapping:
+        hint = "" if phase.overlap else " (set `overlap = true` on the phase in the cycle file to allow overlap)"
+        raise RefusedError(f"phase {name} cannot open: the previous phase {previous.name} is {previous.state}{hint}")
     if now < phase.opens_at:
         if not early:
             raise RefusedError(

@@ -1,0 +1,65 @@
+"""Tasks that change the roster side of the cycle: assessor assignment and socialization attendance."""
+
+from __future__ import annotations
+
+from prefect import task
+
+from spbe.services.cycles import current_cycle
+from spbe.store.db import require_schema, session_scope
+from tasks.phases import RETRY, guarded
+
+
+@task(name="assign-assessors", task_run_name="assign assessors", **RETRY)
+@guarded
+def assign_task(
+    actor: str, *, auto: bool, indicator: int | None, owner: str | None, assessor: str | None, approve: bool
+) -> dict:
+    from spbe.services import assignments
+    from spbe.services.people import require_coordinator
+
+    with session_scope(require_schema()) as session:
+        cycle = current_cycle(session)
+        if approve:
+            count = assignments.approve(session, cycle=cycle, actor=actor)
+            return {
+                "message": f"assignment approved by {actor} ({count} indicators)"
+                if count
+                else "assignment was already approved; nothing done",
+                "approved": count,
+            }
+        if auto:
+            require_coordinator(session, cycle, actor, doing="assign assessors")
+            result = assignments.auto_assign(session, cycle=cycle, actor=actor)
+            msg = (
+                f"{len(result.changed)} indicator(s) (re)assigned; spread {result.plan.spread}"
+                if result.changed
+                else "assignment already balanced; nothing changed"
+            )
+            if result.plan.unassignable:
+                msg += f"; no eligible assessor for {list(result.plan.unassignable)}"
+            return {"message": msg, **result.as_dict()}
+        row = assignments.assign(session, cycle=cycle, indicator=indicator, owner=owner, assessor=assessor, actor=actor)
+        return {
+            "message": f"indicator {row.indicator_number}: owner {row.owner_opd}, assessor {row.assessor_key}",
+            "indicator": row.indicator_number,
+            "owner": row.owner_opd,
+            "assessor": row.assessor_key,
+        }
+
+
+@task(name="record-attendance", task_run_name="attendance of {opd}", **RETRY)
+@guarded
+def attendance_task(actor: str, *, opd: str, waive: bool, reason: str | None) -> dict:
+    from spbe.services.attendance import record_attendance
+
+    with session_scope(require_schema()) as session:
+        row, created = record_attendance(
+            session, cycle=current_cycle(session), opd=opd, actor=actor, waive=waive, reason=reason
+        )
+        what = "waived" if row.waived else "recorded"
+        return {
+            "message": f"attendance of {opd} {what}" if created else f"attendance of {opd} was already {what}",
+            "opd": opd,
+            "created": created,
+            "waived": row.waived,
+        }

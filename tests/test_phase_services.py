@@ -1,0 +1,165 @@
+"""Phase transitions on a real store (SQLite and PostgreSQL): refusals, idempotency, atomicity."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlmodel import Session, func, select
+
+from spbe.errors import RefusedError
+from spbe.services import assignments
+from spbe.services.attendance import record_attendance
+from spbe.services.cycles import current_cycle
+from spbe.services.opening import OPENING_WORK
+from spbe.services.phases import GateNotMet, check_gate, close_phase, open_phase, reject_approval
+from spbe.store import models as m
+from spbe.store.db import session_scope
+from tests.utils.store import audit_actions, loaded_store, phase_state
+
+JUNE = datetime(2025, 6, 2, 2, 0, tzinfo=UTC)  # 09:00 WIB, after locus opens
+AUGUST = datetime(2025, 8, 4, 2, 0, tzinfo=UTC)
+AFTER_AUGUST = datetime(2025, 8, 29, 10, 0, tzinfo=UTC)  # 17:00 WIB on the socialization deadline
+
+
+@pytest.fixture
+def engine(database_url):
+    return loaded_store(database_url)
+
+
+def _do(engine, fn, **kw):
+    with session_scope(engine) as session:
+        return fn(session, cycle=current_cycle(session), **kw)
+
+
+def _outbox_count(engine) -> int:
+    from spbe.store.tables_reminders import OutboxMessage
+
+    with Session(engine) as session:
+        return session.exec(select(func.count()).select_from(OutboxMessage)).one()
+
+
+def test_open_twice_is_a_noop_without_second_notices(engine):
+    first = _do(engine, open_phase, name="locus", actor="koordinator", now=JUNE, opening_work=OPENING_WORK["locus"])
+    assert first.changed and first.notices_queued > 0
+    queued = _outbox_count(engine)
+    again = _do(engine, open_phase, name="locus", actor="koordinator", now=JUNE, opening_work=OPENING_WORK["locus"])
+    assert not again.changed and "already open" in again.message and again.notices_queued == 0
+    assert _outbox_count(engine) == queued
+    assert audit_actions(engine).count("phase.opened") == 1
+
+
+def test_out_of_order_and_early_opening_refused(engine):
+    with pytest.raises(RefusedError, match="previous phase locus is pending"):
+        _do(engine, open_phase, name="socialization", actor="koordinator", now=AUGUST)
+    with pytest.raises(RefusedError, match="opens at 2025-06-02"):
+        _do(engine, open_phase, name="locus", actor="koordinator", now=datetime(2025, 5, 1, tzinfo=UTC))
+    with pytest.raises(RefusedError, match="needs --reason"):
+        _do(engine, open_phase, name="locus", actor="koordinator", now=datetime(2025, 5, 1, tzinfo=UTC), early=True)
+    change = _do(
+        engine,
+        open_phase,
+        name="locus",
+        actor="koordinator",
+        now=datetime(2025, 5, 1, tzinfo=UTC),
+        early=True,
+        reason="SK tim SPBE terbit lebih awal",
+    )
+    assert change.changed
+    assert phase_state(engine, "locus") == "open"
+
+
+def test_only_coordinators_open_close_force(engine):
+    with pytest.raises(RefusedError, match="'asr-01' has role assessor: only a coordinator may open phase locus"):
+        _do(engine, open_phase, name="locus", actor="asr-01", now=JUNE)
+    with pytest.raises(RefusedError, match="'root' is not in the roster"):
+        _do(engine, open_phase, name="locus", actor="root", now=JUNE)
+    _do(engine, open_phase, name="locus", actor="koordinator", now=JUNE)
+    with pytest.raises(RefusedError, match="only a coordinator may force"):
+        _do(engine, close_phase, name="locus", actor="adm-dinkominfo", now=JUNE, force=True, reason="x")
+    assert phase_state(engine, "locus") == "open"
+
+
+def test_close_with_unmet_gate_lists_and_override_needs_reason(engine):
+    _do(engine, open_phase, name="locus", actor="koordinator", now=JUNE, opening_work=OPENING_WORK["locus"])
+    with pytest.raises(GateNotMet) as err:
+        _do(engine, close_phase, name="locus", actor="koordinator", now=JUNE)
+    assert err.value.exit_code == 2 and "not approved" in str(err.value)
+    with pytest.raises(RefusedError, match="--force needs --reason"):
+        _do(engine, close_phase, name="locus", actor="koordinator", now=JUNE, force=True, reason="  ")
+    forced = _do(
+        engine, close_phase, name="locus", actor="koordinator", now=JUNE, force=True, reason="SK ditandatangani manual"
+    )
+    assert forced.after == "closed"
+    with Session(engine) as session:
+        event = session.exec(select(m.AuditEvent).where(m.AuditEvent.action == "phase.forced_closed")).one()
+        assert event.actor == "koordinator" and event.reason == "SK ditandatangani manual"
+        assert any("not approved" in u for u in event.detail["unmet"])
+        assert session.exec(select(m.Phase).where(m.Phase.name == "locus")).one().forced
+
+
+def test_approval_flow_for_locus(engine):
+    _do(engine, open_phase, name="locus", actor="koordinator", now=JUNE, opening_work=OPENING_WORK["locus"])
+    _do(engine, assignments.approve, actor="koordinator")
+    early = _do(engine, check_gate, name="locus", now=JUNE)
+    assert early.gate.met and not early.changed and "closes at its deadline" in early.message
+    after = datetime(2025, 7, 31, 10, 0, tzinfo=UTC)
+    waiting = _do(engine, check_gate, name="locus", now=after)
+    assert waiting.after == "awaiting_approval" and waiting.notices_queued == 2  # both coordinators told
+    rejected = _do(engine, reject_approval, name="locus", actor="koordinator", note="cek ulang SK")
+    assert rejected.after == "open"
+    assert _do(engine, check_gate, name="locus", now=after).after == "awaiting_approval"
+    closed = _do(engine, close_phase, name="locus", actor="koordinator-2", now=after)
+    assert closed.after == "closed"
+    again = _do(engine, close_phase, name="locus", actor="koordinator", now=after)
+    assert not again.changed and "already closed" in again.message
+    actions = audit_actions(engine)
+    assert actions.count("phase.awaiting_approval") == 2 and "phase.approval_rejected" in actions
+
+
+def test_auto_phase_closes_at_deadline_when_gate_holds(engine):
+    _do(engine, open_phase, name="locus", actor="koordinator", now=JUNE, opening_work=OPENING_WORK["locus"])
+    _do(engine, close_phase, name="locus", actor="koordinator", now=JUNE, force=True, reason="uji")
+    _do(engine, open_phase, name="socialization", actor="koordinator", now=AUGUST)
+    with Session(engine) as session:
+        codes = [o.code for o in session.exec(select(m.Opd))]
+    for code in codes[:-1]:
+        _do(engine, record_attendance, opd=code, actor="koordinator")
+    assert _do(engine, check_gate, name="socialization", now=AFTER_AUGUST).after == "open"  # one missing
+    with pytest.raises(RefusedError, match="needs --reason"):
+        _do(engine, record_attendance, opd=codes[-1], actor="koordinator", waive=True)
+    _do(engine, record_attendance, opd=codes[-1], actor="koordinator", waive=True, reason="dinas luar kota")
+    row, created = _do(engine, record_attendance, opd=codes[-1], actor="koordinator")
+    assert not created and row.waived
+    closed = _do(engine, check_gate, name="socialization", now=AFTER_AUGUST)
+    assert closed.after == "closed" and closed.gate.notes == (f"{codes[-1]}: waived (dinas luar kota)",)
+
+
+def test_failure_inside_opening_leaves_state_and_audit_untouched(engine):
+    before = audit_actions(engine)
+
+    def broken_work(session, cycle, phase):
+        raise RuntimeError("template server down")
+
+    with pytest.raises(RuntimeError):
+        _do(engine, open_phase, name="locus", actor="koordinator", now=JUNE, opening_work=broken_work)
+    assert phase_state(engine, "locus") == "pending"
+    assert audit_actions(engine) == before
+    assert _outbox_count(engine) == 0
+
+
+def test_manual_assignment_refuses_conflict_and_voids_approval(engine):
+    _do(engine, assignments.auto_assign, actor="koordinator")
+    _do(engine, assignments.approve, actor="koordinator")
+    with pytest.raises(RefusedError, match="conflict of interest: assessor asr-01 belongs to DINKOMINFO"):
+        _do(engine, assignments.assign, indicator=1, assessor="asr-01", actor="koordinator")
+    row = _do(engine, assignments.assign, indicator=1, assessor="asr-05", actor="koordinator")
+    assert row.assessor_key == "asr-05" and row.source == "manual"
+    with Session(engine) as session:
+        assert all(a.approved_at is None for a in session.exec(select(m.Assignment)))
+    result = _do(engine, assignments.auto_assign, actor="koordinator")
+    with Session(engine) as session:
+        assert (
+            session.exec(select(m.Assignment).where(m.Assignment.indicator_number == 1)).one().assessor_key == "asr-05"
+        )
+    assert result.plan.spread <= 1
