@@ -53,14 +53,14 @@ def enqueue(session: Session, *, cycle_id: int, notices: list[Notice]) -> int:
     return len(ids)
 
 
-def insert_messages(session: Session, rows: Sequence[dict[str, Any]], *, now: datetime | None = None) -> list[int]:
-    """Insert outbox rows whose (cycle, key) is new; returns the new ids. Duplicate keys in `rows` count once."""
+def insert_messages(session: Session, rows: Sequence[dict[str, Any]], *, now: datetime | None = None) -> dict[str, int]:
+    """Insert outbox rows whose (cycle, key) is new; returns key → id of the new rows. Duplicates count once."""
     now = now or clock.now()
     unique: dict[tuple[int, str], dict[str, Any]] = {}
     for row in rows:
         unique.setdefault((row["cycle_id"], row["key"]), row)
     if not unique:
-        return []
+        return {}
     existing: set[tuple[int, str]] = set()
     by_cycle: dict[int, list[str]] = {}
     for cycle_id, key in unique:
@@ -77,23 +77,28 @@ def insert_messages(session: Session, rows: Sequence[dict[str, Any]], *, now: da
         if ident not in existing
     ]
     if not fresh:
-        return []
-    ids: list[int] = []
+        return {}
+    ids: dict[str, int] = {}
     for chunk in _chunks(fresh):
-        stmt = _insert_ignoring_conflicts(session, chunk)
-        ids.extend(session.exec(stmt).scalars().all())  # type: ignore[call-overload]
+        table = OutboxMessage.__table__  # type: ignore[attr-defined]
+        result = insert_ignoring_conflicts(
+            session, table, chunk, unique=["cycle_id", "key"], returning=(table.c.id, table.c.key)
+        )
+        for ident, key in result:
+            ids[key] = ident
     return ids
 
 
-def _insert_ignoring_conflicts(session: Session, rows: list[dict[str, Any]]):
-    """INSERT ... ON CONFLICT (cycle_id, key) DO NOTHING RETURNING id, on PostgreSQL and SQLite alike."""
+def insert_ignoring_conflicts(session: Session, table, rows: list[dict[str, Any]], *, unique: list[str], returning=()):
+    """INSERT ... ON CONFLICT (unique) DO NOTHING [RETURNING ...], on PostgreSQL and SQLite alike: two writers
+    racing on one key both succeed, and the row exists once."""
     dialect = session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    table = OutboxMessage.__table__  # type: ignore[attr-defined]
-    return insert(table).values(rows).on_conflict_do_nothing(index_elements=["cycle_id", "key"]).returning(table.c.id)
+    stmt = insert(table).values(rows).on_conflict_do_nothing(index_elements=unique)
+    return session.exec(stmt.returning(*returning) if returning else stmt)  # type: ignore[call-overload]
 
 
 def cancel(session: Session, ids: Iterable[int], *, reason: str, now: datetime | None = None) -> int:

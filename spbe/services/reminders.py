@@ -1,0 +1,351 @@
+"""The reminder sweep: read the cycle, ask the pure rules what is due (`spbe.domain.reminders`), and write
+ledger rows, outbox rows and one audit event in the caller's transaction.
+
+Pending items are re-checked here, at every sweep, not at delivery: a queued reminder whose items were all
+resolved is cancelled, one whose items changed is re-rendered with the items still pending, one computed
+for an older deadline version (the deadline was extended) or for a closed phase is cancelled. The
+timekeeper always sweeps right before it dispatches, so what leaves is at most one sweep old.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, col, select
+
+from spbe import clock
+from spbe.domain.gates import GateResult, Outstanding
+from spbe.domain.reminders import (
+    DIGEST_PHASE,
+    DueMessage,
+    QueuedReminder,
+    ReminderRules,
+    SendingWindow,
+    due_messages,
+    review_queue,
+    window_for,
+    working_days_left,
+)
+from spbe.domain.snapshot import CycleSnapshot
+from spbe.messages import tanggal, tanggal_jam
+from spbe.services.outbox import cancel, counts_by_state, insert_ignoring_conflicts, insert_messages
+from spbe.services.snapshot import take_snapshot
+from spbe.store import models as m
+from spbe.store.audit import record
+from spbe.store.tables_reminders import OPEN_STATES, OutboxMessage, ReminderLedger
+
+SWEEP_ACTOR = "system:reminders"
+TEMPLATES = {"reminder": "reminder.txt.j2", "escalation": "escalation.txt.j2", "digest": "digest.txt.j2"}
+STATE_TEXT = {"open": "berjalan", "awaiting_approval": "menunggu persetujuan koordinator"}
+
+
+def rules_for(cycle: m.Cycle) -> tuple[ReminderRules, SendingWindow]:
+    """The cycle's reminder rules and sending window, from the config file it was loaded from."""
+    from spbe.services.cycles import cycle_config_for
+
+    config = cycle_config_for(cycle.config_path)
+    rules = ReminderRules.from_section(
+        config.section("reminders"), source=f"{Path(cycle.config_path).name} [reminders]"
+    )
+    return rules, window_for(rules, config.calendar, cycle.timezone)
+
+
+@dataclass
+class SweepResult:
+    cycle: str
+    at: datetime
+    dry_run: bool
+    queued: list[dict[str, Any]] = field(default_factory=list)
+    cancelled: list[dict[str, Any]] = field(default_factory=list)
+    refreshed: list[dict[str, Any]] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cycle": self.cycle,
+            "at": self.at.isoformat(),
+            "dry_run": self.dry_run,
+            "queued": self.queued,
+            "cancelled": self.cancelled,
+            "refreshed": self.refreshed,
+        }
+
+
+def sweep(
+    session: Session,
+    *,
+    cycle: m.Cycle,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    rules: ReminderRules | None = None,
+    window: SendingWindow | None = None,
+) -> SweepResult:
+    """Queue what is due and cancel what no longer holds; safe to run any number of times."""
+    now = now or clock.now()
+    if rules is None or window is None:
+        rules, window = rules_for(cycle)
+    assert cycle.id is not None
+    snapshot = take_snapshot(session, cycle)
+    recorded = {
+        (r.recipient, r.phase, r.rule, r.deadline_version, r.period)
+        for r in session.exec(select(ReminderLedger).where(ReminderLedger.cycle_id == cycle.id))
+    }
+    queued = _queued(session, cycle.id, snapshot)
+    due = due_messages(snapshot, rules=rules, window=window, now=now, recorded=recorded)
+    decisions = review_queue(snapshot, list(queued.values()), window=window, now=now, due=due)
+    result = SweepResult(cycle.code, now, dry_run)
+    renderer = _Renderer(session, cycle, snapshot, window, now)
+
+    cancels: dict[str, list[int]] = {}
+    refreshes = []
+    for d in decisions:
+        q = queued[d.outbox_id]
+        entry = {"id": d.outbox_id, "recipient": q.recipient, "phase": q.phase, "rule": q.rule, "reason": d.reason}
+        if d.action == "cancel":
+            cancels.setdefault(d.reason, []).append(d.outbox_id)
+            result.cancelled.append(entry)
+        else:
+            refreshes.append((d, q, entry))
+    for msg in due:
+        result.queued.append(
+            {
+                "key": msg.message_key(cycle.code),
+                "kind": msg.kind,
+                "phase": msg.phase,
+                "rule": msg.rule,
+                "recipient": msg.recipient,
+                "items": len(msg.items),
+                "due_at": msg.due_at.isoformat(),
+                "send_after": msg.send_after.isoformat(),
+            }
+        )
+    if dry_run:
+        result.refreshed = [entry for _, _, entry in refreshes if entry["reason"] != "digest"]
+        return result
+
+    for reason, ids in cancels.items():
+        cancel(session, ids, reason=reason, now=now)
+    for d, q, entry in refreshes:
+        row = session.get(OutboxMessage, d.outbox_id)
+        if row is None or row.state not in OPEN_STATES:
+            continue
+        msg = _as_due(q, d.items, snapshot, now, window)
+        subject, body = renderer.render(msg)
+        if (subject, body) == (row.subject, row.body):
+            continue  # nothing changed for the reader
+        row.subject, row.body, row.updated_at = subject, body, now
+        ledger = session.exec(select(ReminderLedger).where(ReminderLedger.outbox_id == d.outbox_id)).first()
+        if ledger is not None and msg.items:
+            ledger.items = msg.item_ids
+        result.refreshed.append(entry)
+
+    if due:
+        rows = []
+        for msg in due:
+            subject, body = renderer.render(msg)
+            rows.append(
+                {
+                    "cycle_id": cycle.id,
+                    "key": msg.message_key(cycle.code),
+                    "kind": msg.kind,
+                    "recipient": msg.recipient,
+                    "phase": None if msg.phase == DIGEST_PHASE else msg.phase,
+                    "rule": msg.rule,
+                    "deadline_version": msg.deadline_version,
+                    "subject": subject,
+                    "body": body,
+                    "not_before": msg.send_after,
+                }
+            )
+        ids = insert_messages(session, rows, now=now)
+        ledger_rows = [
+            {
+                "cycle_id": cycle.id,
+                "recipient": msg.recipient,
+                "phase": msg.phase,
+                "rule": msg.rule,
+                "deadline_version": msg.deadline_version,
+                "period": msg.period,
+                "kind": msg.kind,
+                "due_at": msg.due_at,
+                "recorded_at": now,
+                "outbox_id": ids[msg.message_key(cycle.code)],
+                "items": msg.item_ids,
+            }
+            for msg in due
+            if msg.message_key(cycle.code) in ids  # a racing sweep queued it first: its ledger row is its own
+        ]
+        if ledger_rows:
+            insert_ignoring_conflicts(
+                session,
+                ReminderLedger.__table__,
+                ledger_rows,  # type: ignore[attr-defined]
+                unique=["cycle_id", "recipient", "phase", "rule", "deadline_version", "period"],
+            )
+        result.queued = [q for q in result.queued if q["key"] in ids]
+    if result.queued or result.cancelled or result.refreshed:
+        record(
+            session,
+            cycle_id=cycle.id,
+            actor=SWEEP_ACTOR,
+            action="reminders.swept",
+            detail={
+                "queued": len(result.queued),
+                "cancelled": len(result.cancelled),
+                "refreshed": len(result.refreshed),
+                "keys": [q["key"] for q in result.queued][:100],
+                "cancelled_ids": {r: ids for r, ids in cancels.items()},
+            },
+        )
+    return result
+
+
+def _queued(session: Session, cycle_id: int, snapshot: CycleSnapshot) -> dict[int, QueuedReminder]:
+    """Reminders, escalations and digests still waiting, with the items they listed (from the ledger)."""
+    rows = session.exec(
+        select(OutboxMessage, ReminderLedger)
+        .join(ReminderLedger, col(ReminderLedger.outbox_id) == col(OutboxMessage.id))
+        .where(OutboxMessage.cycle_id == cycle_id, col(OutboxMessage.state).in_(OPEN_STATES))
+    ).all()
+    heads = {o.head_key: o.code for o in snapshot.opds.values()}
+    return {
+        out.id: QueuedReminder(
+            outbox_id=out.id,
+            kind=led.kind,
+            phase=led.phase,
+            rule=led.rule,
+            recipient=led.recipient,
+            deadline_version=led.deadline_version,
+            items=tuple(led.items or ()),
+            period=led.period,
+            opd=heads.get(led.recipient) if led.kind == "escalation" else None,
+        )
+        for out, led in rows
+        if out.id is not None
+    }
+
+
+def _as_due(
+    q: QueuedReminder, items: tuple[Outstanding, ...], snapshot: CycleSnapshot, now: datetime, window: SendingWindow
+) -> DueMessage:
+    from spbe.domain.gates import evaluate
+    from spbe.domain.reminders import active_phases
+
+    gates: tuple[GateResult, ...] = ()
+    if q.kind == "digest":
+        gates = tuple(evaluate(snapshot, name, now) for name in active_phases(snapshot))
+    return DueMessage(
+        q.kind,
+        q.phase,
+        q.rule,
+        q.recipient,
+        q.deadline_version,
+        now,
+        window.next_open(now),
+        items,
+        period=q.period,
+        opd=q.opd,
+        gates=gates,
+    )
+
+
+class _Renderer:
+    """Turns a due message into (subject, body) from its template, in Bahasa Indonesia."""
+
+    def __init__(
+        self, session: Session, cycle: m.Cycle, snapshot: CycleSnapshot, window: SendingWindow, now: datetime
+    ) -> None:
+        self.session, self.cycle, self.snapshot, self.window, self.now = session, cycle, snapshot, window, now
+        self.indicators = {i.number: i for i in snapshot.indicators}
+        self._outbox: dict[str, int] | None = None
+
+    def render(self, msg: DueMessage) -> tuple[str, str]:
+        from spbe.messages import render
+
+        return render(TEMPLATES[msg.kind], **self.context(msg))
+
+    def context(self, msg: DueMessage) -> dict[str, Any]:
+        s = self.snapshot
+        person = s.people.get(msg.recipient)
+        ctx: dict[str, Any] = {
+            "cycle": self.cycle,
+            "person": {"key": msg.recipient, "name": person.name if person else msg.recipient},
+        }
+        if msg.kind == "digest":
+            return ctx | self._digest(msg)
+        phase = s.phases[msg.phase]
+        days_left = working_days_left(phase.deadline_at, msg.send_after, self.window)
+        opd_code = msg.opd if msg.kind == "escalation" else (person.opd if person and person.role == "admin" else None)
+        opd = s.opds.get(opd_code) if opd_code else None
+        admin = s.people.get(opd.admin_key) if opd else None
+        return ctx | {
+            "phase": phase,
+            "rule": msg.rule,
+            "late": days_left < 0 or msg.send_after >= phase.deadline_at,
+            "deadline": tanggal_jam(phase.deadline_at, self.cycle.timezone),
+            "days_left": days_left,
+            "opd": opd,
+            "admin": admin,
+            "items": [self._item(i, show_opd=opd is None) for i in msg.items],
+            "kinds": sorted({i.kind for i in msg.items}),
+        }
+
+    def _item(self, item: Outstanding, *, show_opd: bool) -> dict[str, Any]:
+        ind = self.indicators.get(item.indicator) if item.indicator else None
+        assessor = self.snapshot.people.get(ind.assessor) if ind and ind.assessor else None
+        opd = self.snapshot.opds.get(item.opd) if item.opd else None
+        return {
+            "kind": item.kind,
+            "text": item.text,
+            "number": item.indicator,
+            "name": ind.name if ind else "",
+            "version": ind.version if ind else None,
+            "assessor_name": assessor.name if assessor else None,
+            "opd_name": opd.name if opd else item.opd,
+            "show_opd": show_opd,
+        }
+
+    def _digest(self, msg: DueMessage) -> dict[str, Any]:
+        phases = []
+        for gate in msg.gates:
+            phases.append(self._digest_phase(gate))
+        if self._outbox is None:
+            self._outbox = counts_by_state(self.session, cycle_id=self.snapshot.cycle_id)
+        return {
+            "today": tanggal(self.now, self.window.tz),
+            "as_of": tanggal(self.now, self.window.tz),
+            "phases": phases,
+            "outbox": self._outbox,
+        }
+
+    def _digest_phase(self, gate: GateResult, limit: int = 15) -> dict[str, Any]:
+        s = self.snapshot
+        phase = s.phases[gate.phase]
+        groups: dict[str, list[int | None]] = {}
+        for item in gate.outstanding:
+            if item.person and item.person in s.people:
+                who = s.people[item.person].name
+            elif item.opd and item.opd in s.opds:
+                who = s.opds[item.opd].name
+            else:
+                who = "Koordinator SPBE"
+            groups.setdefault(who, []).append(item.indicator)
+        rows = sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0]))
+        return {
+            "title": phase.title,
+            "state_text": STATE_TEXT.get(phase.state, phase.state),
+            "deadline": tanggal_jam(phase.deadline_at, self.cycle.timezone),
+            "days_left": working_days_left(phase.deadline_at, self.now, self.window),
+            "done": gate.done,
+            "total": gate.total,
+            "percent": gate.percent,
+            "outstanding": len(gate.outstanding),
+            "rows": [
+                {"who": who, "count": len(nums), "numbers": sorted({n for n in nums if n})[:12]}
+                for who, nums in rows[:limit]
+            ],
+            "more": max(len(rows) - limit, 0),
+            "notes": len(gate.notes),
+        }
