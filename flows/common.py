@@ -72,8 +72,13 @@ def _served() -> bool:
     return bool(deployment.id)
 
 
-def build_phase_flows(phase: str, after_open: Callable[[dict], None] | None = None) -> PhaseFlows:
-    """The four flows of one phase; `after_open` runs follow-up work (link checks, the report) after opening."""
+def build_phase_flows(
+    phase: str,
+    after_open: Callable[[dict], None] | None = None,
+    before_check: Callable[[str], None] | None = None,
+) -> PhaseFlows:
+    """The four flows of one phase. `after_open` runs follow-up work after opening (link checks, the
+    report); `before_check` brings the store up to date before the gate is judged (report delivery)."""
 
     @flow(name=f"{phase}-open", flow_run_name=run_name(phase, "open"), log_prints=True)
     def open_(
@@ -87,6 +92,8 @@ def build_phase_flows(phase: str, after_open: Callable[[dict], None] | None = No
 
     @flow(name=f"{phase}-check", flow_run_name=run_name(phase, "check"), log_prints=True)
     def check(actor: str = "system:timekeeper", ask_approval: bool = True) -> dict:
+        if before_check is not None:
+            before_check(actor)
         result = check_gate_task(phase, actor)
         if "refused" in result:
             return refused(result)
@@ -100,6 +107,8 @@ def build_phase_flows(phase: str, after_open: Callable[[dict], None] | None = No
 
     @flow(name=f"{phase}-close", flow_run_name=run_name(phase, "close"), log_prints=True)
     def close(actor: str, force: bool = False, reason: str | None = None) -> dict:
+        if before_check is not None:
+            before_check(actor)
         result = close_phase_task(phase, actor, force=force, reason=reason)
         if "refused" in result:
             return refused(result)

@@ -216,10 +216,15 @@ def test_whole_year(year: Year):
     assert result["after"] == "closed"
     expect["revision"] = "closed"
 
-    # --- final report (Dec): opened; closing refused until the report exists, or forced with a reason ---
+    # --- final report (Dec): opening builds it and queues it for leadership; closing waits for delivery ---
     year.go("2025-12-01T08:00:00")
     year.twice("open", "final-report", actor="koordinator")
-    with pytest.raises(RefusedError, match="gate of final-report not met") as refused:
+    with Session(year.engine) as session:
+        report = session.exec(select(m.Report)).one()
+        assert report.delivered_at is None
+        queued = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "report")).all()
+        assert sorted(q.recipient for q in queued) == ["sekda", "walikota"]
+    with pytest.raises(RefusedError, match="the final report has not been delivered") as refused:
         year.action("close", "final-report", actor="koordinator")
     assert refused.value.exit_code == 2
     forced = year.action("close", "final-report", actor="koordinator", force=True, reason="laporan dikirim manual")
