@@ -1,8 +1,9 @@
 """The cycle's phases and deadlines as an iCalendar file, for OPD admins to import into their calendars.
 
-Per phase: one event spanning opening → deadline, one short event ending at the deadline with alarms at
-H-7, H-3 and H-1 (working days, the reminders' offsets, at the reminders' first sending hour) and one hour
-before, and, where the phase has a meeting (the socialization), the meeting itself.
+Per phase: one event spanning opening → deadline (alarm the day before it opens), one short event ending
+at the deadline with alarms at H-7, H-3 and H-1 (working days, the reminders' offsets, at the reminders'
+first sending hour) and one hour before, and, where the phase has a meeting (the socialization), the
+meeting itself. Every event is TRANSPARENT: a phase weeks long must not mark anyone busy.
 
 Times are written in UTC (`...Z`), not as TZID=Asia/Jakarta with a VTIMEZONE: UTC is the one form every
 client reads the same way (Outlook mishandles IANA TZIDs, some clients ignore an embedded VTIMEZONE), and

@@ -70,9 +70,9 @@ def plan_cmd(
     from spbe.report.planning import plan_view, read_caps, read_costs
     from spbe.services.levels import Basis, current_levels, parse_basis
 
+    wanted = _parse_target(target) if target is not None else None
     ctx = _plan_context(need_store=levels is None)
     fw = ctx.framework
-    wanted = _parse_target(target) if target is not None else None
     cost_map = read_costs(costs, fw) if costs else None
     cap_map = read_caps(caps, fw) if caps else None
     notes: tuple[str, ...] = ()
@@ -148,11 +148,12 @@ def _print_plan(view: PlanView, ctx: _Context, with_costs: bool) -> None:
     header = ["No", "Indikator", "OPD pemilik", "Level", "Tambahan indeks", "Biaya"]
     typer.echo(table(rows, header))
     typer.echo("")
-    unit = "" if with_costs else " langkah"
-    typer.echo(
-        f"Indeks setelah rencana: {p.index_after}  Predikat: {p.predicate_after}  "
-        f"Total biaya: {p.total_cost}{unit} ({view.steps} kenaikan level, {len(p.raises)} indikator)"
+    total = (
+        f"Total biaya: {p.total_cost} ({view.steps} kenaikan level, {len(p.raises)} indikator)"
+        if with_costs
+        else f"Total: {view.steps} kenaikan level pada {len(p.raises)} indikator"
     )
+    typer.echo(f"Indeks setelah rencana: {p.index_after}  Predikat: {p.predicate_after}  {total}")
 
 
 def _predicate(view: PlanView, index: Decimal) -> str:
@@ -174,7 +175,7 @@ def _parse_target(text: str) -> Decimal:
         raise SpbeError(f"--target {text!r} is not a number (e.g. 4.20)") from None
     if not value.is_finite() or not Decimal(1) <= value <= Decimal(5):
         raise SpbeError(f"--target {text} is outside 1.00-5.00")
-    return value
+    return value.quantize(Decimal("0.01")) if value.as_tuple().exponent >= -2 else value  # type: ignore[operator]
 
 
 def _plan_context(*, need_store: bool) -> _Context:

@@ -78,8 +78,12 @@ def cycle_for_year(session: Session, year: int | None) -> m.Cycle:
 def gather_report(session: Session, *, cycle: m.Cycle, basis: Basis | None = None) -> ReportData:
     """Read everything the report shows (a fixed number of queries) and assemble it."""
     cid = cycle.id
-    config_basis = _config_section(cycle).get("basis")
-    basis = basis or (parse_basis(str(config_basis)) if config_basis else Basis.VALIDATED)
+    if basis is None:
+        configured = _config_section(cycle).get("basis")
+        try:
+            basis = parse_basis(str(configured)) if configured else Basis.VALIDATED
+        except SpbeError as exc:
+            raise SpbeError(f"[report] basis in {cycle.config_path}: {exc}") from None
     snapshot = take_snapshot(session, cycle)
     phases = [
         PhaseRow(p.name, p.title, p.state, p.opens_at, p.deadline_at, p.deadline_version, p.closed_at, p.forced)
