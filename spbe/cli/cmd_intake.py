@@ -1,9 +1,261 @@
-"""Commands of a feature still to come; registers nothing yet."""
+"""Intake commands: template, import, submit, review, thread, links."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from spbe.cli.output import print_json, table, warn
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("template")(template)
+    app.command("import")(import_file)
+    app.command("submit")(submit)
+    app.command("review")(review)
+    app.command("thread")(thread)
+    app.command("links")(links)
+
+
+def template(
+    out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .xlsx (workbook) or .csv (CSV form).")],
+    opd: Annotated[str | None, typer.Option("--opd", help="OPD code: a self-assessment template.")] = None,
+    assessor: Annotated[str | None, typer.Option("--assessor", help="Assessor id: a review template.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Issue a signed template for an OPD (its indicators) or an assessor (the submissions to review)."""
+    from spbe.errors import InputError
+    from spbe.intake.templates import issue_template
+    from spbe.services.cycles import current_cycle
+    from spbe.settings import get_settings
+    from spbe.store.db import require_schema, session_scope
+
+    if (opd is None) == (assessor is None):
+        raise InputError("give exactly one of --opd CODE or --assessor ID")
+    kind, subject = ("opd", opd) if opd is not None else ("assessor", assessor)
+    with session_scope(require_schema()) as session:
+        cycle = current_cycle(session)
+        info = issue_template(
+            session, cycle=cycle, kind=kind, subject=subject or "", out=out, actor=get_settings().actor
+        )
+    if as_json:
+        print_json(info.as_dict())
+        return
+    what = "indicator(s) to fill in" if kind == "opd" else "indicator(s) to review"
+    typer.echo(f"{info.path}: {kind} template for {info.subject}, cycle {info.cycle}, {info.rows} {what}")
+
+
+def import_file(
+    file: Annotated[Path, typer.Argument(help="A filled-in template: .xlsx, or .csv (comma or semicolon, UTF-8).")],
+    dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything and report; write nothing.")] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Import an OPD's self-assessment or an assessor's reviews: all rows or none, every error listed."""
+    from sqlmodel import Session
+
+    from spbe.intake.importer import import_file as run_import
+    from spbe.settings import get_settings
+    from spbe.store.db import require_schema
+
+    with Session(require_schema(), expire_on_commit=False) as session:
+        try:
+            report = run_import(session, path=file, actor=get_settings().actor, dry_run=dry_run)
+        except BaseException:
+            session.rollback()
+            raise
+        if dry_run:
+            session.rollback()
+        else:
+            session.commit()
+    if as_json:
+        print_json(report.as_dict())
+        return
+    kind = "self-assessment" if report.kind == "opd" else "reviews"
+    head = "dry run, nothing written: would record" if dry_run else "recorded"
+    noun = "new version(s)" if report.kind == "opd" else "new review(s)"
+    typer.echo(
+        f"{report.file}: {kind} of {report.subject} ({report.cycle}): {head} {len(report.created)} {noun}, "
+        f"{len(report.unchanged)} unchanged, {report.skipped} empty row(s) skipped"
+    )
+    for item in report.created:
+        late = "  TERLAMBAT / late" if item["late"] else ""
+        typer.echo(f"  - indicator {item['indicator']}: version {item['version']}{late}")
+    if report.late:
+        warn(f"late (kept and flagged): indicator(s) {', '.join(map(str, report.late))}")
+
+
+def submit(
+    opd: Annotated[str, typer.Option("--opd", help="Code of the OPD that owns the indicator.")],
+    indicator: Annotated[int, typer.Option("--indicator", "-i", help="Indicator number.")],
+    level: Annotated[str, typer.Option("--level", "-l", help="Claimed capability level, 1-5.")],
+    evidence: Annotated[
+        list[str] | None, typer.Option("--evidence", "-e", help="Evidence link (http/https); repeat for several.")
+    ] = None,
+    explanation: Annotated[str | None, typer.Option("--explanation", help="Why this level (free text).")] = None,
+    note: Annotated[str | None, typer.Option("--note", help="A note for the assessor.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Record an OPD's claim for one indicator as a new version (an identical claim changes nothing)."""
+    from spbe.services import submissions as svc
+    from spbe.services.cycles import current_cycle
+    from spbe.settings import get_settings
+    from spbe.store.db import require_schema, session_scope
+
+    with session_scope(require_schema()) as session:
+        cycle = current_cycle(session)
+        result = svc.submit(
+            session,
+            cycle=cycle,
+            opd=opd,
+            indicator=indicator,
+            level=level,  # type: ignore[arg-type]
+            evidence=list(evidence or []),
+            explanation=explanation,
+            note=note,
+            actor=get_settings().actor,
+            source="cli",
+        )
+        sub = result.submission
+        data = {
+            "created": result.created,
+            "indicator": indicator,
+            "version": sub.version,
+            "level": sub.level,
+            "evidence": list(sub.evidence or []),
+            "late": sub.late,
+            "answers_revision": result.answers_revision,
+        }
+    if as_json:
+        print_json(data)
+        return
+    if not result.created:
+        typer.echo(f"indicator {indicator}: identical to version {data['version']}; nothing recorded")
+        return
+    typer.echo(
+        f"indicator {indicator}: version {data['version']} recorded (level {data['level']}, "
+        f"{len(data['evidence'])} evidence link(s))"
+    )
+    if not data["evidence"]:
+        warn("no evidence link: the self-assessment gate counts this indicator as incomplete")
+    if data["late"]:
+        warn("submitted after the deadline: kept and flagged late")
+
+
+def review(
+    indicator: Annotated[int, typer.Option("--indicator", "-i", help="Indicator number.")],
+    verdict: Annotated[str, typer.Option("--verdict", help="accept (terima) or revise (revisi).")],
+    as_: Annotated[str, typer.Option("--as", help="Your roster id: the assigned assessor, or a coordinator.")],
+    level: Annotated[
+        str | None, typer.Option("--level", "-l", help="Validated level 1-5 (required to accept).")
+    ] = None,
+    note: Annotated[
+        str | None, typer.Option("--note", help="What is good or what to fix (required to revise).")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Judge the latest version of an indicator's submission."""
+    from spbe.services import submissions as svc
+    from spbe.services.cycles import current_cycle
+    from spbe.settings import get_settings
+    from spbe.store.db import require_schema, session_scope
+
+    with session_scope(require_schema()) as session:
+        cycle = current_cycle(session)
+        result = svc.review(
+            session,
+            cycle=cycle,
+            indicator=indicator,
+            assessor=as_,
+            verdict=verdict,
+            level=level,
+            note=note,
+            actor=get_settings().actor,
+            source="cli",
+        )  # type: ignore[arg-type]
+        data = {
+            "created": result.created,
+            "indicator": indicator,
+            "version": result.submission.version,
+            "verdict": result.review.verdict,
+            "level": result.review.level,
+            "assessor": result.review.assessor_key,
+            "in_stead_of": result.in_stead_of,
+        }
+    if as_json:
+        print_json(data)
+        return
+    if not result.created:
+        typer.echo(f"indicator {indicator}: the same review of version {data['version']} exists; nothing recorded")
+        return
+    lv = f", level {data['level']}" if data["level"] else ""
+    typer.echo(f"indicator {indicator}: version {data['version']} {data['verdict']}{lv} by {data['assessor']}")
+    if data["in_stead_of"]:
+        warn(f"recorded in the stead of the assigned assessor {data['in_stead_of']}")
+
+
+def thread(
+    indicator: Annotated[int, typer.Option("--indicator", "-i", help="Indicator number.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """The clarification thread of an indicator: every version and review, who said what and when."""
+    from zoneinfo import ZoneInfo
+
+    from sqlmodel import Session
+
+    from spbe.services import submissions as svc
+    from spbe.services.cycles import current_cycle
+    from spbe.store.db import require_schema
+
+    with Session(require_schema()) as session:
+        cycle = current_cycle(session)
+        entries = svc.thread(session, cycle=cycle, indicator=indicator)
+        tz = ZoneInfo(cycle.timezone)
+    if as_json:
+        print_json({"indicator": indicator, "entries": [e.as_dict() for e in entries]})
+        return
+    if not entries:
+        typer.echo(f"indicator {indicator}: nothing submitted yet")
+        return
+    for e in entries:
+        when = f"{e.at.astimezone(tz):%Y-%m-%d %H:%M}"
+        who = f"{e.speaker} ({e.speaker_name})" if e.speaker_name else e.speaker
+        if e.kind == "submission":
+            late = " [late]" if e.late else ""
+            typer.echo(f"{when}  v{e.version}  {who}: claims level {e.level}{late}  [{e.source}]")
+            for label, text in (("explanation", e.explanation), ("note", e.note)):
+                if text:
+                    typer.echo(f"      {label}: {text}")
+            for url in e.evidence:
+                typer.echo(f"      evidence: {url}")
+        else:
+            lv = f" (level {e.level})" if e.level else ""
+            typer.echo(f"{when}  v{e.version}  {who}: {e.verdict}{lv}  [{e.source}]")
+            if e.note:
+                typer.echo(f"      note: {e.note}")
+
+
+def links(
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Check every evidence link of the latest versions now; record each status and tell OPDs of broken ones."""
+    from spbe.linkcheck.service import run_link_check
+    from spbe.settings import get_settings
+
+    report = run_link_check(actor=get_settings().actor)
+    if as_json:
+        print_json(report.as_dict())
+        return
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts().items())) or "no links yet"
+    typer.echo(f"{report.cycle}: {len(report.results)} evidence link(s) checked: {counts}")
+    broken = report.broken()
+    if broken:
+        rows = [
+            (link.indicator, link.opd or "-", result.status, link.url[:70], (result.detail or "")[:60])
+            for link, result in broken
+        ]
+        typer.echo(table(rows, ["indicator", "OPD", "status", "link", "detail"]))
+    typer.echo(
+        f"notices queued: {report.notices_queued} (OPDs with broken links: {', '.join(report.notified_opds) or 'none'})"
+    )

@@ -27,6 +27,7 @@ VERDICTS = {
     "revise": "revise",
     "revisi": "revise",
     "perbaikan": "revise",
+    "perbaiki": "revise",
 }
 
 _WHOLE = re.compile(r"^[+]?\d+(\.0+)?$")
@@ -117,7 +118,7 @@ def clean_text(value: object, *, limit: int) -> str | None:
     (PostgreSQL cannot store NUL) and text longer than `limit`."""
     if value is None:
         return None
-    text = restore_neutralised(str(value).strip())
+    text = restore_neutralised(str(value).replace("\r\n", "\n").replace("\r", "\n").strip())
     if not text:
         return None
     if len(text) > limit:

@@ -202,9 +202,7 @@ def review(
         raise InputError(problems, source=f"indicator {indicator}")
     _refuse_closed_cycle(session, cycle)
     assignment = _assignment(session, cycle, indicator)
-    person = session.exec(select(m.Person).where(m.Person.cycle_id == cycle.id, m.Person.key == assessor)).first()
-    if person is None:
-        raise InputError(f"unknown person {assessor!r}{_suggest(session, cycle, m.Person, 'key', assessor)}")
+    person = get_person(session, cycle=cycle, key=assessor)
     in_stead_of: str | None = None
     if assignment.assessor_key != person.key:
         if person.role != "coordinator":
@@ -355,6 +353,18 @@ def latest_reviews(session: Session, *, cycle: m.Cycle) -> dict[int, m.Review]:
     for r in session.exec(select(m.Review).where(m.Review.cycle_id == cycle.id).order_by(m.Review.id)):
         out[r.submission_id] = r
     return out
+
+
+def get_opd(session: Session, *, cycle: m.Cycle, code: str) -> m.Opd:
+    """The OPD by code, or an InputError suggesting close codes."""
+    return _opd(session, cycle, code)
+
+
+def get_person(session: Session, *, cycle: m.Cycle, key: str) -> m.Person:
+    row = session.exec(select(m.Person).where(m.Person.cycle_id == cycle.id, m.Person.key == key)).first()
+    if row is None:
+        raise InputError(f"unknown person {key!r}{_suggest(session, cycle, m.Person, 'key', key)}")
+    return row
 
 
 def submission_fingerprint(

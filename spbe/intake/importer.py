@@ -1,0 +1,263 @@
+"""Importing a filled-in template: all or nothing.
+
+Order of checks: the file's shape (reader), its metadata and signature, every row's values, every row
+against the store (indicator exists, belongs to the file's OPD or assessor, appears once), and only then
+the writes through the same services the single-entry commands use. Any problem at any step, in any row,
+and the caller's transaction is rolled back whole; the error lists every problem with its sheet, row and
+column. Rows whose input columns are all empty are skipped (an empty row never withdraws anything).
+Importing the same file again is a no-op because identical content is (services.submissions).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlmodel import Session, select
+
+from spbe.errors import InputError, RefusedError, SpbeError
+from spbe.intake import layout as L
+from spbe.intake.reader import RawFile, Row, is_blank, read_file
+from spbe.intake.signing import FORMAT, template_secret, verify
+from spbe.intake.values import MAX_EXPLANATION, MAX_NOTE, clean_text, parse_evidence, parse_level, parse_verdict
+from spbe.services import submissions as svc
+from spbe.store import models as m
+from spbe.store.audit import record
+
+
+@dataclass
+class ImportReport:
+    file: str
+    sha256: str
+    kind: str
+    cycle: str
+    subject: str
+    created: list[dict[str, Any]] = field(default_factory=list)  # {"indicator", "version", "late", "row"}
+    unchanged: list[int] = field(default_factory=list)
+    skipped: int = 0  # rows with every input column empty
+    dry_run: bool = False
+
+    @property
+    def late(self) -> list[int]:
+        return [c["indicator"] for c in self.created if c.get("late")]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "file": self.file,
+            "sha256": self.sha256,
+            "kind": self.kind,
+            "cycle": self.cycle,
+            "subject": self.subject,
+            "dry_run": self.dry_run,
+            "created": self.created,
+            "unchanged": self.unchanged,
+            "skipped_empty_rows": self.skipped,
+            "late": self.late,
+        }
+
+
+@dataclass
+class _Parsed:
+    row: Row
+    indicator: int
+    values: dict[str, Any]
+
+
+def import_file(session: Session, *, path: Path, actor: str, dry_run: bool = False) -> ImportReport:
+    """Validate and apply one file inside the caller's transaction; the caller rolls back for a dry run."""
+    raw = read_file(path)
+    cycle = _check_metadata(session, raw)
+    report = ImportReport(raw.name, raw.sha256, raw.kind, cycle.code, raw.meta["subject"], dry_run=dry_run)
+    problems: list[str] = []
+    parsed: list[_Parsed] = []
+    for row in raw.rows:
+        if all(is_blank(row.value(k)) for k in L.INPUTS[raw.kind]):
+            report.skipped += 1
+            continue
+        item = _parse_row(raw.kind, row, problems)
+        if item is not None:
+            parsed.append(item)
+    _check_against_store(session, cycle, raw, parsed, problems)
+    if problems:
+        raise InputError(problems, source=raw.name)
+    if not parsed:
+        raise InputError("nothing to import: every row's input columns are empty", source=raw.name)
+
+    source = f"import:{raw.name}"
+    for item in parsed:
+        try:
+            if raw.kind == L.OPD:
+                result = svc.submit(
+                    session,
+                    cycle=cycle,
+                    opd=report.subject,
+                    indicator=item.indicator,
+                    actor=actor,
+                    source=source,
+                    **item.values,
+                )
+                created, version, late = result.created, result.submission.version, result.late
+            else:
+                rev = svc.review(
+                    session,
+                    cycle=cycle,
+                    indicator=item.indicator,
+                    assessor=report.subject,
+                    actor=actor,
+                    source=source,
+                    **item.values,
+                )
+                created, version, late = rev.created, rev.submission.version, False
+        except SpbeError as exc:
+            problems.append(f"{item.row.at('indicator')}: {exc}")
+            continue
+        if created:
+            report.created.append(
+                {"indicator": item.indicator, "version": version, "late": late, "row": item.row.where}
+            )
+        else:
+            report.unchanged.append(item.indicator)
+    if problems:
+        raise InputError(problems, source=raw.name)
+    if report.created:
+        record(
+            session,
+            cycle_id=cycle.id,
+            actor=actor,
+            action="import.applied",
+            subject=f"{raw.kind}:{report.subject}",
+            detail={
+                "file": raw.name,
+                "sha256": raw.sha256,
+                "created": len(report.created),
+                "unchanged": len(report.unchanged),
+                "late": report.late,
+            },
+        )
+    return report
+
+
+def _check_metadata(session: Session, raw: RawFile) -> m.Cycle:
+    meta, where = raw.meta, raw.meta_where
+    missing = [k for k in ("kind", "cycle", "subject", "signature") if not meta.get(k)]
+    if missing:
+        raise InputError(
+            f"{where}: template metadata is missing {', '.join(missing)}; issue a fresh template", source=raw.name
+        )
+    if meta.get("format", FORMAT) != FORMAT:
+        raise InputError(
+            f"{where}: template format {meta['format']!r} is not {FORMAT}; issue a fresh template", source=raw.name
+        )
+    secret = template_secret()
+    if not verify(
+        kind=raw.kind, cycle=meta["cycle"], subject=meta["subject"], signature=meta["signature"], secret=secret
+    ):
+        raise RefusedError(
+            f"{raw.name}: {where}: the template signature does not match its cycle and "
+            f"{'OPD' if raw.kind == L.OPD else 'assessor'} ({meta['cycle']}, {meta['subject']}): the file was "
+            "altered after it was issued, or issued under another SPBE_TEMPLATE_SECRET; issue a fresh template "
+            "with `spbe template`"
+        )
+    cycle = session.exec(select(m.Cycle).where(m.Cycle.code == meta["cycle"])).first()
+    if cycle is None:
+        raise RefusedError(f"{raw.name}: the template is for cycle {meta['cycle']}, which is not in this store")
+    return cycle
+
+
+def _parse_row(kind: str, row: Row, problems: list[str]) -> _Parsed | None:
+    before = len(problems)
+    indicator = _whole(row, "indicator", problems, what="an indicator number")
+    values: dict[str, Any] = {}
+    if kind == L.OPD:
+        values["level"] = _value(row, "level", parse_level, problems)
+        values["evidence"] = _value(row, "evidence", parse_evidence, problems, hyperlink=True)
+        values["explanation"] = _value(row, "explanation", lambda v: clean_text(v, limit=MAX_EXPLANATION), problems)
+        values["note"] = _value(row, "note", lambda v: clean_text(v, limit=MAX_NOTE), problems)
+    else:
+        values["version"] = _version(row, problems)
+        verdict = _value(row, "verdict", parse_verdict, problems)
+        level = None if is_blank(row.value("level")) else _value(row, "level", parse_level, problems)
+        note = _value(row, "note", lambda v: clean_text(v, limit=MAX_NOTE), problems)
+        if verdict == "accept" and is_blank(row.value("level")):
+            problems.append(f"{row.at('level')}: accepting needs the validated level; pick 1 to 5")
+        if verdict == "revise" and note is None and is_blank(row.value("note")):
+            problems.append(f"{row.at('note')}: a revision request needs a note saying what to fix")
+        values.update(verdict=verdict, level=level, note=note)
+    if len(problems) > before or indicator is None:
+        return None
+    return _Parsed(row, indicator, values)
+
+
+def _check_against_store(
+    session: Session, cycle: m.Cycle, raw: RawFile, parsed: list[_Parsed], problems: list[str]
+) -> None:
+    subject = raw.meta["subject"]
+    assignments = {
+        a.indicator_number: a for a in session.exec(select(m.Assignment).where(m.Assignment.cycle_id == cycle.id))
+    }
+    if raw.kind == L.OPD:
+        svc.get_opd(session, cycle=cycle, code=subject)
+    else:
+        svc.get_person(session, cycle=cycle, key=subject)
+    first_row: dict[int, str] = {}
+    top = max(assignments, default=0)
+    for item in parsed:
+        n, where = item.indicator, item.row.at("indicator")
+        if n in first_row:
+            problems.append(
+                f"{where}: indicator {n} appears again (first at {first_row[n]}); keep one row per indicator"
+            )
+            continue
+        first_row[n] = item.row.where
+        a = assignments.get(n)
+        if a is None:
+            problems.append(f"{where}: indicator {n} does not exist in cycle {cycle.code} (1-{top}); fix the number")
+        elif raw.kind == L.OPD and a.owner_opd != subject:
+            problems.append(
+                f"{where}: indicator {n} is assigned to {a.owner_opd or 'no OPD'}, not {subject}; "
+                f"remove the row (this file is for {subject} only)"
+            )
+        elif raw.kind == L.ASSESSOR and a.assessor_key != subject:
+            problems.append(
+                f"{where}: indicator {n} is assigned to assessor {a.assessor_key or 'nobody'}, not "
+                f"{subject}; remove the row (this file is for {subject} only)"
+            )
+
+
+def _value(row: Row, key: str, parse, problems: list[str], *, hyperlink: bool = False):
+    cell = row.cells.get(key)
+    value = cell.value if cell else None
+    try:
+        return parse(value)
+    except ValueError as exc:
+        if hyperlink and cell is not None and cell.hyperlink:
+            try:  # a cell showing "SK Tim SPBE" that links to the document: take the link
+                return parse(cell.hyperlink)
+            except ValueError:
+                pass
+        problems.append(f"{row.at(key)}: {exc}" if cell is not None else f"{row.where}, column {key}: {exc}")
+        return None
+
+
+def _whole(row: Row, key: str, problems: list[str], *, what: str) -> int | None:
+    value = row.value(key)
+    text = str(value).strip() if value is not None else ""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value
+    if text.isdigit():
+        return int(text)
+    problems.append(f"{row.at(key)}: {text[:40]!r} is not {what}" if text else f"{row.at(key)}: {what} is missing")
+    return None
+
+
+def _version(row: Row, problems: list[str]) -> int | None:
+    if is_blank(row.value("version")):
+        problems.append(
+            f"{row.at('indicator')}: this indicator has no submission to review in the template; "
+            "clear the row, or issue a fresh template once the OPD has submitted"
+        )
+        return None
+    return _whole(row, "version", problems, what="a version number")

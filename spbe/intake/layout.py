@@ -1,0 +1,100 @@
+"""The shape of the two templates: sheets, columns, and the metadata that identifies a file.
+
+XLSX headers carry the Indonesian label people read; CSV headers carry the English key. The importer
+accepts either (headers are matched case-insensitively), so a CSV typed by hand can use the keys.
+
+CSV form (one file, one header line, comma or semicolon, UTF-8 with or without BOM): the data columns
+below plus five metadata columns repeated on every row (`template_kind`, `template_cycle`,
+`template_subject`, `template_issued_at`, `template_signature`). `spbe template --out FILE.csv` writes
+it; several evidence links go in one cell separated by spaces.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+OPD = "opd"
+ASSESSOR = "assessor"
+KINDS = (OPD, ASSESSOR)
+
+META_SHEET = "_meta"
+LEVELS_SHEET = "Tingkat Kematangan"
+HELP_SHEET = "Petunjuk"
+DATA_SHEET = {OPD: "Penilaian Mandiri", ASSESSOR: "Reviu Asesor"}
+
+META_KEYS = ("format", "kind", "cycle", "subject", "issued_at", "issued_by", "signature")
+CSV_META = {
+    "template_kind": "kind",
+    "template_cycle": "cycle",
+    "template_subject": "subject",
+    "template_issued_at": "issued_at",
+    "template_signature": "signature",
+}
+MAX_ROWS = 2000  # data rows read from one file; a template holds at most one row per indicator
+
+
+@dataclass(frozen=True)
+class Column:
+    key: str
+    label: str
+    width: int
+    editable: bool = False
+
+
+COLUMNS: dict[str, tuple[Column, ...]] = {
+    OPD: (
+        Column("indicator", "No. Indikator", 10),
+        Column("indicator_name", "Indikator", 48),
+        Column("aspect", "Aspek", 26),
+        Column("status", "Status saat ini", 26),
+        Column("assessor_note", "Catatan asesor", 36),
+        Column("level", "Level diklaim (1-5)", 14, editable=True),
+        Column("explanation", "Penjelasan", 48, editable=True),
+        Column("evidence", "Bukti dukung (URL, satu per baris)", 48, editable=True),
+        Column("note", "Catatan", 30, editable=True),
+    ),
+    ASSESSOR: (
+        Column("indicator", "No. Indikator", 10),
+        Column("indicator_name", "Indikator", 40),
+        Column("opd", "Perangkat Daerah", 16),
+        Column("version", "Versi", 8),
+        Column("claimed_level", "Level diklaim", 10),
+        Column("explanation", "Penjelasan OPD", 40),
+        Column("evidence", "Bukti dukung", 44),
+        Column("link_status", "Status tautan", 22),
+        Column("opd_note", "Catatan OPD", 28),
+        Column("level", "Level tervalidasi (1-5)", 14, editable=True),
+        Column("verdict", "Keputusan (terima/revisi)", 16, editable=True),
+        Column("note", "Catatan asesor", 40, editable=True),
+    ),
+}
+
+# The columns the importer reads; the rest are information for the person filling the file in.
+READ = {
+    OPD: ("indicator", "level", "explanation", "evidence", "note"),
+    ASSESSOR: ("indicator", "version", "level", "verdict", "note"),
+}
+INPUTS = {kind: tuple(c.key for c in cols if c.editable) for kind, cols in COLUMNS.items()}
+
+LINK_STATUS_ID = {
+    "ok": "dapat dibuka",
+    "not_found": "tidak ditemukan",
+    "forbidden": "akses ditolak / tidak dibagikan",
+    "timeout": "tidak merespons",
+    "unsafe": "alamat tidak diizinkan",
+    "error": "galat",
+    None: "belum diperiksa",
+}
+
+
+def header_map(kind: str) -> dict[str, str]:
+    """Header text (case-folded) → column key, for both the label and the key itself."""
+    out: dict[str, str] = {}
+    for col in COLUMNS[kind]:
+        out[col.label.casefold()] = col.key
+        out[col.key.casefold()] = col.key
+    return out
+
+
+def column(kind: str, key: str) -> Column:
+    return next(c for c in COLUMNS[kind] if c.key == key)

@@ -1,0 +1,217 @@
+"""Checking every evidence link of a cycle: collect (latest versions only), check, record, tell the OPDs.
+
+The status of each URL is kept as its latest check (one EvidenceCheck row per URL and cycle); each run
+is one audit event listing what changed. Every OPD with broken links gets ONE notice listing them; its
+key is derived from the list itself, so running the check again with the same result queues nothing,
+and a changed list (a link fixed, another broken) queues a fresh notice.
+
+`check_links` does all of it inside the caller's transaction (usable without Prefect); `run_link_check`
+keeps the network part outside any transaction (the CLI and the flow's tasks use the same steps).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlmodel import Session, select
+
+from spbe import clock
+from spbe.linkcheck.checker import LinkChecker, LinkResult
+from spbe.linkcheck.policy import STATUS_ID, EvidenceSettings
+from spbe.messages import render
+from spbe.services.cycles import current_cycle, cycle_config_for
+from spbe.services.notices import Notice, queue_notices
+from spbe.services.snapshot import take_snapshot
+from spbe.store import models as m
+from spbe.store.audit import record
+
+ACTOR = "system:linkcheck"
+TEMPLATE = "notice_broken_links.txt.j2"
+
+
+@dataclass(frozen=True)
+class EvidenceLink:
+    url: str
+    indicator: int
+    opd: str | None
+    version: int
+
+
+@dataclass
+class LinkReport:
+    cycle: str
+    checked_at: datetime
+    links: list[EvidenceLink]
+    results: dict[str, LinkResult]
+    changed: int = 0
+    notices_queued: int = 0
+    notified_opds: list[str] = field(default_factory=list)
+
+    def counts(self) -> dict[str, int]:
+        return dict(Counter(r.status for r in self.results.values()))
+
+    def broken(self) -> list[tuple[EvidenceLink, LinkResult]]:
+        return [(link, self.results[link.url]) for link in self.links if self.results[link.url].status != "ok"]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "cycle": self.cycle,
+            "checked_at": self.checked_at.isoformat(),
+            "links": len(self.results),
+            "counts": self.counts(),
+            "changed": self.changed,
+            "notices_queued": self.notices_queued,
+            "notified_opds": self.notified_opds,
+            "results": [
+                {
+                    **self.results[link.url].as_dict(),
+                    "indicator": link.indicator,
+                    "opd": link.opd,
+                    "version": link.version,
+                }
+                for link in self.links
+            ],
+        }
+
+
+def evidence_settings(cycle: m.Cycle) -> EvidenceSettings:
+    config = cycle_config_for(cycle.config_path)
+    return EvidenceSettings.from_section(config.section("evidence"), where=f"{config.path.name} [evidence]")
+
+
+def collect_links(session: Session, *, cycle: m.Cycle) -> list[EvidenceLink]:
+    """The links of each indicator's latest version: older versions' links no longer matter to anyone."""
+    snap = take_snapshot(session, cycle)
+    return [
+        EvidenceLink(url, i.number, i.owner_opd, i.version)
+        for i in snap.indicators
+        if i.version is not None
+        for url in i.evidence
+    ]
+
+
+def check_links(
+    session: Session, *, cycle: m.Cycle, now: datetime, checker: LinkChecker | None = None, actor: str = ACTOR
+) -> LinkReport:
+    links = collect_links(session, cycle=cycle)
+    checker = checker or LinkChecker(evidence_settings(cycle))
+    results = checker.check_all_sync(link.url for link in links)
+    return record_results(session, cycle=cycle, links=links, results=results, now=now, actor=actor)
+
+
+def run_link_check(
+    *, cycle_code: str | None = None, checker: LinkChecker | None = None, actor: str = ACTOR
+) -> LinkReport:
+    """The same steps with short transactions: read, then fetch with no transaction open, then write."""
+    from spbe.store.db import require_schema, session_scope
+
+    engine = require_schema()
+    with session_scope(engine) as session:
+        cycle = current_cycle(session, cycle_code)
+        links = collect_links(session, cycle=cycle)
+        checker = checker or LinkChecker(evidence_settings(cycle))
+    results = checker.check_all_sync(link.url for link in links)
+    with session_scope(engine) as session:
+        cycle = current_cycle(session, cycle_code)
+        return record_results(session, cycle=cycle, links=links, results=results, now=clock.now(), actor=actor)
+
+
+def record_results(
+    session: Session,
+    *,
+    cycle: m.Cycle,
+    links: list[EvidenceLink],
+    results: list[LinkResult],
+    now: datetime,
+    actor: str = ACTOR,
+) -> LinkReport:
+    by_url = {r.url: r for r in results}
+    missing = {link.url for link in links} - set(by_url)
+    if missing:
+        raise ValueError(f"{len(missing)} link(s) have no check result")
+    report = LinkReport(cycle.code, now, links, by_url)
+    if not by_url:
+        return report
+    existing = {c.url: c for c in session.exec(select(m.EvidenceCheck).where(m.EvidenceCheck.cycle_id == cycle.id))}
+    changes: list[dict[str, Any]] = []
+    for url, result in by_url.items():
+        row = existing.get(url)
+        if row is None:
+            row = m.EvidenceCheck(cycle_id=cycle.id, url=url, status=result.status, checked_at=now)
+            changes.append({"url": url, "from": None, "to": result.status})
+        elif row.status != result.status:
+            changes.append({"url": url, "from": row.status, "to": result.status})
+        row.status = result.status
+        row.http_status = result.http_status
+        row.detail = (result.detail or "")[:500] or None
+        row.checked_at = now
+        session.add(row)
+    report.changed = len(changes)
+    record(
+        session,
+        cycle_id=cycle.id,
+        actor=actor,
+        action="evidence.checked",
+        subject=cycle.code,
+        detail={
+            "links": len(by_url),
+            "counts": report.counts(),
+            "changed": changes[:100],
+            "changed_count": len(changes),
+        },
+    )
+    notices = broken_link_notices(session, cycle=cycle, report=report)
+    report.notified_opds = sorted({link.opd for link, _ in report.broken() if link.opd})
+    report.notices_queued = queue_notices(session, cycle_id=cycle.id, notices=notices) if notices else 0
+    return report
+
+
+def broken_link_notices(session: Session, *, cycle: m.Cycle, report: LinkReport) -> list[Notice]:
+    by_opd: dict[str, list[tuple[EvidenceLink, LinkResult]]] = {}
+    for link, result in report.broken():
+        if link.opd:
+            by_opd.setdefault(link.opd, []).append((link, result))
+    if not by_opd:
+        return []
+    opds = {o.code: o for o in session.exec(select(m.Opd).where(m.Opd.cycle_id == cycle.id))}
+    names = {i.number: i.name for i in session.exec(select(m.Indicator).where(m.Indicator.cycle_id == cycle.id))}
+    review = session.exec(
+        select(m.Phase).where(m.Phase.cycle_id == cycle.id, m.Phase.name == "document-review")
+    ).first()
+    notices = []
+    for code, items in sorted(by_opd.items()):
+        opd = opds.get(code)
+        if opd is None:
+            continue
+        rows = [
+            {
+                "number": link.indicator,
+                "name": names.get(link.indicator, ""),
+                "version": link.version,
+                "url": link.url,
+                "code": result.status,
+                "status": STATUS_ID[result.status],
+                "detail": result.detail or "",
+            }
+            for link, result in sorted(items, key=lambda x: (x[0].indicator, x[0].url))
+        ]
+        fingerprint = "\n".join(f"{r['number']} {r['url']} {r['code']}" for r in rows)
+        digest = hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()[:16]
+        subject, body = render(
+            TEMPLATE, cycle=cycle, opd=opd, items=rows, checked_at=report.checked_at, review_phase=review
+        )
+        notices.append(
+            Notice(
+                opd.admin_key,
+                subject,
+                body,
+                key=f"{cycle.code}:evidence-links:{code}:{digest}",
+                phase="document-review",
+                kind="notice",
+            )
+        )
+    return notices

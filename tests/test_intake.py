@@ -1,0 +1,302 @@
+"""Templates → filled in with openpyxl (or as CSV) → import, for both kinds, on SQLite and PostgreSQL;
+re-importing adds nothing; formula-like text is stored as typed and neutralised in what we write back."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+from sqlmodel import Session, select
+
+from spbe import clock
+from spbe.errors import InputError, RefusedError
+from spbe.intake import layout as L
+from spbe.intake.importer import import_file
+from spbe.intake.templates import issue_template
+from spbe.services import submissions as svc
+from spbe.settings import get_settings
+from spbe.store import models as m
+from spbe.store.db import session_scope
+from tests.utils.cli import run_spbe
+from tests.utils.intake import counts, loaded_store, the_cycle
+from tests.utils.xlsx import fill, read_cells
+
+SECRET = "uji-rahasia-templat-0123456789"
+SEPT = datetime(2025, 9, 10, 3, 0, tzinfo=UTC)
+OCT = datetime(2025, 10, 8, 3, 0, tzinfo=UTC)
+DRIVE = "https://drive.example.go.id/file/d/sk-tim-spbe/view"
+PERWAL = "https://jdih.pekalongankota.example.go.id/perwal-12-2024.pdf"
+
+
+@pytest.fixture
+def engine(database_url: str, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setenv("SPBE_TEMPLATE_SECRET", SECRET)
+    get_settings.cache_clear()
+    return loaded_store(database_url)
+
+
+def issue(engine, kind: str, subject: str, out: Path, at: datetime = SEPT):
+    with clock.use_clock(at), session_scope(engine) as session:
+        return issue_template(
+            session, cycle=the_cycle(session), kind=kind, subject=subject, out=out, actor="koordinator"
+        )
+
+
+def do_import(engine, path: Path, at: datetime = SEPT, dry_run: bool = False):
+    with clock.use_clock(at), Session(engine, expire_on_commit=False) as session:
+        try:
+            report = import_file(session, path=path, actor="koordinator", dry_run=dry_run)
+        except BaseException:
+            session.rollback()
+            raise
+        session.rollback() if dry_run else session.commit()
+    return report
+
+
+def test_opd_workbook_round_trip(engine, tmp_path: Path):
+    path = issue(engine, "opd", "BAPPERIDA", tmp_path / "bapperida.xlsx").path
+    wb = load_workbook(path)
+    assert wb.sheetnames == [L.HELP_SHEET, "Penilaian Mandiri", L.LEVELS_SHEET, L.META_SHEET]
+    assert wb[L.META_SHEET].sheet_state == "hidden" and wb.active.title == "Penilaian Mandiri"
+    ws = wb["Penilaian Mandiri"]
+    assert [ws.cell(row=r, column=1).value for r in range(2, ws.max_row + 1)] == [12, 13, 32]
+    lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert lists and lists[0].formula1 == '"1,2,3,4,5"' and "F2:F4" in str(lists[0].sqref)
+    levels = wb[L.LEVELS_SHEET]
+    assert levels["B2"].value == "Rintisan" and levels["B6"].value == "Optimum"
+    assert "konsep atau rancangan" in levels["C2"].value
+    help_text = "\n".join(str(c.value) for c in wb[L.HELP_SHEET]["A"])
+    assert "Petunjuk pengisian" in help_text and "Selasa, 30 September 2025 pukul 16.00 WIB" in help_text
+
+    # Text typed with a leading "=" (Excel stores it as text when typed as '=...): kept as text, never evaluated.
+    fill(
+        path,
+        {
+            12: {"level": 3, "explanation": "Peta rencana SPBE ditetapkan Perwal", "evidence": f"{PERWAL}\n{DRIVE}"},
+            13: {"level": "4", "explanation": "=SUM(A1:A9) bukan rumus", "note": "@koordinator mohon dicek"},
+        },
+    )
+    wb = load_workbook(path)
+    wb["Penilaian Mandiri"]["G3"].data_type = "s"
+    wb.save(path)
+
+    before = counts(engine)
+    report = do_import(engine, path)
+    assert [(c["indicator"], c["version"], c["late"]) for c in report.created] == [(12, 1, False), (13, 1, False)]
+    assert report.skipped == 1 and report.subject == "BAPPERIDA"
+    after = counts(engine)
+    assert after["submission"] == before["submission"] + 2
+    assert after["auditevent"] == before["auditevent"] + 3  # two submissions and the import itself
+    with Session(engine) as session:
+        subs = {s.indicator_number: s for s in session.exec(select(m.Submission))}
+    assert subs[12].evidence == [PERWAL, DRIVE] and subs[12].source == "import:bapperida.xlsx"
+    assert subs[13].explanation == "=SUM(A1:A9) bukan rumus" and subs[13].note == "@koordinator mohon dicek"
+    assert subs[13].evidence == [] and subs[13].level == 4
+
+    again = do_import(engine, path)
+    assert again.created == [] and sorted(again.unchanged) == [12, 13]
+    assert counts(engine) == after  # importing twice adds nothing, not even an audit event
+
+    # A template issued now is prefilled and neutralised; imported unchanged it is a no-op too.
+    fresh = issue(engine, "opd", "BAPPERIDA", tmp_path / "bapperida-2.xlsx").path
+    row13 = read_cells(fresh)[1]
+    assert row13["explanation"] == ("'=SUM(A1:A9) bukan rumus", "s")
+    assert row13["note"] == ("'@koordinator mohon dicek", "s")
+    assert row13["status"][0] == "Versi 1 terkirim, menunggu reviu"
+    assert read_cells(fresh)[0]["evidence"][0] == f"{PERWAL}\n{DRIVE}"
+    assert do_import(engine, fresh).created == []
+
+
+def test_assessor_workbook_round_trip_and_a_stale_file_is_refused_whole(engine, tmp_path: Path):
+    opd = issue(engine, "opd", "BAPPERIDA", tmp_path / "opd.xlsx").path
+    fill(opd, {12: {"level": 3, "evidence": PERWAL}, 13: {"level": 2, "evidence": DRIVE}})
+    do_import(engine, opd)
+
+    path = issue(engine, "assessor", "asr-01", tmp_path / "asr-01.xlsx", at=OCT).path
+    rows = read_cells(path, kind="assessor")
+    assert [(r["indicator"][0], r["opd"][0], r["version"][0], r["claimed_level"][0]) for r in rows] == [
+        (12, "BAPPERIDA", 1, 3),
+        (13, "BAPPERIDA", 1, 2),
+    ]
+    assert rows[0]["link_status"][0] == "belum diperiksa"
+    verdicts = [dv for dv in load_workbook(path)["Reviu Asesor"].data_validations.dataValidation]
+    assert {dv.formula1 for dv in verdicts} == {'"1,2,3,4,5"', '"terima,revisi"'}
+    fill(
+        path,
+        {12: {"level": 3, "verdict": "terima"}, 13: {"verdict": "revisi", "note": "Lampirkan notulen reviu"}},
+        kind="assessor",
+    )
+    report = do_import(engine, path, at=OCT)
+    assert [(c["indicator"], c["version"]) for c in report.created] == [(12, 1), (13, 1)]
+    assert do_import(engine, path, at=OCT).created == []
+
+    with session_scope(engine) as session:  # BAPPERIDA answers the revision request
+        svc.submit(
+            session,
+            cycle=the_cycle(session),
+            opd="BAPPERIDA",
+            indicator=13,
+            level=2,
+            evidence=[DRIVE, PERWAL],
+            actor="adm-bapperida",
+        )
+    fill(path, {12: {"level": 4}}, kind="assessor")  # a change on 12, and 13 is now stale
+    before = counts(engine)
+    with pytest.raises(InputError) as exc:
+        do_import(engine, path, at=OCT)
+    assert "row 3, column A (No. Indikator)" in str(exc.value)
+    assert "review is of version 1, but version 2" in str(exc.value)
+    assert counts(engine) == before  # the valid change on 12 was not written either
+
+    with Session(engine) as session:
+        entries = svc.thread(session, cycle=the_cycle(session), indicator=13)
+    assert [(e.kind, e.version, e.verdict) for e in entries] == [
+        ("submission", 1, None),
+        ("review", 1, "revise"),
+        ("submission", 2, None),
+    ]
+
+
+def test_csv_forms_round_trip(engine, tmp_path: Path):
+    path = issue(engine, "opd", "BAPPERIDA", tmp_path / "bapperida.csv").path
+    raw = path.read_bytes()
+    assert raw.startswith(b"\xef\xbb\xbf")
+    header, *rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
+    assert header[:3] == ["indicator", "indicator_name", "aspect"] and header[-1] == "template_signature"
+    col = {h: i for i, h in enumerate(header)}
+    rows[0][col["level"]] = "3"
+    rows[0][col["evidence"]] = f"{PERWAL} {DRIVE}"
+    rows[0][col["explanation"]] = "Baris pertama\nbaris kedua; dengan titik koma"
+    rows[1][col["level"]] = "2"
+    rows[1][col["evidence"]] = DRIVE
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=",", lineterminator="\r\n").writerows([header, *rows])  # re-saved with commas
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    report = do_import(engine, path)
+    assert [c["indicator"] for c in report.created] == [12, 13] and report.skipped == 1
+    with Session(engine) as session:
+        sub = session.exec(select(m.Submission).where(m.Submission.indicator_number == 12)).one()
+    assert sub.explanation == "Baris pertama\nbaris kedua; dengan titik koma" and sub.evidence == [PERWAL, DRIVE]
+    assert do_import(engine, path).created == []
+
+    fresh = issue(engine, "opd", "BAPPERIDA", tmp_path / "again.csv").path
+    assert do_import(engine, fresh).created == []  # prefilled CSV round-trips unchanged
+
+    review = issue(engine, "assessor", "asr-01", tmp_path / "asr.csv", at=OCT).path
+    header, *rows = list(csv.reader(io.StringIO(review.read_text(encoding="utf-8-sig")), delimiter=";"))
+    col = {h: i for i, h in enumerate(header)}
+    rows[0][col["verdict"]], rows[0][col["level"]] = "accept", "3"
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";").writerows([header, *rows])
+    review.write_text(buffer.getvalue(), encoding="utf-8")
+    assert [c["indicator"] for c in do_import(engine, review, at=OCT).created] == [12]
+
+
+def test_dry_run_reports_and_writes_nothing(engine, tmp_path: Path):
+    path = issue(engine, "opd", "BAPPERIDA", tmp_path / "b.xlsx").path
+    fill(path, {12: {"level": 3, "evidence": PERWAL}})
+    before = counts(engine)
+    late = datetime(2025, 10, 2, 3, tzinfo=UTC)
+    report = do_import(engine, path, at=late, dry_run=True)
+    assert [(c["indicator"], c["late"]) for c in report.created] == [(12, True)] and report.dry_run
+    assert counts(engine) == before
+    report = do_import(engine, path, at=late)
+    assert report.late == [12]
+    with Session(engine) as session:
+        assert session.exec(select(m.Submission)).one().late is True
+
+
+def test_hyperlinked_evidence_cell_gives_its_link(engine, tmp_path: Path):
+    path = issue(engine, "opd", "BAPPERIDA", tmp_path / "b.xlsx").path
+    wb = load_workbook(path)
+    cell = wb["Penilaian Mandiri"]["H2"]
+    cell.value, cell.hyperlink = "SK Tim SPBE (Drive)", DRIVE
+    wb["Penilaian Mandiri"]["F2"] = 3
+    wb.save(path)
+    do_import(engine, path)
+    with Session(engine) as session:
+        assert session.exec(select(m.Submission)).one().evidence == [DRIVE]
+
+
+def test_signing_needs_the_secret(engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    path = issue(engine, "opd", "BAPPERIDA", tmp_path / "b.xlsx").path
+    fill(path, {12: {"level": 3, "evidence": PERWAL}})
+    monkeypatch.delenv("SPBE_TEMPLATE_SECRET")
+    get_settings.cache_clear()
+    with pytest.raises(RefusedError, match=r"SPBE_TEMPLATE_SECRET is not set.*export SPBE_TEMPLATE_SECRET="):
+        issue(engine, "opd", "BAPPERIDA", tmp_path / "c.xlsx")
+    with pytest.raises(RefusedError, match="SPBE_TEMPLATE_SECRET is not set"):
+        do_import(engine, path)
+    monkeypatch.setenv("SPBE_TEMPLATE_SECRET", "short")
+    get_settings.cache_clear()
+    with pytest.raises(RefusedError, match="shorter than 16"):
+        do_import(engine, path)
+    monkeypatch.setenv("SPBE_TEMPLATE_SECRET", "another-installation-secret-42")
+    get_settings.cache_clear()
+    before = counts(engine)
+    with pytest.raises(RefusedError, match="signature does not match"):
+        do_import(engine, path)
+    assert counts(engine) == before
+    assert not (tmp_path / "c.xlsx").exists()
+
+
+def test_the_commands_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    url = f"sqlite:///{tmp_path / 'data/spbe.db'}"
+    env = {
+        "SPBE_DATA_DIR": str(tmp_path / "data"),
+        "SPBE_DATABASE_URL": url,
+        "SPBE_TEMPLATE_SECRET": SECRET,
+        "SPBE_NOW": "2025-09-10T10:00:00+07:00",
+        "SPBE_ACTOR": "koordinator",
+    }
+    engine = loaded_store(url, assessors={})  # what `spbe init` does, in-process (no assessors assigned yet)
+    out = tmp_path / "bapperida.xlsx"
+    made = run_spbe("template", "--opd", "BAPPERIDA", "--out", str(out), env=env)
+    assert made.code == 0 and "3 indicator(s) to fill in" in made.out, made.err
+    fill(out, {12: {"level": 3, "evidence": PERWAL}, 13: {"level": 6, "evidence": "ftp://x.example/a"}})
+    bad = run_spbe("import", str(out), env=env)
+    assert bad.code == 1 and bad.err.startswith("error: bapperida.xlsx: 2 problems:"), bad.err
+    assert "sheet 'Penilaian Mandiri' row 3, column F (Level diklaim (1-5)): 6 is outside 1-5" in bad.err
+    assert "row 3, column H (Bukti dukung (URL, satu per baris)): 'ftp://x.example/a' is not an http(s)" in bad.err
+    assert "Traceback" not in bad.err
+    fill(out, {13: {"level": 2, "evidence": DRIVE}})
+    done = run_spbe("import", str(out), "--json", env=env)
+    assert done.code == 0 and [c["indicator"] for c in json.loads(done.out)["created"]] == [12, 13], done.err
+    mine = run_spbe(
+        "review",
+        "-i",
+        "12",
+        "--verdict",
+        "revisi",
+        "--note",
+        "Perwal belum diundangkan",
+        "--as",
+        "koordinator",
+        env=env,
+    )
+    assert mine.code == 0 and "in the stead of the assigned assessor -" in mine.err, mine.err
+    with clock.use_clock(datetime(2025, 11, 10, 3, tzinfo=UTC)), session_scope(engine) as session:
+        svc.submit(
+            session,
+            cycle=the_cycle(session),
+            opd="BAPPERIDA",
+            indicator=12,
+            level=3,
+            evidence=[PERWAL, DRIVE],
+            note="Perwal sudah diundangkan",
+            actor="adm-bapperida",
+        )
+    text = run_spbe("thread", "-i", "12", env=env)
+    assert text.code == 0, text.err
+    lines = text.out.splitlines()
+    assert (
+        lines[0].startswith("2025-09-10 10:00  v1  BAPPERIDA (Badan Perencanaan")
+        and "[import:bapperida.xlsx]" in lines[0]
+    )
+    assert any("v1  koordinator (Rina Kusumawati): revise  [cli]" in line for line in lines)
+    assert "note: Perwal belum diundangkan" in text.out and "2025-11-10 10:00  v2  BAPPERIDA" in text.out
