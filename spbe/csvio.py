@@ -30,7 +30,7 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
             f"not UTF-8 text (invalid byte at offset {exc.start}); save it as 'CSV UTF-8' in Excel",
             source=name,
         ) from None
-    lines = text.splitlines()
+    lines = text.splitlines(keepends=True)  # ends kept: a quoted cell may span lines (Alt+Enter in Excel)
     if not lines or not lines[0].strip():
         raise InputError("file is empty; expected a header line", source=name)
     first = lines[0]
@@ -38,7 +38,9 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     reader = csv.reader(lines, delimiter=delimiter)
     header = [h.strip().lower() for h in next(reader)]
     rows: list[tuple[int, dict[str, str]]] = []
-    for line_no, cells in enumerate(reader, start=2):
+    previous = reader.line_num
+    for cells in reader:
+        line_no, previous = previous + 1, reader.line_num  # where the record starts
         if not any(c.strip() for c in cells):
             continue
         padded = cells + [""] * (len(header) - len(cells))
