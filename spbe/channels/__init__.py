@@ -1,0 +1,166 @@
+"""Delivery channels: small adapters with one shape (`Channel`), picked per recipient with a fallback order.
+
+Each channel turns one `Outgoing` message into one delivery attempt and says how it went (`Outcome`):
+delivered, worth retrying (timeouts, 429, 5xx, dropped connections), or refused for good. Secrets
+(tokens, passwords) are read from the environment (or a Prefect Secret block) when the channel is built,
+held only in memory, and scrubbed from every error text by a `Redactor`.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Protocol
+
+from spbe.errors import ConfigError
+
+CHANNEL_NAMES = ("webhook", "telegram", "whatsapp", "email", "file")
+
+
+@dataclass(frozen=True)
+class Recipient:
+    key: str
+    name: str
+    email: str | None = None
+    phone: str | None = None
+    telegram: str | None = None
+    channels: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Outgoing:
+    id: int
+    key: str  # idempotency key: the receiver drops a repeat by it
+    kind: str
+    phase: str | None
+    subject: str
+    body: str
+    recipient: Recipient
+    attempt: int
+    cycle: str
+
+
+@dataclass(frozen=True)
+class Outcome:
+    delivered: bool
+    retryable: bool = False
+    error: str | None = None
+    retry_after: float | None = None  # seconds, from a 429/503 Retry-After
+    status: int | None = None
+
+    @classmethod
+    def ok(cls, status: int | None = None) -> Outcome:
+        return cls(True, status=status)
+
+    @classmethod
+    def retry(cls, error: str, *, retry_after: float | None = None, status: int | None = None) -> Outcome:
+        return cls(False, True, error, retry_after, status)
+
+    @classmethod
+    def refused(cls, error: str, *, status: int | None = None) -> Outcome:
+        return cls(False, False, error, None, status)
+
+
+class Channel(Protocol):
+    name: str
+    rate_per_second: float | None  # None: no limit of its own
+    concurrency: int | None
+    secrets: tuple[str, ...]  # values to scrub from any text that leaves the process
+
+    def can_reach(self, recipient: Recipient) -> bool: ...
+
+    async def send(self, message: Outgoing, client: Any) -> Outcome: ...
+
+
+class Redactor:
+    """Replaces every known secret in a text with ***; also a logging filter for libraries that log URLs."""
+
+    def __init__(self, secrets: Iterable[str] = ()) -> None:
+        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+
+    def __call__(self, text: str | None) -> str | None:
+        if text is None:
+            return None
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        if self.secrets:
+            message = record.getMessage()
+            cleaned = self(message)
+            if cleaned != message:
+                record.msg, record.args = cleaned, None
+        return True
+
+
+def guard_library_logs(redactor: Redactor) -> None:
+    """httpx logs each request URL at INFO; Telegram's URL carries the bot token. Scrub it there too."""
+    for name in ("httpx", "httpcore"):
+        logger = logging.getLogger(name)
+        for old in [f for f in logger.filters if isinstance(f, Redactor)]:
+            logger.removeFilter(old)
+        logger.addFilter(redactor)
+
+
+def read_secret(spec: Mapping[str, Any], env_field: str, *, env: Mapping[str, str] | None = None) -> str | None:
+    """A secret named in config by its environment variable (`token_env`), or by a Prefect Secret block
+    (`token_block`); the config file itself never holds one."""
+    env = os.environ if env is None else env
+    var = spec.get(env_field)
+    if var and env.get(str(var)):
+        return env[str(var)]
+    block = spec.get(env_field.replace("_env", "_block"))
+    if block:
+        from prefect.blocks.system import Secret
+
+        return str(Secret.load(str(block)).get())
+    return None
+
+
+def build_channels(
+    section: Mapping[str, Any], *, data_dir: Path, env: Mapping[str, str] | None = None
+) -> dict[str, Channel]:
+    """Every configured channel (sub-table of [channels]) that is not switched off with `enabled = false`."""
+    from spbe.channels.email import EmailChannel
+    from spbe.channels.file import FileChannel
+    from spbe.channels.telegram import TelegramChannel
+    from spbe.channels.webhook import WebhookChannel
+    from spbe.channels.whatsapp import WhatsAppChannel
+
+    env = os.environ if env is None else env
+    makers = {
+        "webhook": WebhookChannel.from_config,
+        "telegram": TelegramChannel.from_config,
+        "whatsapp": WhatsAppChannel.from_config,
+        "email": EmailChannel.from_config,
+        "file": FileChannel.from_config,
+    }
+    problems: list[str] = []
+    out: dict[str, Channel] = {}
+    for name, maker in makers.items():
+        spec = section.get(name)
+        if not isinstance(spec, Mapping) or spec.get("enabled", True) is False:
+            continue
+        try:
+            out[name] = maker(spec, env=env, data_dir=data_dir)
+        except ConfigError as exc:
+            problems.extend(f"[channels.{name}] {p}" for p in exc.problems)
+    unknown = [k for k, v in section.items() if isinstance(v, Mapping) and k not in makers]
+    if unknown:
+        problems.append(f"[channels] unknown channel(s) {unknown}; known: {', '.join(CHANNEL_NAMES)}")
+    if problems:
+        raise ConfigError(problems)
+    return out
+
+
+def positive(spec: Mapping[str, Any], key: str, default: float | None) -> float | None:
+    value = spec.get(key, default)
+    if value is None:
+        return None
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigError(f"{key} must be a positive number, got {value!r}")
+    return float(value)

@@ -1,0 +1,65 @@
+"""What an HTTP answer means for delivery: 2xx delivered; 408, 425, 429 and 5xx worth retrying (429 and
+503 with the server's Retry-After); any other 4xx refused for good. Transport errors and timeouts are
+retried: the idempotency key lets the receiver drop a repeat if the first try did arrive."""
+
+from __future__ import annotations
+
+from datetime import UTC
+from email.utils import parsedate_to_datetime
+from typing import Any
+
+import httpx
+
+from spbe import clock
+from spbe.channels import Outcome
+
+RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
+
+
+def retry_after_seconds(value: str | None) -> float | None:
+    """Retry-After is either seconds or an HTTP date."""
+    if not value:
+        return None
+    value = value.strip()
+    try:
+        return max(float(value), 0.0)
+    except ValueError:
+        pass
+    try:
+        when = parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max((when - clock.now()).total_seconds(), 0.0)
+
+
+def classify(response: httpx.Response) -> Outcome:
+    status = response.status_code
+    if 200 <= status < 300:
+        return Outcome.ok(status)
+    reason = f"HTTP {status} {response.reason_phrase}".strip()
+    detail = _short(response.text)
+    text = f"{reason}: {detail}" if detail else reason
+    if status in RETRYABLE_STATUS:
+        return Outcome.retry(text, retry_after=retry_after_seconds(response.headers.get("Retry-After")), status=status)
+    return Outcome.refused(text, status=status)
+
+
+def transport_failure(exc: Exception) -> Outcome:
+    kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "connection failed"
+    return Outcome.retry(f"{kind}: {exc.__class__.__name__}: {exc}")
+
+
+async def post(client: httpx.AsyncClient, url: str, *, key: str, **kwargs: Any) -> Outcome:
+    headers = {"Idempotency-Key": key, **kwargs.pop("headers", {})}
+    try:
+        response = await client.post(url, headers=headers, **kwargs)
+    except (httpx.TransportError, httpx.TimeoutException) as exc:
+        return transport_failure(exc)
+    return classify(response)
+
+
+def _short(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[:limit] + "…"
