@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean
+.PHONY: setup demo test lint bench clean ui-deps
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,13 @@ lint: setup
 
 bench: setup  ## run the benchmarks and print their figures
 	$(BIN)/python bench/scoring.py
+
+ui-deps:  ## Debian's chromium for the UI test (skipped, with the reason printed, where it cannot be installed)
+	@command -v chromium >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+	      || echo "ui-deps: could not install chromium; the UI test will be skipped"; \
+	  else echo "ui-deps: no root/apt here; install chromium to run the UI test"; fi; }
 
 clean:
 	rm -rf $(VENV) .spbe .pytest_cache

@@ -6,7 +6,9 @@ from __future__ import annotations
 import os
 
 DEFAULTS = {
-    "PREFECT_LOGGING_LEVEL": "WARNING",
+    # Runs log INFO to the server (the UI shows what each run did); the terminal shows warnings only.
+    "PREFECT_LOGGING_LEVEL": "INFO",
+    "PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL": "WARNING",
     "PREFECT_SERVER_LOGGING_LEVEL": "CRITICAL",
     "PREFECT_SERVER_ANALYTICS_ENABLED": "false",
     "DO_NOT_TRACK": "1",

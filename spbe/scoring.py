@@ -83,11 +83,9 @@ class _Plan:
     aspects: tuple[tuple[str, Decimal, tuple[int, ...]], ...]
 
 
-_plans: dict[str, _Plan] = {}
-
-
 def _plan(framework: Framework) -> _Plan:
-    plan = _plans.get(framework.id)
+    """Cached on the framework object itself: two frameworks sharing an id never share weights."""
+    plan = framework.__dict__.get("_scoring_plan")
     if plan is None:
         weights = [Fraction(i.weight) for i in framework.indicators]
         scale = math.lcm(*(w.denominator for w in weights))
@@ -109,7 +107,7 @@ def _plan(framework: Framework) -> _Plan:
             groups(lambda i: i.domain),
             groups(lambda i: i.aspect),
         )
-        _plans[framework.id] = plan
+        object.__setattr__(framework, "_scoring_plan", plan)
     return plan
 
 
