@@ -80,7 +80,7 @@ def test_two_workers_run_phase_flows(tmp_path: Path, server_database: str | None
                 subprocess.Popen(
                     [cli, "worker", "start", "--pool", WORK_POOL, "--name", name, "--limit", "1"],
                     env=env,
-                    stdout=(tmp_path / f"{name}.log").open("wb"),  # noqa: SIM115 (lives as long as the worker)
+                    stdout=(tmp_path / f"{name}.log").open("wb"),  # kept open while the worker lives
                     stderr=subprocess.STDOUT,
                     start_new_session=True,
                 )
