@@ -250,7 +250,9 @@ def report_cmd(
     year: Annotated[int | None, typer.Option("--year", "-y", help="Cycle year (default: the current cycle).")] = None,
     basis: Annotated[
         str | None,
-        typer.Option("--basis", help="'validated' or 'claimed'; default: [report] basis of the cycle, else validated."),
+        typer.Option(
+            "--basis", help="'validated' or 'claimed'; default: the cycle's \\[report] basis, else validated."
+        ),
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary of what was written.")] = False,
 ) -> None:
