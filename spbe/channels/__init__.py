@@ -50,14 +50,17 @@ class Outcome:
     error: str | None = None
     retry_after: float | None = None  # seconds, from a 429/503 Retry-After
     status: int | None = None
+    uncertain: bool = False  # the request may have arrived (no answer read): never try another channel
 
     @classmethod
     def ok(cls, status: int | None = None) -> Outcome:
         return cls(True, status=status)
 
     @classmethod
-    def retry(cls, error: str, *, retry_after: float | None = None, status: int | None = None) -> Outcome:
-        return cls(False, True, error, retry_after, status)
+    def retry(
+        cls, error: str, *, retry_after: float | None = None, status: int | None = None, uncertain: bool = False
+    ) -> Outcome:
+        return cls(False, True, error, retry_after, status, uncertain)
 
     @classmethod
     def refused(cls, error: str, *, status: int | None = None) -> Outcome:

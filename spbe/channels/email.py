@@ -101,7 +101,7 @@ class EmailChannel:
             text = f"smtp: {exc.smtp_code} {_decode(exc.smtp_error)}"
             return Outcome.retry(text) if 400 <= exc.smtp_code < 500 else Outcome.refused(text)
         except smtplib.SMTPServerDisconnected as exc:
-            return Outcome.retry(f"smtp: connection dropped: {exc}")
+            return Outcome.retry(f"smtp: connection dropped: {exc}", uncertain=True)
         except ssl.SSLError as exc:  # before OSError: a certificate problem will not pass on retry
             return Outcome.refused(f"smtp: TLS failed: {exc.__class__.__name__}: {exc}")
         except smtplib.SMTPException as exc:  # e.g. STARTTLS not offered: configuration, not chance

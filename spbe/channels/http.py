@@ -1,6 +1,7 @@
 """What an HTTP answer means for delivery: 2xx delivered; 408, 425, 429 and 5xx worth retrying (429 and
 503 with the server's Retry-After); any other 4xx refused for good. Transport errors and timeouts are
-retried: the idempotency key lets the receiver drop a repeat if the first try did arrive."""
+retried: the idempotency key lets the receiver drop a repeat if the first try did arrive. An answer, or a
+failure to connect, proves the message was not taken, so the next channel may be tried at once."""
 
 from __future__ import annotations
 
@@ -46,9 +47,13 @@ def classify(response: httpx.Response) -> Outcome:
     return Outcome.refused(text, status=status)
 
 
+UNCERTAIN = (httpx.ReadTimeout, httpx.ReadError, httpx.RemoteProtocolError, httpx.WriteTimeout, httpx.WriteError)
+
+
 def transport_failure(exc: Exception) -> Outcome:
+    """Connect errors prove the message did not arrive; a failure after the request went out does not."""
     kind = "timeout" if isinstance(exc, httpx.TimeoutException) else "connection failed"
-    return Outcome.retry(f"{kind}: {exc.__class__.__name__}: {exc}")
+    return Outcome.retry(f"{kind}: {exc.__class__.__name__}: {exc}", uncertain=isinstance(exc, UNCERTAIN))
 
 
 async def post(client: httpx.AsyncClient, url: str, *, key: str, **kwargs: Any) -> Outcome:

@@ -3,6 +3,7 @@ URL is never logged or stored as is (the dispatcher's Redactor scrubs it from er
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -60,11 +61,5 @@ class TelegramChannel:
             json={"chat_id": message.recipient.telegram, "text": text, "disable_web_page_preview": True},
         )
         if outcome.error:  # never let the token-bearing URL travel in an error
-            outcome = Outcome(
-                outcome.delivered,
-                outcome.retryable,
-                outcome.error.replace(self.token, "***"),
-                outcome.retry_after,
-                outcome.status,
-            )
+            outcome = dataclasses.replace(outcome, error=outcome.error.replace(self.token, "***"))
         return outcome

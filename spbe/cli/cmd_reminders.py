@@ -1,9 +1,173 @@
-"""Commands of a feature still to come; registers nothing yet."""
+"""Reminder commands: remind (one sweep and dispatch now), outbox (the queue by state), serve (the
+timekeeper in the foreground)."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
+
+from spbe.cli.output import print_json, table, warn
+
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 
 
 def register(app: typer.Typer) -> None:
-    pass
+    app.command("remind")(remind)
+    app.command("outbox")(outbox)
+    app.command("serve")(serve)
+
+
+def remind(
+    dry_run: Annotated[
+        bool, typer.Option("--dry-run", help="Only say what is due and what would be cancelled; change nothing.")
+    ] = False,
+    flow: Annotated[
+        bool | None,
+        typer.Option(
+            "--flow/--no-flow",
+            help="Run as a Prefect flow run with artifacts (default: when PREFECT_API_URL is set).",
+        ),
+    ] = None,
+    as_json: JsonOption = False,
+) -> None:
+    """Sweep reminders that are due (H-7, H-3, H-1, H+1, escalation, digest) and deliver the outbox now."""
+    from spbe.timekeeper import run_remind
+
+    result = run_remind(dry_run=dry_run, use_prefect=flow)
+    if as_json:
+        print_json(result)
+        return
+    swept, sent = result["sweep"], result["dispatch"]
+    verb = "would queue" if dry_run else "queued"
+    typer.echo(
+        f"sweep {swept['at']}: {verb} {len(swept['queued'])}, cancelled {len(swept['cancelled'])}, "
+        f"refreshed {len(swept['refreshed'])}"
+    )
+    rows = [(q["kind"], q["phase"], q["rule"], q["recipient"], q["items"], q["send_after"]) for q in swept["queued"]]
+    if rows:
+        typer.echo(table(rows[:50], ["kind", "phase", "rule", "recipient", "items", "send after"]))
+        if len(rows) > 50:
+            typer.echo(f"… and {len(rows) - 50} more (use --json for all)")
+    for c in swept["cancelled"][:50]:
+        typer.echo(f"  cancelled: {c['phase']} {c['rule']} → {c['recipient']} ({c['reason']})")
+    if sent is not None:
+        typer.echo(
+            f"dispatch: sent {len(sent['sent'])}, to retry {len(sent['retried'])}, dead {len(sent['dead'])}, "
+            f"reclaimed {sent['reclaimed']} ({sent['seconds']} s)"
+        )
+        if sent["outside_window"]:
+            typer.echo(f"  outside sending hours: nothing leaves before {sent['outside_window']}")
+        for d in sent["dead"][:20]:
+            warn(f"not delivered: {d['key']} → {d['recipient']}: {d.get('error')}")
+    if result.get("flow_run_id"):
+        typer.echo(f"flow run: {result['flow_run_id']}" + (f"  {result['ui_url']}" if result.get("ui_url") else ""))
+
+
+def outbox(
+    state: Annotated[
+        str | None,
+        typer.Option("--state", help="Only this state: queued, sending, retry, sent, dead or cancelled."),
+    ] = None,
+    limit: Annotated[int, typer.Option("--limit", help="Rows to list (newest first).", min=0)] = 50,
+    as_json: JsonOption = False,
+) -> None:
+    """The outbox by state: what waits, what is being sent, what was retried, what died and why."""
+    from sqlmodel import Session, col, select
+
+    from spbe.errors import InputError
+    from spbe.services.cycles import current_cycle
+    from spbe.services.outbox import counts_by_state
+    from spbe.store.db import require_schema
+    from spbe.store.tables_reminders import FINAL_STATES, OUTBOX_STATES, OutboxMessage
+
+    if state is not None and state not in OUTBOX_STATES:
+        raise InputError(f"--state {state!r} is not a state; states: {', '.join(OUTBOX_STATES)}")
+    engine = require_schema()
+    with Session(engine) as session:
+        cycle = current_cycle(session)
+        counts = counts_by_state(session, cycle_id=cycle.id)
+        query = select(OutboxMessage).where(OutboxMessage.cycle_id == cycle.id)
+        if state:
+            query = query.where(OutboxMessage.state == state)
+        else:
+            query = query.where(col(OutboxMessage.state).notin_([s for s in FINAL_STATES if s != "dead"]))
+        rows = session.exec(query.order_by(col(OutboxMessage.id).desc()).limit(limit)).all()
+    listed = [
+        {
+            "id": r.id,
+            "key": r.key,
+            "state": r.state,
+            "kind": r.kind,
+            "recipient": r.recipient,
+            "phase": r.phase,
+            "attempts": r.attempts,
+            "not_before": r.not_before,
+            "channel": r.channel,
+            "sent_at": r.sent_at,
+            "last_error": r.last_error,
+            "cancel_reason": r.cancel_reason,
+        }
+        for r in rows
+    ]
+    if as_json:
+        print_json({"cycle": cycle.code, "counts": counts, "messages": listed})
+        return
+    typer.echo(f"outbox of {cycle.code}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
+    if listed:
+        tz = cycle.timezone
+        from zoneinfo import ZoneInfo
+
+        zone = ZoneInfo(tz)
+        body = [
+            (
+                r["id"],
+                r["state"],
+                r["kind"],
+                r["recipient"],
+                r["attempts"],
+                f"{r['not_before'].astimezone(zone):%a %d %b %H:%M}",
+                (r["last_error"] or r["cancel_reason"] or "")[:60],
+            )
+            for r in listed
+        ]
+        typer.echo(table(body, ["id", "state", "kind", "recipient", "tries", "not before (local)", "last error"]))
+
+
+def serve(
+    every: Annotated[
+        int, typer.Option("--every", help="Minutes between reminder sweeps inside sending hours.", min=1, max=60)
+    ] = 5,
+) -> None:
+    """Run the timekeeper in the foreground until SIGTERM or Ctrl-C: phase openings, gate checks at
+    deadlines, reminders and the daily digest, from the timeline in the store."""
+    import signal
+    import threading
+
+    from spbe.store.db import require_schema
+    from spbe.timekeeper import run_timekeeper
+
+    engine = require_schema()
+    stop = threading.Event()
+
+    def _stop(signum, _frame) -> None:
+        typer.echo(f"{signal.Signals(signum).name}: stopping after running jobs finish", err=True)
+        stop.set()
+
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
+
+    def started(keeper) -> None:
+        typer.echo(f"timekeeper started as {keeper.holder} (zone Asia/Jakarta); jobs:")
+        for job in keeper.describe():
+            typer.echo(f"  {job['id']:<40} next {job['next_run'] or '-'}")
+        sys_flush()
+
+    run_timekeeper(stop, engine=engine, on_start=started, every_minutes=every)
+    typer.echo("timekeeper stopped")
+
+
+def sys_flush() -> None:
+    import sys
+
+    sys.stdout.flush()

@@ -7,6 +7,9 @@ outcome. Safe to run as many times, and in as many processes, as you like.
 - Delivery is async over one pooled httpx client, with a global bound on concurrency and each channel's
   own concurrency and rate. Results are written as they come, in small groups, so that a crash repeats
   at most the messages that were in flight; the receiver can tell those by the idempotency key.
+- Channels are tried in the recipient's order within one attempt: a failure that proves the message was
+  not taken (an HTTP error answer, a refused connection) moves on to the next channel; an uncertain one
+  (no answer after sending) stops there, so no second copy goes out another way.
 - Failures worth retrying (timeouts, 429 with its Retry-After, 5xx) wait with exponential backoff and
   jitter; after `max_attempts`, or when every channel refused for good, the message is dead and the
   coordinators are told by a dead-letter notice (queued in the same transaction).
@@ -16,6 +19,7 @@ outcome. Safe to run as many times, and in as many processes, as you like.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import os
 import random
@@ -272,17 +276,18 @@ async def _deliver(
             try:
                 outcome = await asyncio.wait_for(channel.send(message, client), timeout=settings.timeout * 3)
             except TimeoutError:
-                outcome = Outcome.retry(f"{channel.name}: no answer within {settings.timeout * 3:.0f} s")
+                outcome = Outcome.retry(
+                    f"{channel.name}: no answer within {settings.timeout * 3:.0f} s", uncertain=True
+                )
             except Exception as exc:  # a channel bug must not take the batch down with it
-                outcome = Outcome.retry(f"{channel.name}: {exc.__class__.__name__}: {exc}")
+                outcome = Outcome.retry(f"{channel.name}: {exc.__class__.__name__}: {exc}", uncertain=True)
         if outcome.error:
-            outcome = Outcome(
-                outcome.delivered, outcome.retryable, redact(outcome.error), outcome.retry_after, outcome.status
-            )
+            outcome = dataclasses.replace(outcome, error=redact(outcome.error))
         result = _Result(c, channel.name, outcome)
-        if outcome.delivered or outcome.retryable:
-            return result  # a retryable failure waits for this channel: no second copy through another
-        last = result  # refused for good here: try the next channel
+        if outcome.delivered or outcome.uncertain:
+            return result  # may have arrived: a second copy through another channel would be a repeat
+        if last is None or not last.outcome.retryable or outcome.retryable:
+            last = result  # keep the most hopeful failure: a retryable one beats a refusal
     return last or _Result(
         c, None, Outcome.refused("no configured channel can reach this recipient (missing email/phone/telegram?)")
     )

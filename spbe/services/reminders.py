@@ -202,6 +202,24 @@ def sweep(
     return result
 
 
+def remind_once(*, dry_run: bool = False, cycle: str | None = None) -> dict[str, Any]:
+    """One sweep (its own transaction), then one dispatch pass: what the timekeeper's job does, without
+    Prefect (see `flows.reminders.remind` for the same as a flow run with artifacts)."""
+    from spbe.services.cycles import current_cycle
+    from spbe.services.dispatch import dispatch_now, settings_for
+    from spbe.store.db import require_schema, session_scope
+
+    engine = require_schema()
+    with session_scope(engine) as session:
+        swept = sweep(session, cycle=current_cycle(session, cycle), dry_run=dry_run).as_dict()
+    if dry_run:
+        return {"sweep": swept, "dispatch": None}
+    with Session(engine) as session:
+        row = current_cycle(session, cycle)
+    report = dispatch_now(cycle_id=row.id, settings=settings_for(row), engine=engine)
+    return {"sweep": swept, "dispatch": report.as_dict()}
+
+
 def _queued(session: Session, cycle_id: int, snapshot: CycleSnapshot) -> dict[int, QueuedReminder]:
     """Reminders, escalations and digests still waiting, with the items they listed (from the ledger)."""
     rows = session.exec(

@@ -1,0 +1,335 @@
+"""The timekeeper: an APScheduler 3.x scheduler (zone Asia/Jakarta) whose jobs are derived from the
+timeline in the database and only ever trigger idempotent flows.
+
+- `derive_jobs` is pure: phases + rules + now → job specs (phase openings at `opens_at`, gate checks at
+  deadlines, the reminder sweep and dispatch every few minutes inside sending hours, the daily digest).
+  A moment already past is run at once (catch-up); a check job's id carries the deadline version, so an
+  extended deadline replaces it.
+- Jobs are re-derived at start and whenever the timeline changes (a phase's state, opening, deadline or
+  deadline version); a resync job looks every minute.
+- Several timekeepers may run on one database: each job first takes (or renews) a lease row, so only
+  one of them acts, and the flows are idempotent anyway. A crashed holder's lease runs out.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import socket
+import threading
+import uuid
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from spbe import clock
+from spbe.domain.reminders import ReminderRules
+
+log = logging.getLogger("spbe.timekeeper")
+TIMEZONE = "Asia/Jakarta"
+LEASE_NAME = "timekeeper"
+RESYNC_SECONDS = 60
+ACTIVE = ("open", "awaiting_approval")
+
+
+@dataclass(frozen=True)
+class PhaseTimes:
+    """What the timekeeper needs of a phase (a `PhaseInfo` or a `Phase` row both fit)."""
+
+    name: str
+    state: str
+    opens_at: datetime
+    deadline_at: datetime
+    deadline_version: int
+
+
+@dataclass(frozen=True)
+class JobSpec:
+    id: str
+    kind: str  # open | check | remind | digest
+    run_at: datetime | None = None  # a one-off job
+    cron: dict[str, str] = field(default_factory=dict)  # a repeating job (CronTrigger fields)
+    phase: str | None = None
+
+
+def timeline_fingerprint(phases: Sequence[PhaseTimes]) -> tuple:
+    return tuple(
+        (p.name, p.state, p.opens_at.isoformat(), p.deadline_at.isoformat(), p.deadline_version)
+        for p in sorted(phases, key=lambda p: p.name)
+    )
+
+
+def derive_jobs(
+    phases: Sequence[PhaseTimes], *, rules: ReminderRules, now: datetime, every_minutes: int = 5
+) -> list[JobSpec]:
+    """The jobs the timeline calls for now. Pure: tested without a scheduler."""
+    jobs: list[JobSpec] = []
+    for p in phases:
+        if p.state == "pending":
+            jobs.append(JobSpec(f"open:{p.name}", "open", run_at=max(p.opens_at, now), phase=p.name))
+        elif p.state == "open":
+            jobs.append(
+                JobSpec(f"check:{p.name}:v{p.deadline_version}", "check", run_at=max(p.deadline_at, now), phase=p.name)
+            )
+    if any(p.state in ACTIVE or p.state == "pending" for p in phases):
+        jobs.append(JobSpec("remind", "remind", cron=sending_hours_cron(rules, every_minutes)))
+        if rules.digest:
+            at = rules.send_from
+            jobs.append(JobSpec("digest", "digest", cron={"hour": str(at.hour), "minute": str(at.minute)}))
+    return jobs
+
+
+def sending_hours_cron(rules: ReminderRules, every_minutes: int) -> dict[str, str]:
+    """Every few minutes from `send_from` to `send_until`, every day: the sending window itself decides
+    about weekends and holidays (a Saturday declared a working day is then covered too). The minute is
+    offset by two, so that the 08:00 tick belongs to the digest job alone."""
+    last = (datetime.combine(datetime.min, rules.send_until) - timedelta(minutes=1)).time()
+    hours = f"{rules.send_from.hour}-{last.hour}" if last.hour != rules.send_from.hour else str(last.hour)
+    offset = 2 % every_minutes
+    return {"hour": hours, "minute": f"{offset}-59/{every_minutes}"}
+
+
+# --- the lease ---------------------------------------------------------------------------------------
+
+
+def acquire_lease(engine, *, holder: str, seconds: float, name: str = LEASE_NAME) -> bool:
+    """Take or renew the named lease; True when `holder` has it now. Two atomic statements, no race."""
+    from sqlalchemy import or_, update
+    from sqlmodel import Session
+
+    from spbe.services.outbox import insert_ignoring_conflicts
+    from spbe.store.tables_reminders import SchedulerLease
+
+    now = clock.now()
+    table = SchedulerLease.__table__  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        inserted = insert_ignoring_conflicts(
+            session,
+            table,
+            [{"name": name, "holder": holder, "acquired_at": now, "expires_at": now + timedelta(seconds=seconds)}],
+            unique=["name"],
+            returning=(table.c.name,),
+        ).all()
+        if not inserted:
+            result = session.execute(
+                update(table)
+                .where(table.c.name == name, or_(table.c.holder == holder, table.c.expires_at <= now))
+                .values(holder=holder, expires_at=now + timedelta(seconds=seconds))
+            )
+            inserted = result.rowcount == 1  # type: ignore[attr-defined]
+        session.commit()
+    return bool(inserted)
+
+
+def release_lease(engine, *, holder: str, name: str = LEASE_NAME) -> None:
+    from sqlalchemy import update
+    from sqlmodel import Session
+
+    from spbe.store.tables_reminders import SchedulerLease
+
+    table = SchedulerLease.__table__  # type: ignore[attr-defined]
+    with Session(engine) as session:
+        session.execute(
+            update(table).where(table.c.name == name, table.c.holder == holder).values(expires_at=clock.now())
+        )
+        session.commit()
+
+
+# --- what the jobs run -------------------------------------------------------------------------------
+
+
+def run_remind(*, dry_run: bool = False, cycle: str | None = None, use_prefect: bool | None = None) -> dict:
+    """One sweep and dispatch: a Prefect flow run (with artifacts) when a Prefect server is configured
+    (PREFECT_API_URL) or asked for; else the same services directly, without a temporary server's
+    ten-second start (and without the temporary servers that several threads would each start)."""
+    if use_prefect is None:
+        use_prefect = bool(os.environ.get("PREFECT_API_URL"))
+    if use_prefect:
+        from flows.reminders import run_remind_flow
+
+        return run_remind_flow(dry_run=dry_run, cycle=cycle)
+    from spbe.services.reminders import remind_once
+
+    return remind_once(dry_run=dry_run, cycle=cycle)
+
+
+def default_action(action: str, phase: str) -> Any:
+    from flows.registry import run_action  # the phase flows; imported when a job first runs
+
+    return run_action(action, phase, **({"automatic": True} if action == "open" else {}))
+
+
+@dataclass
+class Runner:
+    """What each kind of job calls; tests inject fakes."""
+
+    phase_action: Callable[[str, str], Any] = default_action
+    remind: Callable[[], Any] = run_remind
+
+
+# --- the scheduler -----------------------------------------------------------------------------------
+
+
+class Timekeeper:
+    def __init__(
+        self,
+        *,
+        engine=None,
+        runner: Runner | None = None,
+        holder: str | None = None,
+        every_minutes: int = 5,
+        lease_seconds: float = 3 * RESYNC_SECONDS,
+        resync_seconds: float = RESYNC_SECONDS,
+    ) -> None:
+        from apscheduler.schedulers.background import BackgroundScheduler
+
+        from spbe.store.db import get_engine
+
+        self.engine = engine or get_engine()
+        self.runner = runner or Runner()
+        self.holder = holder or f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
+        self.every_minutes = every_minutes
+        self.lease_seconds = lease_seconds
+        self.resync_seconds = resync_seconds
+        self.scheduler = BackgroundScheduler(
+            timezone=TIMEZONE,
+            job_defaults={"coalesce": True, "max_instances": 1, "misfire_grace_time": 3600},
+        )
+        self.fingerprint: tuple | None = None
+        self.ran: list[tuple[str, str | None, str]] = []  # (kind, phase, outcome): what this process did
+        self._lock = threading.Lock()
+
+    # the timeline
+    def _timeline(self) -> tuple[list[PhaseTimes], ReminderRules]:
+        from sqlmodel import Session, select
+
+        from spbe.services.cycles import current_cycle
+        from spbe.services.reminders import rules_for
+        from spbe.store import models as m
+
+        with Session(self.engine) as session:
+            cycle = current_cycle(session)
+            phases = [
+                PhaseTimes(p.name, p.state, p.opens_at, p.deadline_at, p.deadline_version)
+                for p in session.exec(select(m.Phase).where(m.Phase.cycle_id == cycle.id).order_by(m.Phase.seq))
+            ]
+            rules, _ = rules_for(cycle)
+        return phases, rules
+
+    def sync(self) -> bool:
+        """Re-derive the jobs when the timeline changed; True when it did."""
+        with self._lock:
+            phases, rules = self._timeline()
+            fingerprint = timeline_fingerprint(phases)
+            if fingerprint == self.fingerprint:
+                return False
+            wanted = derive_jobs(phases, rules=rules, now=clock.now(), every_minutes=self.every_minutes)
+            self._apply(wanted)
+            self.fingerprint = fingerprint
+            log.info("timekeeper: %d job(s) from the timeline", len(wanted))
+            return True
+
+    def _apply(self, wanted: list[JobSpec]) -> None:
+        from apscheduler.jobstores.base import JobLookupError
+        from apscheduler.triggers.cron import CronTrigger
+        from apscheduler.triggers.date import DateTrigger
+
+        keep = {spec.id for spec in wanted} | {"resync"}
+        for job in self.scheduler.get_jobs():
+            if job.id not in keep:
+                with contextlib.suppress(JobLookupError):  # a one-off job that has just run and gone
+                    job.remove()
+        for spec in wanted:
+            if spec.run_at is not None:
+                trigger: Any = DateTrigger(run_date=spec.run_at, timezone=TIMEZONE)
+                grace = None  # a moment already past still runs: catch-up
+            else:
+                trigger = CronTrigger(timezone=TIMEZONE, **spec.cron)
+                grace = 3600
+            existing = self.scheduler.get_job(spec.id)
+            if existing is not None and spec.run_at is None:
+                continue  # a repeating job keeps its schedule
+            self.scheduler.add_job(
+                self._run,
+                trigger,
+                id=spec.id,
+                args=(spec.kind, spec.phase),
+                replace_existing=True,
+                misfire_grace_time=grace,
+                name=spec.id,
+            )
+
+    # the jobs
+    def _run(self, kind: str, phase: str | None) -> None:
+        if not acquire_lease(self.engine, holder=self.holder, seconds=self.lease_seconds):
+            log.info("timekeeper: another timekeeper holds the lease; %s %s skipped here", kind, phase or "")
+            self.ran.append((kind, phase, "skipped: lease held elsewhere"))
+            return
+        try:
+            if kind in ("open", "check"):
+                self.runner.phase_action(kind, phase or "")
+            else:
+                self.runner.remind()
+            self.ran.append((kind, phase, "ok"))
+        except Exception as exc:  # a refusal or a failed run: logged; the job (or the next tick) tries again
+            log.warning("timekeeper: %s %s failed: %s: %s", kind, phase or "", exc.__class__.__name__, exc)
+            self.ran.append((kind, phase, f"failed: {exc.__class__.__name__}"))
+        finally:
+            if kind in ("open", "check"):
+                self._resync_soon()
+
+    def _resync_soon(self) -> None:
+        try:
+            self.sync()
+        except Exception as exc:
+            log.warning("timekeeper: resync failed: %s", exc)
+
+    def _tick(self) -> None:
+        if acquire_lease(self.engine, holder=self.holder, seconds=self.lease_seconds):
+            self._resync_soon()
+
+    def start(self) -> None:
+        self.sync()
+        self.scheduler.add_job(
+            self._tick,
+            "interval",
+            seconds=self.resync_seconds,
+            id="resync",
+            replace_existing=True,
+            misfire_grace_time=self.resync_seconds,
+        )
+        self.scheduler.start()
+        acquire_lease(self.engine, holder=self.holder, seconds=self.lease_seconds)
+
+    def stop(self) -> None:
+        if self.scheduler.running:
+            self.scheduler.shutdown(wait=True)
+        release_lease(self.engine, holder=self.holder)
+
+    def describe(self) -> list[dict[str, Any]]:
+        return [
+            {"id": j.id, "next_run": j.next_run_time.isoformat() if j.next_run_time else None}
+            for j in sorted(self.scheduler.get_jobs(), key=lambda j: (j.next_run_time is None, j.next_run_time))
+        ]
+
+
+def run_timekeeper(
+    stop_event: threading.Event,
+    *,
+    engine=None,
+    runner: Runner | None = None,
+    on_start: Callable[[Timekeeper], None] | None = None,
+    **kwargs: Any,
+) -> Timekeeper:
+    """Run the timekeeper until `stop_event` is set (SIGTERM, Ctrl-C, or a caller that serves more)."""
+    keeper = Timekeeper(engine=engine, runner=runner, **kwargs)
+    keeper.start()
+    try:
+        if on_start is not None:
+            on_start(keeper)
+        stop_event.wait()
+    finally:
+        keeper.stop()
+    return keeper
