@@ -390,7 +390,7 @@ def test_frameworks_without_domains_get_an_aspect_radar():
     data = assemble(
         snapshot=snap,
         framework=pemdi,
-        city="Kota $Uji$",
+        city="Kota $\\foo{$ Uji",
         target_index=Decimal("4.00"),
         target_predicate="Memuaskan",
         history={2025: Decimal("3.10")},
