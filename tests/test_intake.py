@@ -145,13 +145,20 @@ def test_assessor_workbook_round_trip_and_a_stale_file_is_refused_whole(engine, 
             evidence=[DRIVE, PERWAL],
             actor="adm-bapperida",
         )
-    fill(path, {12: {"level": 4}}, kind="assessor")  # a change on 12, and 13 is now stale
+    # The old file again, with a change on 12 and a changed verdict on 13, whose version 1 is now stale.
+    stale = fill(
+        path, {12: {"level": 4}, 13: {"verdict": "terima", "level": 2}}, kind="assessor", out=tmp_path / "stale.xlsx"
+    )
     before = counts(engine)
     with pytest.raises(InputError) as exc:
-        do_import(engine, path, at=OCT)
+        do_import(engine, stale, at=OCT)
     assert "row 3, column A (No. Indikator)" in str(exc.value)
     assert "review is of version 1, but version 2" in str(exc.value)
     assert counts(engine) == before  # the valid change on 12 was not written either
+    # Row 13 left as it was recorded: nothing to do for it; the change on 12 goes in.
+    fill(path, {12: {"level": 4}}, kind="assessor")
+    report = do_import(engine, path, at=OCT)
+    assert [c["indicator"] for c in report.created] == [12] and report.unchanged == [13]
 
     with Session(engine) as session:
         entries = svc.thread(session, cycle=the_cycle(session), indicator=13)
@@ -160,6 +167,38 @@ def test_assessor_workbook_round_trip_and_a_stale_file_is_refused_whole(engine, 
         ("review", 1, "revise"),
         ("submission", 2, None),
     ]
+
+
+def test_an_older_opd_file_does_not_undo_a_newer_version(engine, tmp_path: Path):
+    with clock.use_clock(SEPT), session_scope(engine) as session:
+        svc.submit(
+            session,
+            cycle=the_cycle(session),
+            opd="BAPPERIDA",
+            indicator=12,
+            level=2,
+            evidence=[PERWAL],
+            actor="adm-bapperida",
+        )
+    old = issue(engine, "opd", "BAPPERIDA", tmp_path / "old.xlsx").path  # prefilled with version 1 of 12
+    with clock.use_clock(datetime(2025, 9, 12, 3, tzinfo=UTC)), session_scope(engine) as session:
+        svc.submit(
+            session,
+            cycle=the_cycle(session),
+            opd="BAPPERIDA",
+            indicator=12,
+            level=3,
+            evidence=[PERWAL, DRIVE],
+            actor="adm-bapperida",
+        )
+    fill(old, {13: {"level": 2, "evidence": DRIVE}})
+    report = do_import(engine, old, at=datetime(2025, 9, 13, 3, tzinfo=UTC))
+    assert [c["indicator"] for c in report.created] == [13] and report.unchanged == [12]
+    with Session(engine) as session:
+        latest = svc.latest_submission(session, cycle=the_cycle(session), indicator=12)
+    assert (latest.version, latest.level) == (2, 3)
+    fill(old, {12: {"level": 4}})  # but a row changed in the old file is a new claim
+    assert [c["version"] for c in do_import(engine, old).created] == [3]
 
 
 def test_csv_forms_round_trip(engine, tmp_path: Path):

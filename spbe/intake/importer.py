@@ -11,6 +11,7 @@ Importing the same file again is a no-op because identical content is (services.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -85,7 +86,11 @@ def import_file(session: Session, *, path: Path, actor: str, dry_run: bool = Fal
         raise InputError("nothing to import: every row's input columns are empty", source=raw.name)
 
     source = f"import:{raw.name}"
+    issued_at = _issued_at(raw)
     for item in parsed:
+        if _stale_but_untouched(session, cycle, raw, item, issued_at):
+            report.unchanged.append(item.indicator)
+            continue
         try:
             if raw.kind == L.OPD:
                 result = svc.submit(
@@ -136,6 +141,43 @@ def import_file(session: Session, *, path: Path, actor: str, dry_run: bool = Fal
             },
         )
     return report
+
+
+def _issued_at(raw: RawFile) -> datetime | None:
+    try:
+        value = datetime.fromisoformat(raw.meta.get("issued_at", ""))
+    except ValueError:
+        return None
+    return value if value.tzinfo else None
+
+
+def _stale_but_untouched(
+    session: Session, cycle: m.Cycle, raw: RawFile, item: _Parsed, issued_at: datetime | None
+) -> bool:
+    """A row still showing what the template was prefilled with, while a newer version (or a review of it)
+    has been recorded since the file was issued: nothing to do for it, rather than undo the newer one
+    (OPD rows) or refuse the whole file (assessor rows)."""
+    v = item.values
+    latest = svc.latest_submission(session, cycle=cycle, indicator=item.indicator)
+    if latest is None:
+        return False
+    if raw.kind == L.ASSESSOR:
+        if v["version"] == latest.version:
+            return False
+        return svc.review_recorded(
+            session,
+            cycle=cycle,
+            indicator=item.indicator,
+            version=v["version"],
+            assessor=raw.meta["subject"],
+            verdict=v["verdict"],
+            level=v["level"],
+            note=v["note"],
+        )
+    fingerprint = svc.submission_fingerprint(opd=raw.meta["subject"], indicator=item.indicator, **v)
+    if issued_at is None or fingerprint == latest.fingerprint or latest.submitted_at <= issued_at:
+        return False
+    return svc.unchanged_since(session, cycle=cycle, indicator=item.indicator, at=issued_at, fingerprint=fingerprint)
 
 
 def _check_metadata(session: Session, raw: RawFile) -> m.Cycle:

@@ -126,8 +126,8 @@ def blocked_reason(address: IPAddress) -> str | None:
         ("is_unspecified", "unspecified address"),
         ("is_link_local", "link-local"),
         ("is_multicast", "multicast"),
-        ("is_private", "private network"),
         ("is_reserved", "reserved range"),
+        ("is_private", "private network"),
     ):
         if getattr(address, test):
             return reason

@@ -227,14 +227,8 @@ def review(
             "submitted since; review the newest version (issue a fresh assessor template)"
         )
 
-    fingerprint = _digest(
-        {
-            "submission": latest.id,
-            "assessor": person.key,
-            "verdict": clean_verdict,
-            "level": clean_level,
-            "note": clean_note,
-        }
+    fingerprint = review_fingerprint(
+        submission_id=latest.id or 0, assessor=person.key, verdict=clean_verdict, level=clean_level, note=clean_note
     )
     last = _last_review(session, latest.id)
     if last is not None and last.fingerprint == fingerprint:
@@ -365,6 +359,55 @@ def get_person(session: Session, *, cycle: m.Cycle, key: str) -> m.Person:
     if row is None:
         raise InputError(f"unknown person {key!r}{_suggest(session, cycle, m.Person, 'key', key)}")
     return row
+
+
+def unchanged_since(session: Session, *, cycle: m.Cycle, indicator: int, at: datetime, fingerprint: str) -> bool:
+    """Is `fingerprint` the content of the version that was the latest at `at` (a template's issue time)?
+
+    A row of a file issued before a newer version was submitted, left as it was prefilled, is not a new
+    claim: importing it must not bring the old content back as the newest version."""
+    then = session.exec(
+        select(m.Submission)
+        .where(
+            m.Submission.cycle_id == cycle.id,
+            m.Submission.indicator_number == indicator,
+            m.Submission.submitted_at <= at,
+        )
+        .order_by(m.Submission.version.desc())
+        .limit(1)
+    ).first()
+    return then is not None and then.fingerprint == fingerprint
+
+
+def review_recorded(
+    session: Session,
+    *,
+    cycle: m.Cycle,
+    indicator: int,
+    version: int,
+    assessor: str,
+    verdict: str,
+    level: int | None,
+    note: str | None,
+) -> bool:
+    """Is this exactly the last review already recorded for `version`? (a prefilled row of an older template)"""
+    sub = session.exec(
+        select(m.Submission).where(
+            m.Submission.cycle_id == cycle.id,
+            m.Submission.indicator_number == indicator,
+            m.Submission.version == version,
+        )
+    ).first()
+    last = _last_review(session, sub.id) if sub else None
+    return last is not None and last.fingerprint == review_fingerprint(
+        submission_id=sub.id or 0, assessor=assessor, verdict=verdict, level=level, note=note
+    )
+
+
+def review_fingerprint(*, submission_id: int, assessor: str, verdict: str, level: int | None, note: str | None) -> str:
+    return _digest(
+        {"submission": submission_id, "assessor": assessor, "verdict": verdict, "level": level, "note": note}
+    )
 
 
 def submission_fingerprint(

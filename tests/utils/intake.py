@@ -3,20 +3,24 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy.engine import Engine
 from sqlmodel import Session, func, select
 
+from spbe import clock
+from spbe.services import submissions as svc
 from spbe.services.cycles import load_config_files, load_cycle
 from spbe.store import models as m
 from spbe.store.db import get_engine, session_scope, upgrade
+from spbe.store.tables_reminders import OutboxMessage
 from tests.conftest import CYCLE_FILE
 
 # indicator → assessor; none of these belongs to the owning OPD (owners.toml: 12, 13 BAPPERIDA; 14 BAG-ORG;
 # 39 INSPEKTORAT; the rest shown here DINKOMINFO).
 ASSESSORS = {1: "asr-03", 2: "asr-03", 3: "asr-04", 12: "asr-01", 13: "asr-01", 14: "asr-03", 39: "asr-05"}
-COUNTED = (m.Submission, m.Review, m.EvidenceCheck, m.AuditEvent)
+COUNTED = (m.Submission, m.Review, m.EvidenceCheck, m.AuditEvent, OutboxMessage)
 
 
 def loaded_store(url: str, *, cycle_file: Path = CYCLE_FILE, assessors: dict[int, str] | None = None) -> Engine:
@@ -27,6 +31,25 @@ def loaded_store(url: str, *, cycle_file: Path = CYCLE_FILE, assessors: dict[int
         cycle = load_cycle(session, config=config, roster=roster, actor="tester").cycle
         set_assessors(session, cycle, ASSESSORS if assessors is None else assessors)
     return engine
+
+
+def cycle_file(tmp_path: Path, networks: str = '["127.0.0.1/32"]') -> Path:
+    """The shipped cycle file with the loopback network allow-listed for link checks and a short timeout."""
+    text = CYCLE_FILE.read_text(encoding="utf-8")
+    text = text.replace('roster = "roster/pekalongan"', f'roster = "{CYCLE_FILE.parent / "roster/pekalongan"}"')
+    text = text.replace("allow_networks = []", f"allow_networks = {networks}").replace(
+        "timeout_seconds = 10", "timeout_seconds = 0.5"
+    )
+    path = tmp_path / "pekalongan-2025.toml"
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+def submit_links(engine, links: dict[tuple[str, int], list[str]]) -> None:
+    with clock.use_clock(datetime(2025, 9, 10, 3, tzinfo=UTC)), session_scope(engine) as session:
+        cycle = the_cycle(session)
+        for (opd, n), urls in links.items():
+            svc.submit(session, cycle=cycle, opd=opd, indicator=n, level=3, evidence=urls, actor="adm")
 
 
 def set_assessors(session: Session, cycle: m.Cycle, assessors: dict[int, str]) -> None:
