@@ -54,25 +54,12 @@ def entries() -> list[Entry]:
         ),
         Entry("flows/final_report.py:build_final_report", "final-report: build the report and send it to leadership."),
         Entry("flows/evidence.py:check_evidence_links", "Check every evidence link; tell each OPD its broken links."),
+        Entry("flows/intake.py:import_input", "Import a filled template (XLSX or CSV) from a path on the server."),
+        Entry("flows/reminders.py:remind", "Queue the reminders that are due, then deliver the outbox."),
+        Entry("flows/reminders.py:reminder_sweep", "Queue the reminders that are due (idempotent)."),
+        Entry("flows/reminders.py:outbox_dispatch", "Deliver queued messages through the channels."),
     ]
-    out += _optional(
-        [
-            Entry("flows/reminders.py:sweep_reminders", "Queue the reminders that are due (idempotent)."),
-            Entry("flows/reminders.py:dispatch_outbox", "Deliver queued messages through the channels."),
-        ]
-    )
     return out
-
-
-def _optional(candidates: list[Entry]) -> list[Entry]:
-    present = []
-    for entry in candidates:
-        try:
-            entry.load()
-        except (ImportError, AttributeError):
-            continue
-        present.append(entry)
-    return present
 
 
 def runner_deployments() -> list:
