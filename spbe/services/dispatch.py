@@ -60,7 +60,8 @@ class DispatchSettings:
     concurrency: int = 16
     timeout: float = 10.0
     batch_size: int = 200
-    flush_every: int = 50  # results written per transaction while a batch is in flight
+    flush_every: int = 50  # results written per transaction while a batch is in flight ...
+    flush_seconds: float = 0.25  # ... or sooner: what a crash may repeat is what was not yet written
 
     @property
     def redactor(self) -> Redactor:
@@ -217,10 +218,11 @@ async def dispatch(
                     return await _deliver(c, settings, per_channel, client, redact)
 
             pending: list[_Result] = []
+            flushed = time.perf_counter()
             for next_done in asyncio.as_completed([deliver(c) for c in batch]):
                 pending.append(await next_done)
-                if len(pending) >= settings.flush_every:
-                    done, pending = pending, []
+                if len(pending) >= settings.flush_every or time.perf_counter() - flushed >= settings.flush_seconds:
+                    done, pending, flushed = pending, [], time.perf_counter()
                     await asyncio.to_thread(_record, engine, done, worker, settings, report, redact, jitter)
             if pending:
                 await asyncio.to_thread(_record, engine, pending, worker, settings, report, redact, jitter)
