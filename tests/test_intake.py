@@ -241,7 +241,8 @@ def test_dry_run_reports_and_writes_nothing(engine, tmp_path: Path):
     fill(path, {12: {"level": 3, "evidence": PERWAL}})
     before = counts(engine)
     late = datetime(2025, 10, 2, 3, tzinfo=UTC)
-    report = do_import(engine, path, at=late, dry_run=True)
+    with clock.use_clock(late), session_scope(engine) as session:  # a caller that commits afterwards
+        report = import_file(session, path=path, actor="koordinator", dry_run=True)
     assert [(c["indicator"], c["late"]) for c in report.created] == [(12, True)] and report.dry_run
     assert counts(engine) == before
     report = do_import(engine, path, at=late)
@@ -304,6 +305,8 @@ def test_the_commands_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert "row 3, column H (Bukti dukung (URL, satu per baris)): 'ftp://x.example/a' is not an http(s)" in bad.err
     assert "Traceback" not in bad.err
     fill(out, {13: {"level": 2, "evidence": DRIVE}})
+    dry = run_spbe("import", str(out), "--dry-run", env=env)
+    assert dry.code == 0 and "dry run, nothing written: would record 2 new version(s)" in dry.out, dry.err
     done = run_spbe("import", str(out), "--json", env=env)
     assert done.code == 0 and [c["indicator"] for c in json.loads(done.out)["created"]] == [12, 13], done.err
     mine = run_spbe(

@@ -53,22 +53,12 @@ def import_file(
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Import an OPD's self-assessment or an assessor's reviews: all rows or none, every error listed."""
-    from sqlmodel import Session
-
     from spbe.intake.importer import import_file as run_import
     from spbe.settings import get_settings
-    from spbe.store.db import require_schema
+    from spbe.store.db import require_schema, session_scope
 
-    with Session(require_schema(), expire_on_commit=False) as session:
-        try:
-            report = run_import(session, path=file, actor=get_settings().actor, dry_run=dry_run)
-        except BaseException:
-            session.rollback()
-            raise
-        if dry_run:
-            session.rollback()
-        else:
-            session.commit()
+    with session_scope(require_schema()) as session:  # a dry run rolls itself back inside
+        report = run_import(session, path=file, actor=get_settings().actor, dry_run=dry_run)
     if as_json:
         print_json(report.as_dict())
         return

@@ -66,7 +66,10 @@ class _Parsed:
 
 
 def import_file(session: Session, *, path: Path, actor: str, dry_run: bool = False) -> ImportReport:
-    """Validate and apply one file inside the caller's transaction; the caller rolls back for a dry run."""
+    """Validate and apply one file inside the caller's transaction.
+
+    A dry run does all the work (so it finds every problem the real import would) and then rolls the
+    session's transaction back itself, so a caller that commits afterwards still writes nothing."""
     raw = read_file(path)
     cycle = _check_metadata(session, raw)
     report = ImportReport(raw.name, raw.sha256, raw.kind, cycle.code, raw.meta["subject"], dry_run=dry_run)
@@ -140,6 +143,8 @@ def import_file(session: Session, *, path: Path, actor: str, dry_run: bool = Fal
                 "late": report.late,
             },
         )
+    if dry_run:
+        session.rollback()
     return report
 
 
