@@ -15,9 +15,12 @@ import threading
 import time
 from collections import Counter
 from dataclasses import dataclass, field
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import parse_qs
+
+from spbe import clock
 
 
 @dataclass
@@ -27,6 +30,7 @@ class Received:
     body: Any  # parsed JSON, a form as {field: value}, or text
     key: str | None
     answer: int
+    at: datetime | None = None  # the engine's clock (spbe.clock) when it arrived: simulated time in tests
 
 
 @dataclass
@@ -151,7 +155,7 @@ class Receiver:
         if self.delay:
             time.sleep(self.delay)
         with self._lock:
-            self.requests.append(Received(h.path, headers, body, key, 200))
+            self.requests.append(Received(h.path, headers, body, key, 200, clock.now()))
             if key:
                 self.accepted[key] += 1
         if "/sendMessage" in h.path:
