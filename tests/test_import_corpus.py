@@ -299,3 +299,14 @@ def test_bad_assessor_files_and_conflict_of_interest_at_review_time(store, engin
         _import(own, conflict)
     assert "row 2, column A (No. Indikator): conflict of interest: asr-05 belongs to BAPPERIDA" in str(raised.value)
     assert counts(own) == before
+
+
+def test_a_zip_bomb_is_refused_before_it_is_inflated(store, engine, tmp_path: Path):
+    import zipfile
+
+    path = tmp_path / "bom.xlsx"
+    with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (25 * 1024 * 1024))
+    assert path.stat().st_size < 100_000
+    with pytest.raises(InputError, match=r"unpacks to 26214400 bytes; the limit is 20971520"):
+        _import(engine, path)

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from spbe.linkcheck.policy import STATUS_ID as LINK_STATUS_ID  # noqa: F401  (re-exported for templates)
+
 OPD = "opd"
 ASSESSOR = "assessor"
 KINDS = (OPD, ASSESSOR)
@@ -75,16 +77,6 @@ READ = {
     ASSESSOR: ("indicator", "version", "level", "verdict", "note"),
 }
 INPUTS = {kind: tuple(c.key for c in cols if c.editable) for kind, cols in COLUMNS.items()}
-
-LINK_STATUS_ID = {
-    "ok": "dapat dibuka",
-    "not_found": "tidak ditemukan",
-    "forbidden": "akses ditolak / tidak dibagikan",
-    "timeout": "tidak merespons",
-    "unsafe": "alamat tidak diizinkan",
-    "error": "galat",
-    None: "belum diperiksa",
-}
 
 
 def header_map(kind: str) -> dict[str, str]:

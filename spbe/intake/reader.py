@@ -20,7 +20,7 @@ from spbe.intake import layout as L
 from spbe.intake.values import MAX_CELL
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 100 * 1024 * 1024  # a zip bomb stops here, before openpyxl inflates it
+MAX_UNZIPPED_BYTES = 20 * 1024 * 1024  # a zip bomb stops here, before openpyxl inflates it (a template is ~30 KB)
 
 
 @dataclass
