@@ -295,3 +295,23 @@ def test_unknown_recipient_is_dead_not_retried(store):
         report = dispatch_now(cycle_id=store[1], settings=settings(store, webhook(rx)), engine=store[0])
     assert report.dead and "not in the roster" in report.dead[0]["error"]
     assert [r.recipient for r in rows(store) if r.kind == "dead_letter"] == ["koordinator", "koordinator-2"]
+
+
+def test_fallback_only_when_the_failure_proves_non_delivery(store, tmp_path: Path):
+    engine, cycle_id, *_ = store
+    queue(store, ["jatuh/500", "jatuh/stall"], ["adm-bpkad"])
+    section = {"order": ["webhook", "file"], "timeout_seconds": 0.3, "file": {"path": "cadangan.log"}}
+    faults = Faults(share=1.0, kinds=("500",), match="/500", max_faults_per_key=99)
+    with (
+        clock.use_clock(MONDAY_9),
+        Receiver(faults) as rx,
+        Receiver(Faults(share=1.0, kinds=("stall",), stall_seconds=0.6)) as slow,
+    ):
+        st = settings(store, {**section, "webhook": {"url": rx.url + "/hook"}}, tmp=tmp_path)
+        dispatch_now(cycle_id=cycle_id, settings=st, engine=engine, max_messages=1)  # the 500 one
+        st = settings(store, {**section, "webhook": {"url": slow.url + "/hook"}}, tmp=tmp_path)
+        dispatch_now(cycle_id=cycle_id, settings=st, engine=engine)  # the stalled one
+    by = {r.key: r for r in rows(store)}
+    assert by["jatuh/500"].state == "sent" and by["jatuh/500"].channel == "file"  # a 500 proves it was not taken
+    assert by["jatuh/stall"].state == "retry" and by["jatuh/stall"].channel == "webhook"  # it might have been
+    assert "jatuh/stall" not in (tmp_path / "cadangan.log").read_text(encoding="utf-8")
