@@ -28,6 +28,7 @@ bench: setup  ## run the benchmarks and print their figures
 	$(BIN)/python bench/scoring.py
 	$(BIN)/python bench/planner.py
 	$(BIN)/python bench/report.py
+	$(BIN)/python bench/dispatch.py
 
 ui-deps:  ## Debian's chromium for the UI test (skipped, with the reason printed, where it cannot be installed)
 	@command -v chromium >/dev/null 2>&1 || { \
