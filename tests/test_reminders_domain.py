@@ -286,6 +286,8 @@ def test_rules_from_config_and_their_errors():
     text = str(err.value)
     for field in ("offsets", "send_from", "max_attempts", "escalate_from"):
         assert f"[reminders] {field}" in text
+    with pytest.raises(ConfigError, match=r"unknown setting\(s\) \['ofsets'\]"):
+        ReminderRules.from_section({"ofsets": [-3]})
 
 
 def test_retry_delay_honours_retry_after_and_backs_off():

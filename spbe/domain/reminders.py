@@ -53,6 +53,10 @@ class ReminderRules:
 
         problems: list[str] = []
         defaults = cls()
+        known = {f for f in cls.__dataclass_fields__}
+        unknown = sorted(set(section) - known)
+        if unknown:
+            problems.append(f"{source} unknown setting(s) {unknown}; known: {', '.join(sorted(known))}")
 
         def number(key: str, default: float, *, minimum: float, integer: bool = False) -> Any:
             value = section.get(key, default)
