@@ -85,6 +85,8 @@ def build_phase_flows(
         actor: str = "system:timekeeper", early: bool = False, reason: str | None = None, automatic: bool = False
     ) -> dict:
         result = open_phase_task(phase, actor, early=early, reason=reason, automatic=automatic)
+        if "refused" in result:
+            return refused(result)
         if after_open is not None and result["after"] == "open":
             after_open(result)
         print(result["message"])

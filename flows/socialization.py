@@ -18,9 +18,9 @@ reject_socialization = FLOWS.reject
 
 
 @flow(name="socialization-attend", flow_run_name=run_name("socialization", "attend"), log_prints=True)
-def record_attendance(actor: str, opd: str, waive: bool = False, reason: str | None = None) -> dict:
+def record_attendance(actor: str, opds: list[str], waive: bool = False, reason: str | None = None) -> dict:
     """Record an OPD admin's attendance and acknowledgement, or a coordinator's waiver."""
-    result = attendance_task(actor, opd=opd, waive=waive, reason=reason)
+    result = attendance_task(actor, opds=opds, waive=waive, reason=reason)
     if "refused" in result:
         return refused(result)
     print(result["message"])

@@ -47,19 +47,22 @@ def assign_task(
         }
 
 
-@task(name="record-attendance", task_run_name="attendance of {opd}", **RETRY)
+@task(name="record-attendance", task_run_name="attendance of {opds}", **RETRY)
 @guarded
-def attendance_task(actor: str, *, opd: str, waive: bool, reason: str | None) -> dict:
+def attendance_task(actor: str, *, opds: list[str], waive: bool, reason: str | None) -> dict:
+    """One attendance sheet (or one acknowledgement): all OPDs on it are recorded together, or none."""
     from spbe.services.attendance import record_attendance
 
     with session_scope(require_schema()) as session:
-        row, created = record_attendance(
-            session, cycle=current_cycle(session), opd=opd, actor=actor, waive=waive, reason=reason
-        )
-        what = "waived" if row.waived else "recorded"
-        return {
-            "message": f"attendance of {opd} {what}" if created else f"attendance of {opd} was already {what}",
-            "opd": opd,
-            "created": created,
-            "waived": row.waived,
-        }
+        cycle = current_cycle(session)
+        rows = [
+            (opd, *record_attendance(session, cycle=cycle, opd=opd, actor=actor, waive=waive, reason=reason))
+            for opd in opds
+        ]
+    new = [opd for opd, _, created in rows if created]
+    what = "waived" if waive else "recorded"
+    already = [opd for opd, _, created in rows if not created]
+    message = f"attendance {what} for {', '.join(new)}" if new else "nothing new"
+    if already:
+        message += f" ({', '.join(already)} already on record)"
+    return {"message": message, "recorded": new, "already": already, "waived": waive}

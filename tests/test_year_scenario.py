@@ -126,7 +126,8 @@ def test_whole_year(year: Year):
 
     for code in codes[:-1]:
         year.do(record_attendance, opd=code, actor="koordinator")
-    run_flow(attend_flow, phase="socialization", actor="koordinator", opd=codes[-1])
+    sheet = run_flow(attend_flow, phase="socialization", actor="koordinator", opds=[codes[-2], codes[-1]])
+    assert sheet["recorded"] == [codes[-1]] and sheet["already"] == [codes[-2]]
     year.go("2025-08-29T16:05:00")
     closed = year.twice("check", "socialization")
     assert closed["after"] == "closed"

@@ -188,7 +188,10 @@ def _snapshot(take):
 
 
 def attend(
-    opd: Annotated[str, typer.Option("--opd", help="OPD code whose admin attended and acknowledged.")],
+    opd: Annotated[
+        list[str],
+        typer.Option("--opd", help="OPD code whose admin attended and acknowledged (repeat for an attendance sheet)."),
+    ],
     waive: Annotated[
         bool, typer.Option("--waive", help="Waive the attendance (coordinator only, needs --reason).")
     ] = False,
@@ -196,13 +199,13 @@ def attend(
     as_: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Record that an OPD's SPBE admin attended the socialization and acknowledged it."""
+    """Record that OPD SPBE admins attended the socialization and acknowledged it (all or none)."""
     from flows.registry import run_flow, temporary_server_note
     from flows.socialization import record_attendance
 
     if (note := temporary_server_note()) and not as_json:
         warn(note)
-    result = run_flow(record_attendance, phase="socialization", actor=_actor(as_), opd=opd, waive=waive, reason=reason)
+    result = run_flow(record_attendance, phase="socialization", actor=_actor(as_), opds=opd, waive=waive, reason=reason)
     if as_json:
         print_json(result)
         return

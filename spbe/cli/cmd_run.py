@@ -1,7 +1,8 @@
-"""Running the product: the demo (and, later, serving)."""
+"""Running the product: the demo year."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -12,15 +13,11 @@ def register(app: typer.Typer) -> None:
 
 
 def demo(
-    seed: Annotated[int, typer.Option("--seed", help="Seed for the simulated participants.")] = 2025,
+    seed: Annotated[int, typer.Option("--seed", help="Seed for the simulated participants (same seed, same year).")] = 2025,
+    data_dir: Annotated[Path, typer.Option("--data-dir", help="Where the demo keeps its store, outbox and report.")] = Path(".spbe/demo"),
+    keep_ui: Annotated[bool | None, typer.Option("--keep-ui/--no-keep-ui", help="Keep the Prefect UI up after the year (default: when run in a terminal).")] = None,
 ) -> None:
-    """Run the main job on embedded defaults: load the 2025 cycle, show its timeline, score an example."""
-    from spbe.cli.cmd_core import init, score, timeline
-    from spbe.paths import config_dir
+    """Run Kota Pekalongan's 2025 cycle from June to December on a simulated clock, every action a flow run."""
+    from spbe.demo.runner import run_demo
 
-    typer.echo("== 1. Store and cycle ==")
-    init(config=None)
-    typer.echo("\n== 2. Timeline 2025 ==")
-    timeline(config=None, as_json=False)
-    typer.echo("\n== 3. Scoring an example set of levels (config/examples/levels-example.csv) ==")
-    score(levels=config_dir() / "examples" / "levels-example.csv", framework="permenpanrb-59-2020", as_json=False)
+    run_demo(seed=seed, data_dir=data_dir.resolve(), interactive=keep_ui)
