@@ -200,6 +200,9 @@ class Timekeeper:
         self.fingerprint: tuple | None = None
         self.ran: list[tuple[str, str | None, str]] = []  # (kind, phase, outcome): what this process did
         self._lock = threading.Lock()
+        # one job body at a time: several flows started at once from scheduler threads leaked temporary
+        # Prefect servers (prefect-notes.md); the jobs are short, and coalescing absorbs a late tick
+        self._job_lock = threading.Lock()
 
     # the timeline
     def _timeline(self) -> tuple[list[PhaseTimes], ReminderRules]:
@@ -268,10 +271,11 @@ class Timekeeper:
             self.ran.append((kind, phase, "skipped: lease held elsewhere"))
             return
         try:
-            if kind in ("open", "check"):
-                self.runner.phase_action(kind, phase or "")
-            else:
-                self.runner.remind()
+            with self._job_lock:
+                if kind in ("open", "check"):
+                    self.runner.phase_action(kind, phase or "")
+                else:
+                    self.runner.remind()
             self.ran.append((kind, phase, "ok"))
         except Exception as exc:  # a refusal or a failed run: logged; the job (or the next tick) tries again
             log.warning("timekeeper: %s %s failed: %s: %s", kind, phase or "", exc.__class__.__name__, exc)
