@@ -52,3 +52,14 @@ def test_remind_flow_run_with_artifacts(prefect_harness, sqlite_store_env: str, 
         assert session.exec(select(OutboxMessage).where(OutboxMessage.state == "sent")).all()
         event = session.exec(select(m.AuditEvent).where(m.AuditEvent.action == "reminders.swept")).one()
         assert event.flow_run_id == result["flow_run_id"]  # the audit trail points at the flow run
+
+
+def test_a_token_from_a_prefect_secret_block(prefect_harness):
+    from prefect.blocks.system import Secret
+
+    from spbe.channels import read_secret
+
+    Secret(value="blok-rahasia-123").save("spbe-telegram-token-test", overwrite=True)
+    spec = {"token_env": "SPBE_NOT_SET_ANYWHERE", "token_block": "spbe-telegram-token-test"}
+    assert read_secret(spec, "token_env", env={}) == "blok-rahasia-123"
+    assert read_secret(spec, "token_env", env={"SPBE_NOT_SET_ANYWHERE": "dari-env"}) == "dari-env"  # env first
