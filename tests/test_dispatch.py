@@ -315,3 +315,18 @@ def test_fallback_only_when_the_failure_proves_non_delivery(store, tmp_path: Pat
     assert by["jatuh/500"].state == "sent" and by["jatuh/500"].channel == "file"  # a 500 proves it was not taken
     assert by["jatuh/stall"].state == "retry" and by["jatuh/stall"].channel == "webhook"  # it might have been
     assert "jatuh/stall" not in (tmp_path / "cadangan.log").read_text(encoding="utf-8")
+
+
+def test_claims_stay_within_what_the_slowest_channel_sends_in_half_a_lease(tmp_path: Path):
+    from spbe.cycle_config import load_cycle_config
+    from spbe.domain.reminders import window_for
+    from spbe.services.dispatch import safe_batch
+    from tests.conftest import CYCLE_FILE
+
+    rules = ReminderRules(lease_seconds=300)
+    window = window_for(rules, load_cycle_config(CYCLE_FILE).calendar, "Asia/Jakarta")
+    fast = settings_from_section({"order": ["file"], "file": {}}, rules=rules, window=window, env={}, data_dir=tmp_path)
+    assert safe_batch(fast) == fast.batch_size == 200
+    section = {"order": ["whatsapp"], "whatsapp": {"url": "https://wa.example/send", "rate_per_second": 1}}
+    slow = settings_from_section(section, rules=rules, window=window, env={}, data_dir=tmp_path)
+    assert safe_batch(slow) == 150  # 300 s lease, one message a second: half the lease

@@ -206,9 +206,9 @@ async def dispatch(
             if not settings.window.contains(now):
                 report.outside_window = settings.window.next_open(now)
                 break
-            size = (
-                settings.batch_size if max_messages is None else min(settings.batch_size, max_messages - report.claimed)
-            )
+            size = safe_batch(settings)
+            if max_messages is not None:
+                size = min(size, max_messages - report.claimed)
             batch = await asyncio.to_thread(_claim, engine, cycle_id, now, size, worker, settings)
             if not batch:
                 break
@@ -248,6 +248,16 @@ def _tls_context():
 def dispatch_now(**kwargs: Any) -> DispatchReport:
     """`dispatch` for synchronous callers (CLI, the timekeeper's threads)."""
     return asyncio.run(dispatch(**kwargs))
+
+
+def safe_batch(settings: DispatchSettings) -> int:
+    """No more rows per claim than the slowest channel can send in half a lease: a claim must not run out
+    while its rows still wait behind a rate limit, or another dispatcher would take them back and send
+    them a second time."""
+    rates = [ch.rate_per_second for ch in settings.channels.values() if ch.rate_per_second]
+    if not rates:
+        return settings.batch_size
+    return max(1, min(settings.batch_size, int(settings.rules.lease_seconds * 0.5 * min(rates))))
 
 
 def route(recipient: Recipient, settings: DispatchSettings) -> list[Channel]:
