@@ -306,13 +306,13 @@ class _Renderer:
             "days_left": days_left,
             "opd": opd,
             "admin": admin,
-            "items": [self._item(i, show_opd=opd is None) for i in msg.items],
+            "items": [self._item(i, show_opd=opd is None, reader=msg.recipient) for i in msg.items],
             "kinds": sorted({i.kind for i in msg.items}),
         }
 
-    def _item(self, item: Outstanding, *, show_opd: bool) -> dict[str, Any]:
+    def _item(self, item: Outstanding, *, show_opd: bool, reader: str) -> dict[str, Any]:
         ind = self.indicators.get(item.indicator) if item.indicator else None
-        assessor = self.snapshot.people.get(ind.assessor) if ind and ind.assessor else None
+        assessor = self.snapshot.people.get(ind.assessor) if ind and ind.assessor and ind.assessor != reader else None
         opd = self.snapshot.opds.get(item.opd) if item.opd else None
         return {
             "kind": item.kind,
