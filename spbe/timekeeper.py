@@ -23,6 +23,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from spbe import clock
 from spbe.domain.reminders import ReminderRules
@@ -73,6 +74,18 @@ def derive_jobs(
             jobs.append(
                 JobSpec(f"check:{p.name}:v{p.deadline_version}", "check", run_at=max(p.deadline_at, now), phase=p.name)
             )
+            if now > p.deadline_at:
+                # past its deadline and still open (the gate was unmet): look again every day at the deadline's
+                # local time, so the phase closes (or asks for approval) once the late work is in
+                local = p.deadline_at.astimezone(ZoneInfo(TIMEZONE))
+                jobs.append(
+                    JobSpec(
+                        f"recheck:{p.name}:v{p.deadline_version}",
+                        "check",
+                        phase=p.name,
+                        cron={"hour": str(local.hour), "minute": str(local.minute)},
+                    )
+                )
     if any(p.state in ACTIVE or p.state == "pending" for p in phases):
         jobs.append(JobSpec("remind", "remind", cron=sending_hours_cron(rules, every_minutes)))
         if rules.digest:

@@ -182,3 +182,18 @@ def test_run_timekeeper_stops_cleanly_and_reports_failures(sqlite_store_env: str
     keeper = run_timekeeper(stop, engine=engine, runner=Runner(failing, lambda: None), on_start=started)
     assert wall.monotonic() - begin < 10 and not keeper.scheduler.running
     assert keeper.ran == [("check", "self-assessment", "failed: RuntimeError")]
+
+
+def test_open_past_its_deadline_is_rechecked_daily():
+    from datetime import UTC, datetime
+
+    from spbe.timekeeper import PhaseTimes, derive_jobs
+
+    deadline = datetime(2025, 10, 31, 9, 0, tzinfo=UTC)  # 16:00 WIB
+    phase = PhaseTimes("document-review", "open", datetime(2025, 10, 1, 1, 0, tzinfo=UTC), deadline, 1)
+    rules = RULES
+    before = {j.id: j for j in derive_jobs([phase], rules=rules, now=deadline.replace(day=30))}
+    assert "recheck:document-review:v1" not in before
+    after = {j.id: j for j in derive_jobs([phase], rules=rules, now=deadline.replace(day=31, hour=10))}
+    recheck = after["recheck:document-review:v1"]
+    assert (recheck.kind, recheck.phase, recheck.cron) == ("check", "document-review", {"hour": "16", "minute": "0"})
