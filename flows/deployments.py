@@ -63,11 +63,17 @@ def entries() -> list[Entry]:
 
 
 def runner_deployments() -> list:
-    """RunnerDeployments for `serve()`: one per entry, all named `spbe`."""
+    """RunnerDeployments for `serve()`: one per entry, all named `spbe`.
+
+    The entrypoint is set from the list, absolute: the phase flows are built by a factory, so Prefect's own
+    guess (the function's qualified name inside flows/common.py) could not be imported by the runner."""
+    from spbe.paths import PROJECT_ROOT
+
     out = []
     for entry in entries():
-        fn = entry.load()
-        out.append(fn.to_deployment(name=DEPLOYMENT_NAME, description=entry.description, tags=["spbe"]))
+        deployment = entry.load().to_deployment(name=DEPLOYMENT_NAME, description=entry.description, tags=["spbe"])
+        deployment.entrypoint = f"{PROJECT_ROOT / entry.entrypoint.split(':')[0]}:{entry.function}"
+        out.append(deployment)
     return out
 
 

@@ -44,6 +44,7 @@ class PhaseTimes:
     opens_at: datetime
     deadline_at: datetime
     deadline_version: int
+    overlap: bool = False
 
 
 @dataclass(frozen=True)
@@ -67,8 +68,12 @@ def derive_jobs(
 ) -> list[JobSpec]:
     """The jobs the timeline calls for now. Pure: tested without a scheduler."""
     jobs: list[JobSpec] = []
-    for p in phases:
-        if p.state == "pending":
+    previous: PhaseTimes | None = None
+    for p in phases:  # in phase order
+        # a phase opens after the previous one closed (or, with overlap, once it is open): no job that can only fail
+        ready = previous is None or previous.state == "closed" or (p.overlap and previous.state != "pending")
+        previous = p
+        if p.state == "pending" and ready:
             jobs.append(JobSpec(f"open:{p.name}", "open", run_at=max(p.opens_at, now), phase=p.name))
         elif p.state == "open":
             jobs.append(
@@ -228,7 +233,7 @@ class Timekeeper:
         with Session(self.engine) as session:
             cycle = current_cycle(session)
             phases = [
-                PhaseTimes(p.name, p.state, p.opens_at, p.deadline_at, p.deadline_version)
+                PhaseTimes(p.name, p.state, p.opens_at, p.deadline_at, p.deadline_version, p.overlap)
                 for p in session.exec(select(m.Phase).where(m.Phase.cycle_id == cycle.id).order_by(m.Phase.seq))
             ]
             rules, _ = rules_for(cycle)
@@ -290,9 +295,13 @@ class Timekeeper:
                 else:
                     self.runner.remind()
             self.ran.append((kind, phase, "ok"))
-        except Exception as exc:  # a refusal or a failed run: logged; the job (or the next tick) tries again
+        except Exception as exc:  # logged; a refusal waits for the timeline to change, anything else is retried
+            from spbe.errors import SpbeError
+
             log.warning("timekeeper: %s %s failed: %s: %s", kind, phase or "", exc.__class__.__name__, exc)
             self.ran.append((kind, phase, f"failed: {exc.__class__.__name__}"))
+            if kind in ("open", "check") and not isinstance(exc, SpbeError):
+                self.fingerprint = None  # an outage, not a "no": the next resync (within a minute) tries again
         finally:
             if kind in ("open", "check"):
                 self._resync_soon()

@@ -76,11 +76,15 @@ def test_remind_on_an_empty_store_is_a_clear_error(tmp_path: Path):
     assert result.code == 1 and "run `spbe init` first" in result.err and "Traceback" not in result.err
 
 
-def test_serve_runs_until_sigterm(tmp_path: Path):
+def test_serve_timekeeper_only_runs_until_sigterm(tmp_path: Path):
     env, url = cli_store(tmp_path)
     future_timeline(get_engine(url))  # nothing due while it runs: no phase flow starts
     proc = subprocess.Popen(
-        [str(SPBE), "serve"], env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        [str(SPBE), "serve", "--timekeeper-only"],
+        env={**os.environ, **env},
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     try:
         seen: list[str] = []

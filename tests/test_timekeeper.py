@@ -46,17 +46,37 @@ PHASES = [
 def test_jobs_follow_the_timeline():
     now = wib(2025, 9, 10, 12)
     jobs = {j.id: j for j in derive_jobs(PHASES, rules=RULES, now=now)}
-    assert set(jobs) == {"check:self-assessment:v1", "open:document-review", "remind", "digest"}
+    # document-review opens only after self-assessment closed: no job that could only be refused
+    assert set(jobs) == {"check:self-assessment:v1", "remind", "digest"}
     assert jobs["check:self-assessment:v1"].run_at == wib(2025, 9, 30, 16)
-    assert jobs["open:document-review"].run_at == wib(2025, 10, 1, 8)
     assert jobs["remind"].cron == {"hour": "8-15", "minute": "2-59/5"}
     assert jobs["digest"].cron == {"hour": "8", "minute": "0"}
+    closed = [
+        PHASES[0],
+        PhaseTimes("self-assessment", "closed", wib(2025, 9, 1, 8), wib(2025, 9, 30, 16), 1),
+        PHASES[2],
+    ]
+    assert {j.id: j for j in derive_jobs(closed, rules=RULES, now=now)}["open:document-review"].run_at == wib(
+        2025, 10, 1, 8
+    )
+    overlapping = [
+        *PHASES[:2],
+        PhaseTimes("document-review", "pending", wib(2025, 10, 1, 8), wib(2025, 10, 31, 16), 1, overlap=True),
+    ]
+    assert "open:document-review" in {j.id for j in derive_jobs(overlapping, rules=RULES, now=now)}
 
 
 def test_past_moments_run_at_once_and_versions_name_jobs():
     late = wib(2025, 10, 2, 9)  # the server was off over the deadline and the opening
     jobs = {j.id: j for j in derive_jobs(PHASES, rules=RULES, now=late)}
-    assert jobs["check:self-assessment:v1"].run_at == late and jobs["open:document-review"].run_at == late
+    assert jobs["check:self-assessment:v1"].run_at == late
+    assert "recheck:self-assessment:v1" in jobs  # still open past its deadline: looked at daily
+    closed = [
+        PHASES[0],
+        PhaseTimes("self-assessment", "closed", wib(2025, 9, 1, 8), wib(2025, 9, 30, 16), 1),
+        PHASES[2],
+    ]
+    assert {j.id: j for j in derive_jobs(closed, rules=RULES, now=late)}["open:document-review"].run_at == late
     moved = [*PHASES[:1], PhaseTimes("self-assessment", "open", wib(2025, 9, 1, 8), wib(2025, 10, 7, 16), 2), PHASES[2]]
     ids = {j.id for j in derive_jobs(moved, rules=RULES, now=late)}
     assert "check:self-assessment:v2" in ids and "check:self-assessment:v1" not in ids
@@ -109,6 +129,8 @@ class Recorder:
 def test_wired_scheduler_runs_due_phase_jobs_and_resyncs(sqlite_store_env: str):
     engine = open_store(sqlite_store_env, phase="self-assessment")
     future_timeline(engine, due_now="document-review")  # an opening already past: its job runs at once
+    with session_scope(engine) as session:  # allowed to overlap the open self-assessment
+        session.exec(select(m.Phase).where(m.Phase.name == "document-review")).one().overlap = True
     recorder = Recorder()
     keeper = Timekeeper(engine=engine, runner=Runner(recorder.phase_action, recorder.remind))
     keeper.start()

@@ -138,9 +138,19 @@ def serve(
     every: Annotated[
         int, typer.Option("--every", help="Minutes between reminder sweeps inside sending hours.", min=1, max=60)
     ] = 5,
+    limit: Annotated[int | None, typer.Option("--limit", help="Flow runs executed at once by this process.")] = None,
+    timekeeper_only: Annotated[
+        bool, typer.Option("--timekeeper-only", help="Run only the timekeeper (flows run in-process, no deployments).")
+    ] = False,
 ) -> None:
-    """Run the timekeeper in the foreground until SIGTERM or Ctrl-C: phase openings, gate checks at
-    deadlines, reminders and the daily digest, from the timeline in the store."""
+    """Run the year's engine until SIGTERM or Ctrl-C: a Prefect server (PREFECT_API_URL, else a local one), every
+    flow served as a deployment (Run and approval forms in the UI), and the timekeeper (openings, gate checks at
+    deadlines, reminders, the daily digest) triggering those deployments with idempotency keys."""
+    if not timekeeper_only:
+        from spbe.serving import serve_forever
+
+        serve_forever(every_minutes=every, limit=limit, say=lambda text: (typer.echo(text), sys_flush()))
+        return
     import signal
     import threading
 

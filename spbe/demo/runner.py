@@ -112,7 +112,7 @@ class Year:
         from spbe.timekeeper import PhaseTimes, derive_jobs
 
         phases = [
-            PhaseTimes(p.name, p.state, p.opens_at, p.deadline_at, p.deadline_version)
+            PhaseTimes(p.name, p.state, p.opens_at, p.deadline_at, p.deadline_version, p.overlap)
             for p in self.snapshot().phases.values()
         ]
         rules, _ = rules_for(self.cycle)

@@ -1,0 +1,163 @@
+"""`spbe serve`: the year's engine in one process.
+
+It connects to the Prefect server in PREFECT_API_URL (or starts a local one), serves every flow as a
+deployment (coordinators press "Run" in the UI, gate approvals appear there as forms), and runs the
+timekeeper, whose phase jobs trigger those deployments with idempotency keys: a restart, or a second
+`spbe serve`, finds the run already created instead of starting another.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import signal
+import threading
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from spbe import clock
+from spbe.errors import SpbeError
+
+
+@dataclass
+class Served:
+    api_url: str
+    started_server: bool
+    deployments: int
+
+
+def deployment_name(kind: str, phase: str) -> str:
+    return f"{phase}-{kind}/spbe"
+
+
+def idempotency_key(
+    *, cycle: str, kind: str, phase: str, deadline_version: int, timeline: tuple, local_day: str
+) -> str:
+    """Same timeline, same day, same job: the same key, so a restarted timekeeper creates no second run.
+    A changed timeline (the previous phase closed, a deadline moved) or a new day gives a new attempt."""
+    digest = hashlib.sha256(repr(timeline).encode()).hexdigest()[:12]
+    return f"{cycle}:{kind}:{phase}:v{deadline_version}:{digest}:{local_day}"
+
+
+def trigger_deployment(kind: str, phase: str) -> dict:
+    """The served timekeeper's phase action: create the run on the server; the served runner executes it."""
+    from prefect.deployments import run_deployment
+    from sqlmodel import Session, select
+
+    from spbe.services.cycles import current_cycle
+    from spbe.store import models as m
+    from spbe.store.db import get_engine
+    from spbe.timekeeper import PhaseTimes, timeline_fingerprint
+
+    with Session(get_engine()) as session:
+        cycle = current_cycle(session)
+        phases = list(session.exec(select(m.Phase).where(m.Phase.cycle_id == cycle.id)))
+    timeline = timeline_fingerprint(
+        [PhaseTimes(p.name, p.state, p.opens_at, p.deadline_at, p.deadline_version, p.overlap) for p in phases]
+    )
+    version = next(p.deadline_version for p in phases if p.name == phase)
+    day = clock.now().astimezone(ZoneInfo(cycle.timezone)).date().isoformat()
+    key = idempotency_key(
+        cycle=cycle.code, kind=kind, phase=phase, deadline_version=version, timeline=timeline, local_day=day
+    )
+    parameters = {"automatic": True} if kind == "open" else {}
+    run = run_deployment(deployment_name(kind, phase), parameters=parameters, idempotency_key=key, timeout=0)
+    return {"flow_run_id": str(run.id), "idempotency_key": key}
+
+
+def connect_or_start_server(data_dir: Path, say: Callable[[str], None]):
+    """PREFECT_API_URL when set (it must answer); else a local server with its home under the data dir."""
+    from spbe.prefect_server import healthy, start_local_server
+
+    api = os.environ.get("PREFECT_API_URL")
+    if api:
+        if not healthy(api):
+            raise SpbeError(
+                f"PREFECT_API_URL={api} does not answer /health; start that server or unset the variable "
+                "to let `spbe serve` start a local one"
+            )
+        say(f"Prefect server: {api}")
+        return None
+    say("no PREFECT_API_URL: starting a local Prefect server (SQLite, under the data directory)")
+    server = start_local_server(home=data_dir / "prefect")
+    os.environ["PREFECT_API_URL"] = server.api_url
+    os.environ["PREFECT_UI_URL"] = server.ui_url
+    say(f"Prefect server: {server.api_url}  (UI {server.ui_url}; logs {server.log_path})")
+    return server
+
+
+def _wait_for_deployments(stop: threading.Event, flow_name: str, timeout: float = 120) -> bool:
+    """The timekeeper starts once `serve` has registered the deployments it will trigger."""
+    import httpx
+
+    url = f"{os.environ['PREFECT_API_URL'].rstrip('/')}/deployments/name/{flow_name}/spbe"
+    waited = 0.0
+    while not stop.is_set() and waited < timeout:
+        try:
+            if httpx.get(url, timeout=5).status_code == 200:
+                return True
+        except httpx.HTTPError:
+            pass
+        stop.wait(0.5)
+        waited += 0.5
+    return False
+
+
+def serve_forever(*, every_minutes: int, limit: int | None, say: Callable[[str], None]) -> None:
+    """Run until SIGTERM or Ctrl-C: deployments served in this thread, the timekeeper in another."""
+    from spbe.prefect_env import apply_defaults
+    from spbe.settings import get_settings
+    from spbe.store.db import require_schema
+
+    apply_defaults()
+    os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")  # pick up a triggered run in ~2 s, not ~10 s
+    engine = require_schema()
+    server = connect_or_start_server(get_settings().data_dir, say)
+    stop = threading.Event()
+    keeper_thread = None
+    try:
+        from prefect import serve
+
+        from flows.deployments import runner_deployments
+        from spbe.timekeeper import Runner, run_timekeeper
+
+        deployments = runner_deployments()
+        say(
+            f"serving {len(deployments)} deployments (e.g. {deployments[0].flow_name}/spbe); "
+            f"UI {os.environ['PREFECT_API_URL'].removesuffix('/api')}/deployments"
+        )
+
+        def started(keeper) -> None:
+            say(f"timekeeper {keeper.holder}: {len(keeper.describe())} job(s) from the timeline")
+
+        def keep_time() -> None:
+            if _wait_for_deployments(stop, deployments[0].flow_name):
+                run_timekeeper(
+                    stop,
+                    engine=engine,
+                    runner=Runner(phase_action=trigger_deployment),
+                    on_start=started,
+                    every_minutes=every_minutes,
+                )
+
+        keeper_thread = threading.Thread(target=keep_time, name="timekeeper", daemon=True)
+        keeper_thread.start()
+
+        def terminate(signum, _frame) -> None:
+            say(f"{signal.Signals(signum).name}: shutting down (running flow runs finish first)")
+            stop.set()
+            raise KeyboardInterrupt
+
+        signal.signal(signal.SIGTERM, terminate)
+        serve(*deployments, limit=limit, print_starting_message=False)
+    except KeyboardInterrupt:
+        pass
+    finally:
+        stop.set()
+        if keeper_thread is not None:
+            keeper_thread.join(timeout=30)
+        if server is not None:
+            server.stop()
+        say("spbe serve stopped")

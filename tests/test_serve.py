@@ -1,0 +1,111 @@
+"""`spbe serve` for a real year: deployments served, the timekeeper triggering them with idempotency keys,
+a gate approval given through the Prefect input form, a clean SIGTERM, and a restart without duplicates."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from spbe.prefect_server import start_local_server
+from tests.utils.cli import SPBE, run_spbe
+
+
+def _spawn_serve(env: dict, log: Path) -> subprocess.Popen:
+    return subprocess.Popen(
+        [str(SPBE), "serve", "--every", "5"],
+        env={**os.environ, **env},
+        stdout=log.open("ab"),
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def _stop(proc: subprocess.Popen) -> int:
+    proc.send_signal(signal.SIGTERM)
+    try:
+        return proc.wait(60)
+    except subprocess.TimeoutExpired:
+        os.killpg(proc.pid, signal.SIGKILL)
+        pytest.fail("spbe serve did not stop within 60 s of SIGTERM")
+
+
+def _check_runs(api: httpx.Client) -> list[dict]:
+    deployment = api.get("/deployments/name/locus-check/spbe")
+    if deployment.status_code != 200:
+        return []
+    return api.post(
+        "/flow_runs/filter", json={"flow_runs": {"deployment_id": {"any_": [deployment.json()["id"]]}}}
+    ).json()
+
+
+def _wait(predicate, what: str, timeout: float = 120):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = predicate()
+        if value:
+            return value
+        time.sleep(0.5)
+    pytest.fail(f"timed out waiting for {what}")
+
+
+def test_serve_asks_for_approval_in_the_ui_and_restarts_without_duplicates(tmp_path: Path):
+    server = start_local_server(home=tmp_path / "prefect")
+    procs: list[subprocess.Popen] = []
+    try:
+        env = {
+            "PREFECT_API_URL": server.api_url,
+            "PREFECT_HOME": str(tmp_path / "prefect"),
+            "SPBE_DATA_DIR": str(tmp_path / "data"),
+            "SPBE_DATABASE_URL": f"sqlite:///{tmp_path / 'data/spbe.db'}",
+            "SPBE_ACTOR": "koordinator",
+            "SPBE_NOW": "2025-06-02T09:00:00+07:00",
+            "PREFECT_RUNNER_POLL_FREQUENCY": "1",
+        }
+        assert run_spbe("init", env=env).code == 0
+        assert run_spbe("phase", "open", "locus", env=env).code == 0
+        assert run_spbe("assign", "--approve", env=env).code == 0
+        env["SPBE_NOW"] = "2025-07-31T17:00:00+07:00"  # past the locus deadline: the timekeeper checks the gate
+        log = tmp_path / "serve.log"
+        procs.append(_spawn_serve(env, log))
+        api = httpx.Client(base_url=server.api_url, timeout=30)
+        runs = _wait(
+            lambda: [r for r in _check_runs(api) if r["state"]["type"] == "PAUSED"],
+            "the served gate check to wait for approval",
+        )
+        assert len(runs) == 1
+        status = json.loads(run_spbe("status", "--json", env=env).out)
+        assert status["phases"][0]["state"] == "awaiting_approval"
+
+        # restart: the timekeeper triggers the same check again, with the same idempotency key
+        assert _stop(procs.pop()) == 0
+        assert "spbe serve stopped" in log.read_text()
+        procs.append(_spawn_serve(env, log))
+        _wait(lambda: log.read_text().count("timekeeper ") >= 2, "the restarted timekeeper")
+        time.sleep(3)  # time for a duplicate to appear, were the key not honoured
+        assert len(_check_runs(api)) == 1
+
+        # a non-coordinator's decision is refused; the coordinator's closes the phase
+        run_id = runs[0]["id"]
+        resumed = api.post(
+            f"/flow_runs/{run_id}/resume",
+            json={"run_input": {"approve": True, "coordinator": "koordinator", "note": "SK ok"}},
+        )
+        assert resumed.status_code in (200, 201), resumed.text
+        _wait(lambda: api.get(f"/flow_runs/{run_id}").json()["state"]["type"] == "COMPLETED", "the approved run")
+        status = json.loads(run_spbe("status", "--json", env=env).out)
+        assert status["phases"][0]["state"] == "closed"
+        audit = json.loads(run_spbe("audit", "--json", "--action", "phase.closed", env=env).out)
+        assert audit[-1]["actor"] == "koordinator" and audit[-1]["flow_run_id"] == run_id
+        assert _stop(procs.pop()) == 0
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                os.killpg(proc.pid, signal.SIGKILL)
+        server.stop()
