@@ -19,6 +19,7 @@ from zoneinfo import ZoneInfo
 
 from spbe import clock
 from spbe.errors import SpbeError
+from spbe.prefect_env import forget_local_server, record_local_server
 
 
 @dataclass
@@ -84,6 +85,7 @@ def connect_or_start_server(data_dir: Path, say: Callable[[str], None]):
     server = start_local_server(home=data_dir / "prefect")
     os.environ["PREFECT_API_URL"] = server.api_url
     os.environ["PREFECT_UI_URL"] = server.ui_url
+    record_local_server(server.api_url)  # other `spbe` commands find it and use it
     say(f"Prefect server: {server.api_url}  (UI {server.ui_url}; logs {server.log_path})")
     return server
 
@@ -159,5 +161,6 @@ def serve_forever(*, every_minutes: int, limit: int | None, say: Callable[[str],
         if keeper_thread is not None:
             keeper_thread.join(timeout=30)
         if server is not None:
+            forget_local_server()
             server.stop()
         say("spbe serve stopped")

@@ -109,3 +109,28 @@ def test_serve_asks_for_approval_in_the_ui_and_restarts_without_duplicates(tmp_p
             if proc.poll() is None:
                 os.killpg(proc.pid, signal.SIGKILL)
         server.stop()
+
+
+def test_commands_find_the_server_that_serve_started(tmp_path: Path):
+    """No PREFECT_API_URL in the shell: a command uses the local server `spbe serve` noted, and says nothing
+    about a temporary one; with no server noted it says what the fallback costs."""
+    env = {
+        "SPBE_DATA_DIR": str(tmp_path / "data"),
+        "SPBE_DATABASE_URL": f"sqlite:///{tmp_path / 'data/spbe.db'}",
+        "SPBE_ACTOR": "koordinator",
+        "SPBE_NOW": "2025-06-02T09:00:00+07:00",
+        "PREFECT_API_URL": "",
+        "PREFECT_HOME": str(tmp_path / "prefect-cli"),
+    }
+    assert run_spbe("init", env=env).code == 0
+    server = start_local_server(home=tmp_path / "prefect")
+    try:
+        note = tmp_path / "data" / "prefect-server.json"
+        note.write_text(json.dumps({"api_url": server.api_url, "pid": 0}))
+        opened = run_spbe("phase", "open", "locus", env=env)
+        assert opened.code == 0, opened.err
+        assert f"{server.ui_url}/runs/flow-run/" in opened.out and "temporary" not in opened.err
+    finally:
+        server.stop()
+    checked = run_spbe("phase", "check", "locus", env=env)  # the noted server is gone: fall back, and say so
+    assert checked.code == 0 and "running on a temporary local one, which adds about 10 s" in checked.err
