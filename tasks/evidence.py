@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from prefect import task
 from prefect.cache_policies import NONE as NO_CACHE
-from sqlalchemy.exc import OperationalError
 
 from spbe import clock
 from spbe.linkcheck.checker import LinkChecker, LinkResult
@@ -16,21 +15,9 @@ from spbe.linkcheck.policy import EvidenceSettings
 from spbe.linkcheck.service import EvidenceLink, collect_links, evidence_settings, record_results
 from spbe.services.cycles import current_cycle
 from spbe.store.db import require_schema, session_scope
+from tasks.common import RETRY
 
 BATCH = 200  # URLs per task run; inside a batch the checker's own concurrency applies
-
-
-def _transient(task, task_run, state) -> bool:
-    try:
-        state.result()
-    except OperationalError:
-        return True
-    except Exception:
-        return False
-    return False
-
-
-RETRY = {"retries": 2, "retry_delay_seconds": 2, "retry_condition_fn": _transient}
 
 
 @task(name="collect-evidence-links", task_run_name="collect evidence links", cache_policy=NO_CACHE, **RETRY)

@@ -7,7 +7,7 @@ from pathlib import Path
 from prefect import task
 
 from spbe.store.db import require_schema, session_scope
-from tasks.phases import RETRY, guarded
+from tasks.common import RETRY, guarded
 
 
 @task(name="import-file", task_run_name="import {path}", **RETRY)

@@ -7,26 +7,13 @@ from __future__ import annotations
 from typing import Any
 
 from prefect import task
-from sqlalchemy.exc import OperationalError
 from sqlmodel import Session
 
 from spbe.services.cycles import current_cycle
 from spbe.store.db import require_schema, session_scope
+from tasks.common import RETRY
 
 ARTIFACT_ROWS = 200  # more than a person reads; the full list is in the store (`spbe outbox`)
-
-
-def _transient(task, task_run, state) -> bool:
-    try:
-        state.result()
-    except OperationalError:
-        return True
-    except Exception:
-        return False
-    return False
-
-
-RETRY = {"retries": 2, "retry_delay_seconds": 2, "retry_condition_fn": _transient}
 
 
 @task(name="reminder-sweep", task_run_name="sweep reminders", **RETRY)

@@ -7,7 +7,7 @@ from prefect import task
 from spbe.services.cycles import current_cycle
 from spbe.settings import get_settings
 from spbe.store.db import require_schema, session_scope
-from tasks.phases import RETRY, guarded
+from tasks.common import RETRY, guarded
 
 
 @task(name="build-report", task_run_name="build the final report", **RETRY)

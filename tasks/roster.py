@@ -6,7 +6,7 @@ from prefect import task
 
 from spbe.services.cycles import current_cycle
 from spbe.store.db import require_schema, session_scope
-from tasks.phases import RETRY, guarded
+from tasks.common import RETRY, guarded
 
 
 @task(name="assign-assessors", task_run_name="assign assessors", **RETRY)
