@@ -37,7 +37,8 @@ def tanggal_jam(instant: datetime, tz: str | ZoneInfo = "Asia/Jakarta") -> str:
 
 
 @cache
-def _environment():
+def environment(*, html: bool = False):
+    """The Jinja2 environment over config/templates: plain text for messages, autoescaped for HTML pages."""
     from jinja2 import Environment, FileSystemLoader, StrictUndefined
 
     env = Environment(
@@ -46,7 +47,7 @@ def _environment():
         trim_blocks=True,
         lstrip_blocks=True,
         keep_trailing_newline=False,
-        autoescape=False,  # plain text; HTML bodies escape explicitly
+        autoescape=html,  # messages are plain text; HTML escapes every value people typed
     )
     env.filters["tanggal"] = tanggal
     env.filters["tanggal_jam"] = tanggal_jam
@@ -55,7 +56,7 @@ def _environment():
 
 def render(template: str, **context) -> tuple[str, str]:
     """Render `template` (e.g. 'notice_self_assessment.txt.j2') → (subject, body)."""
-    text = _environment().get_template(template).render(**context).strip()
+    text = environment().get_template(template).render(**context).strip()
     first, _, rest = text.partition("\n")
     if not first.startswith("Subjek:"):
         raise ValueError(f"template {template} must start with a 'Subjek:' line")

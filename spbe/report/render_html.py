@@ -9,30 +9,16 @@ from __future__ import annotations
 
 import base64
 from collections.abc import Sequence
-from functools import cache
 
-from spbe.messages import tanggal, tanggal_jam
-from spbe.paths import config_dir
+from spbe.messages import environment
 from spbe.report.charts import Chart
 from spbe.report.model import ReportData
 
 TEMPLATE = "report.html.j2"
 
 
-@cache
 def _environment():
-    from jinja2 import Environment, FileSystemLoader, StrictUndefined
-
-    env = Environment(
-        loader=FileSystemLoader(str(config_dir() / "templates")),
-        undefined=StrictUndefined,
-        autoescape=True,
-        trim_blocks=True,
-        lstrip_blocks=True,
-    )
-    env.filters["tanggal"] = tanggal
-    env.filters["tanggal_jam"] = tanggal_jam
-    return env
+    return environment(html=True)
 
 
 def render(data: ReportData, charts: Sequence[Chart] = ()) -> str:
