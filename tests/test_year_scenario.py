@@ -146,7 +146,7 @@ def test_whole_year(year: Year):
             opd=owners[n][0],
             indicator=n,
             level=3 + n % 3,
-            evidence=[f"https://data.example/{n}"],
+            evidence=[f"http://127.0.0.1:9/data/{n}"],
             actor=f"adm-{owners[n][0].lower()}",
         )
     year.go("2025-09-30T15:00:00")
@@ -159,7 +159,7 @@ def test_whole_year(year: Year):
         opd=owners[late][0],
         indicator=late,
         level=4,
-        evidence=["https://data.example/late"],
+        evidence=["http://127.0.0.1:9/data/late"],
         actor="koordinator",
     )
     closed = year.twice("check", "self-assessment")
@@ -174,6 +174,9 @@ def test_whole_year(year: Year):
     year.go("2025-10-01T08:00:00")
     opened = year.twice("open", "document-review", actor="koordinator")
     assert opened["notices_queued"] > 0
+    with Session(year.engine) as session:  # the opening ran the evidence link check once
+        checks = session.exec(select(m.EvidenceCheck)).all()
+        assert len(checks) == len(numbers) - 1 and {c.status for c in checks} == {"unsafe"}
     sent_back = numbers[:3]
     for n in numbers[:-1]:
         verdict = "revise" if n in sent_back else "accept"
@@ -202,7 +205,7 @@ def test_whole_year(year: Year):
             opd=owners[n][0],
             indicator=n,
             level=3,
-            evidence=[f"https://data.example/{n}-v2"],
+            evidence=[f"http://127.0.0.1:9/data/{n}-v2"],
             actor="koordinator",
         )
         year.do(review, indicator=n, assessor=owners[n][1], verdict="accept", level=3, note="ok", actor=owners[n][1])
