@@ -651,6 +651,10 @@ class Figures:
     sweep_s: float = 0.0
     sweep_each: list[float] = field(default_factory=list)  # seconds per agency, in cycle order
     resweep_s: float = 0.0
+    reviewed: int = 0  # reviews that came in between the two sweeps
+    cancelled: int = 0  # by the second sweep: reminders whose items were all resolved
+    refreshed: int = 0  # by the second sweep: re-rendered with the items still pending
+    waiting: int = 0  # what the dispatch had to deliver
     resweep_each: list[float] = field(default_factory=list)
     queued: int = 0
     dispatch_s: float = 0.0
@@ -665,6 +669,11 @@ class Figures:
     def sweep_ms_per_agency(self) -> float:
         """The median agency: the first sweep's one-off costs (template compilation, imports) left out."""
         return 1000 * statistics.median(self.sweep_each) if self.sweep_each else 0.0
+
+    @property
+    def delivered_once(self) -> bool:
+        got = self.received
+        return got.get("unique") == got.get("total") == self.sent == self.waiting and not got.get("repeated")
 
     @property
     def resweep_ms_per_agency(self) -> float:
@@ -773,7 +782,7 @@ def national_sweep(engine, probe: str | None, log: StatementLog, profile: bool, 
     from spbe.store import models as m
     from spbe.store.db import session_scope
 
-    queued, spent, examined = 0, 0.0, {}
+    counts, spent, examined = Counter(), 0.0, {}
     profiler = cProfile.Profile() if profile else None
     with clock.use_clock(NOW):
         for cycle_id, code in all_cycles(engine):
@@ -787,10 +796,68 @@ def national_sweep(engine, probe: str | None, log: StatementLog, profile: bool, 
                 profiler.disable()
             each.append(time.perf_counter() - start)
             spent += each[-1]
-            queued += len(result.queued)
+            counts.update(queued=len(result.queued), cancelled=len(result.cancelled), refreshed=len(result.refreshed))
             if code == probe:
                 examined = log.examine()  # outside the timed part
-    return spent, queued, examined, _top(profiler)
+    return spent, counts, examined, _top(profiler)
+
+
+def review_between_sweeps(engine) -> int:
+    """In every agency an assessor accepts one waiting version (row and audit event, as `spbe review` writes
+    them), so the next sweep must re-render or cancel that assessor's reminder and refresh the digest."""
+    from sqlalchemy import insert
+    from sqlalchemy import text as sql
+
+    from spbe.store import models as m
+
+    pick = sql(
+        """SELECT DISTINCT ON (s.cycle_id) s.id, s.cycle_id, s.indicator_number, s.level, a.assessor_key
+           FROM submission s JOIN assignment a
+             ON a.cycle_id = s.cycle_id AND a.indicator_number = s.indicator_number
+           WHERE NOT EXISTS (SELECT 1 FROM review r WHERE r.submission_id = s.id)
+           ORDER BY s.cycle_id, s.indicator_number"""
+    )
+    at = NOW.astimezone(UTC) - timedelta(minutes=10)
+    with engine.begin() as conn:
+        rows = conn.execute(pick).all()
+        reviews = [
+            {
+                "cycle_id": r.cycle_id,
+                "submission_id": r.id,
+                "indicator_number": r.indicator_number,
+                "assessor_key": r.assessor_key,
+                "level": r.level,
+                "verdict": "accept",
+                "reviewed_at": at,
+                "source": "cli",
+            }
+            for r in rows
+        ]
+        events = [
+            {
+                "cycle_id": r.cycle_id,
+                "at": at,
+                "actor": r.assessor_key,
+                "action": "review.recorded",
+                "subject": f"indicator:{r.indicator_number}",
+                "detail": {"version": 2, "verdict": "accept"},
+            }
+            for r in rows
+        ]
+        if rows:
+            conn.execute(insert(m.Review.__table__), reviews)
+            conn.execute(insert(m.AuditEvent.__table__), events)
+    return len(rows)
+
+
+def waiting_messages(engine) -> int:
+    from sqlalchemy import func, select
+
+    from spbe.store.tables_reminders import OPEN_STATES, OutboxMessage
+
+    table = OutboxMessage.__table__  # type: ignore[attr-defined]
+    with engine.connect() as conn:
+        return conn.execute(select(func.count()).where(table.c.state.in_(OPEN_STATES))).scalar_one()
 
 
 def national_dispatch(engine, probe: str, log: StatementLog, receiver: str, profile: bool, each: list[float]):
@@ -895,14 +962,19 @@ def measure(base_url: str, agencies: int, seed: int, receiver_url: str, profile:
                 profiler.runcall(cycle_status)
             fig.profiles["status"] = _top(profiler)
         print(f"  N={agencies}: status and gate timed; sweeping {agencies} agencies", flush=True)
-        fig.sweep_s, fig.queued, _, fig.profiles["sweep"] = national_sweep(engine, None, log, profile, fig.sweep_each)
-        # The timekeeper sweeps again before every dispatch: while messages wait, each later sweep re-reads
-        # them (queues nothing new). Its statements are the ones replayed: the state they see is unchanged.
-        fig.resweep_s, requeued, fig.examined["re-sweep"], fig.profiles["re-sweep"] = national_sweep(
+        fig.sweep_s, first, _, fig.profiles["sweep"] = national_sweep(engine, None, log, profile, fig.sweep_each)
+        fig.queued = first["queued"]
+        # The timekeeper sweeps again before every dispatch. While messages wait, each later sweep re-reads them
+        # and re-checks them against the cycle: here one review per agency has come in meanwhile. Its
+        # statements are the ones replayed: the state they see is the state they left.
+        fig.reviewed = review_between_sweeps(engine)
+        fig.resweep_s, second, fig.examined["re-sweep"], fig.profiles["re-sweep"] = national_sweep(
             engine, probe, log, profile, fig.resweep_each
         )
-        if requeued:
-            print(f"  ! a second sweep queued {requeued} more messages: the sweep is not idempotent", file=sys.stderr)
+        fig.cancelled, fig.refreshed = second["cancelled"], second["refreshed"]
+        if second["queued"]:
+            print(f"  ! the second sweep queued {second['queued']} more messages", file=sys.stderr)
+        fig.waiting = waiting_messages(engine)
         httpx.post(receiver_url + "/reset")
         os.environ.update(
             {"SPBE_FORCE_CHANNEL": "webhook", "SPBE_WEBHOOK_URL": receiver_url + "/spbe", "SPBE_DATA_DIR": data_dir}
@@ -920,9 +992,10 @@ def measure(base_url: str, agencies: int, seed: int, receiver_url: str, profile:
             fig.profiles["dispatch"],
         ) = national_dispatch(engine, probe, log, receiver_url, profile, fig.dispatch_each)
         log.close()
-        if fig.received.get("unique") != fig.queued or fig.received.get("repeated") or fig.sent != fig.queued:
+        if not fig.delivered_once:
             print(
-                f"  ! delivery mismatch: queued {fig.queued}, sent {fig.sent}, received {fig.received}", file=sys.stderr
+                f"  ! delivery mismatch: waiting {fig.waiting}, sent {fig.sent}, received {fig.received}",
+                file=sys.stderr,
             )
     return fig
 
@@ -950,6 +1023,8 @@ def report(figs: list[Figures]) -> None:
         ("sweep ms/agency", lambda f: f.sweep_ms_per_agency, "{:.1f}"),
         ("queued", lambda f: f.queued, "{:.0f}"),
         ("re-sweep ms/agency", lambda f: f.resweep_ms_per_agency, "{:.1f}"),
+        ("refreshed", lambda f: f.refreshed, "{:.0f}"),
+        ("cancelled", lambda f: f.cancelled, "{:.0f}"),
         ("dispatch s", lambda f: f.dispatch_s, "{:.1f}"),
         ("dispatch ms/agency", lambda f: f.dispatch_ms_per_agency, "{:.1f}"),
         ("msg/s", lambda f: f.rate, "{:.0f}"),
@@ -958,8 +1033,7 @@ def report(figs: list[Figures]) -> None:
     rows = []
     for f in figs:
         got = f.received
-        ok = got.get("unique") == f.queued == f.sent and not got.get("repeated") and got.get("total") == f.queued
-        delivered = f"{got.get('unique', 0)}/{f.queued}" + ("" if ok else f" ! {got}")
+        delivered = f"{got.get('unique', 0)}/{f.waiting}" + ("" if f.delivered_once else f" ! {got}")
         rows.append([str(f.agencies), *(fmt.format(get(f)) for _, get, fmt in columns), delivered])
     widths = [max(len(x) for x in col) for col in zip(head, *rows, strict=True)]
     for row in (head, *rows):
