@@ -25,9 +25,13 @@ def assign_assessors(
     owner: str | None = None,
     assessor: str | None = None,
     approve: bool = False,
+    reason: str | None = None,
 ) -> dict:
-    """Assign assessors (automatically or one indicator by hand) or approve the whole assignment."""
-    result = assign_task(actor, auto=auto, indicator=indicator, owner=owner, assessor=assessor, approve=approve)
+    """Assign assessors (automatically or one indicator by hand), approve the whole assignment (the decree),
+    or amend a closed decree (with a reason)."""
+    result = assign_task(
+        actor, auto=auto, indicator=indicator, owner=owner, assessor=assessor, approve=approve, reason=reason
+    )
     if "refused" in result:
         return refused(result)
     print(result["message"])

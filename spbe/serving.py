@@ -135,7 +135,11 @@ def serve_forever(*, every_minutes: int, limit: int | None, say: Callable[[str],
             say(f"timekeeper {keeper.holder}: {len(keeper.describe())} job(s) from the timeline")
 
         def keep_time() -> None:
-            if _wait_for_deployments(stop, deployments[0].flow_name):
+            while not _wait_for_deployments(stop, deployments[0].flow_name):
+                if stop.is_set():
+                    return
+                say("the deployments are not registered yet: the timekeeper waits for them (no job runs meanwhile)")
+            if not stop.is_set():
                 run_timekeeper(
                     stop,
                     engine=engine,

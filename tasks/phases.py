@@ -32,7 +32,7 @@ def open_phase_task(
             early=early,
             reason=reason,
         )
-        return change.as_dict() | {"cycle": cycle.code, "year": cycle.year}
+        return change.as_dict() | {"cycle": cycle.code, "year": cycle.year, "actor": actor}
 
 
 @task(name="check-gate", task_run_name="check gate of {phase}", **RETRY)

@@ -12,7 +12,14 @@ from tasks.common import RETRY, guarded
 @task(name="assign-assessors", task_run_name="assign assessors", **RETRY)
 @guarded
 def assign_task(
-    actor: str, *, auto: bool, indicator: int | None, owner: str | None, assessor: str | None, approve: bool
+    actor: str,
+    *,
+    auto: bool,
+    indicator: int | None,
+    owner: str | None,
+    assessor: str | None,
+    approve: bool,
+    reason: str | None = None,
 ) -> dict:
     from spbe.services import assignments
     from spbe.services.people import require_coordinator
@@ -38,9 +45,13 @@ def assign_task(
             if result.plan.unassignable:
                 msg += f"; no eligible assessor for {list(result.plan.unassignable)}"
             return {"message": msg, **result.as_dict()}
-        row = assignments.assign(session, cycle=cycle, indicator=indicator, owner=owner, assessor=assessor, actor=actor)
+        row, decree = assignments.assign(
+            session, cycle=cycle, indicator=indicator, owner=owner, assessor=assessor, actor=actor, reason=reason
+        )
+        said = f"indicator {row.indicator_number}: owner {row.owner_opd}, assessor {row.assessor_key}"
         return {
-            "message": f"indicator {row.indicator_number}: owner {row.owner_opd}, assessor {row.assessor_key}",
+            "message": f"{said} ({decree})" if decree else said,
+            "decree": decree,
             "indicator": row.indicator_number,
             "owner": row.owner_opd,
             "assessor": row.assessor_key,

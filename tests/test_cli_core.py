@@ -68,3 +68,12 @@ def test_clock_override(monkeypatch: pytest.MonkeyPatch):
 def test_spbe_now_reaches_commands(tmp_path: Path):
     result = run_spbe("init", env={**_env(tmp_path), "SPBE_NOW": "not-a-date"})
     assert result.code != 0 and "SPBE_NOW 'not-a-date' is not ISO 8601" in result.err
+
+
+def test_read_only_commands_create_no_store(tmp_path: Path):
+    missing = tmp_path / "nowhere" / "spbe.db"
+    env = {"SPBE_DATA_DIR": str(tmp_path / "data"), "SPBE_DATABASE_URL": f"sqlite:///{missing}"}
+    for args in (["status"], ["audit"], ["people"], ["outbox"]):
+        result = run_spbe(*args, env=env)
+        assert result.code == 1 and "is empty: run `spbe init` first" in result.err, (args, result.err)
+    assert not missing.parent.exists()

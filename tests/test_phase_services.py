@@ -102,7 +102,7 @@ def test_approval_flow_for_locus(engine):
     _do(engine, open_phase, name="locus", actor="koordinator", now=JUNE, opening_work=OPENING_WORK["locus"])
     _do(engine, assignments.approve, actor="koordinator")
     early = _do(engine, check_gate, name="locus", now=JUNE)
-    assert early.gate.met and not early.changed and "closes at its deadline" in early.message
+    assert early.gate.met and not early.changed and "at its deadline the phase asks a coordinator" in early.message
     after = datetime(2025, 7, 31, 10, 0, tzinfo=UTC)
     waiting = _do(engine, check_gate, name="locus", now=after)
     assert waiting.after == "awaiting_approval" and waiting.notices_queued == 2  # both coordinators told
@@ -153,13 +153,35 @@ def test_manual_assignment_refuses_conflict_and_voids_approval(engine):
     _do(engine, assignments.approve, actor="koordinator")
     with pytest.raises(RefusedError, match="conflict of interest: assessor asr-01 belongs to DINKOMINFO"):
         _do(engine, assignments.assign, indicator=1, assessor="asr-01", actor="koordinator")
-    row = _do(engine, assignments.assign, indicator=1, assessor="asr-05", actor="koordinator")
-    assert row.assessor_key == "asr-05" and row.source == "manual"
+    current = _do(engine, assignments.assign, indicator=1, actor="koordinator")[0].assessor_key
+    row, decree = _do(engine, assignments.assign, indicator=1, assessor="asr-05", actor="koordinator")
+    assert row.assessor_key == "asr-05" and row.source == "manual" and decree.startswith("approval withdrawn")
     with Session(engine) as session:
         assert all(a.approved_at is None for a in session.exec(select(m.Assignment)))
+    events = len(audit_actions(engine))
+    assert _do(engine, assignments.assign, indicator=1, assessor="asr-05", actor="koordinator")[1] == "unchanged"
+    assert len(audit_actions(engine)) == events  # the same choice again changes nothing
+    assert current != "asr-05"
     result = _do(engine, assignments.auto_assign, actor="koordinator")
     with Session(engine) as session:
         assert (
             session.exec(select(m.Assignment).where(m.Assignment.indicator_number == 1)).one().assessor_key == "asr-05"
         )
     assert result.plan.spread <= 1
+
+
+def test_closed_decree_is_amended_only_with_a_reason(engine):
+    _do(engine, assignments.auto_assign, actor="koordinator")
+    _do(engine, assignments.approve, actor="koordinator")
+    _do(engine, open_phase, name="locus", actor="koordinator", now=JUNE)
+    _do(engine, close_phase, name="locus", actor="koordinator", now=JUNE)
+    with pytest.raises(RefusedError, match="locus is closed and its decree stands"):
+        _do(engine, assignments.assign, indicator=1, assessor="asr-05", actor="koordinator")
+    row, decree = _do(
+        engine, assignments.assign, indicator=1, assessor="asr-05", actor="koordinator", reason="asr-03 cuti sakit"
+    )
+    assert decree == "decree amended" and row.approved_by == "koordinator"
+    with Session(engine) as session:
+        assert all(a.approved_at is not None for a in session.exec(select(m.Assignment)))  # the decree still stands
+        event = session.exec(select(m.AuditEvent).where(m.AuditEvent.action == "assignment.amended")).one()
+        assert event.reason == "asr-03 cuti sakit" and event.detail["after"]["assessor"] == "asr-05"

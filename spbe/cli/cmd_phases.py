@@ -122,6 +122,9 @@ def assign(
     owner: Annotated[str | None, typer.Option("--owner", help="Owner OPD code.")] = None,
     assessor: Annotated[str | None, typer.Option("--assessor", help="Assessor roster id.")] = None,
     approve: Annotated[bool, typer.Option("--approve", help="Approve the whole assignment (the decree).")] = False,
+    reason: Annotated[
+        str | None, typer.Option("--reason", help="Why (required to amend the decree once locus is closed).")
+    ] = None,
     as_: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
@@ -150,6 +153,7 @@ def assign(
         owner=owner,
         assessor=assessor,
         approve=approve,
+        reason=reason,
     )
     if as_json:
         print_json(result)

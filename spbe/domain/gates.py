@@ -74,25 +74,55 @@ def locus(s: CycleSnapshot, now: datetime) -> GateResult:
     coordinator = next((p.key for p in s.people.values() if p.role == "coordinator"), None)
     for i in s.indicators:
         if not i.owner_opd:
-            out.append(Outstanding("locus", "no_owner", f"indicator {i.number} has no owner OPD", i.number,
-                                   person=coordinator))
+            out.append(
+                Outstanding("locus", "no_owner", f"indicator {i.number} has no owner OPD", i.number, person=coordinator)
+            )
         if not i.assessor:
-            out.append(Outstanding("locus", "no_assessor", f"indicator {i.number} has no assessor", i.number,
-                                   i.owner_opd, coordinator))
+            out.append(
+                Outstanding(
+                    "locus", "no_assessor", f"indicator {i.number} has no assessor", i.number, i.owner_opd, coordinator
+                )
+            )
         elif i.assessor not in s.people:
-            out.append(Outstanding("locus", "unknown_assessor", f"indicator {i.number}: assessor {i.assessor} unknown",
-                                   i.number, i.owner_opd, coordinator))
+            out.append(
+                Outstanding(
+                    "locus",
+                    "unknown_assessor",
+                    f"indicator {i.number}: assessor {i.assessor} unknown",
+                    i.number,
+                    i.owner_opd,
+                    coordinator,
+                )
+            )
         elif i.owner_opd and s.people[i.assessor].opd == i.owner_opd:
-            out.append(Outstanding(
-                "locus", "conflict_of_interest",
-                f"indicator {i.number}: assessor {i.assessor} belongs to the owning OPD {i.owner_opd}",
-                i.number, i.owner_opd, coordinator))
+            out.append(
+                Outstanding(
+                    "locus",
+                    "conflict_of_interest",
+                    f"indicator {i.number}: assessor {i.assessor} belongs to the owning OPD {i.owner_opd}",
+                    i.number,
+                    i.owner_opd,
+                    coordinator,
+                )
+            )
     if not s.assignments_approved:
-        out.append(Outstanding("locus", "not_approved", "the assignment (decree) is not approved by a coordinator",
-                               person=coordinator))
+        out.append(
+            Outstanding(
+                "locus", "not_approved", "the assignment (decree) is not approved by a coordinator", person=coordinator
+            )
+        )
     complete = [i for i in s.indicators if i.owner_opd and i.assessor]
-    return GateResult("locus", not out, _passed(s, "locus", now), tuple(out), (), len(complete), len(s.indicators),
-                      _per_opd(list(s.indicators), lambda i: bool(i.owner_opd and i.assessor)))
+    done = len(complete) + int(s.assignments_approved)  # the decree counts as one more step
+    return GateResult(
+        "locus",
+        not out,
+        _passed(s, "locus", now),
+        tuple(out),
+        (),
+        done,
+        len(s.indicators) + 1,
+        _per_opd(list(s.indicators), lambda i: bool(i.owner_opd and i.assessor)),
+    )
 
 
 def socialization(s: CycleSnapshot, now: datetime) -> GateResult:
@@ -103,8 +133,16 @@ def socialization(s: CycleSnapshot, now: datetime) -> GateResult:
     ]
     waived = [f"{code}: waived ({reason})" for code, (w, reason) in s.attendance.items() if w]
     per_opd = tuple((code, int(code in s.attendance), 1) for code in s.opds)
-    return GateResult("socialization", not out, _passed(s, "socialization", now), tuple(out), tuple(waived),
-                      len(s.opds) - len(out), len(s.opds), per_opd)
+    return GateResult(
+        "socialization",
+        not out,
+        _passed(s, "socialization", now),
+        tuple(out),
+        tuple(waived),
+        len(s.opds) - len(out),
+        len(s.opds),
+        per_opd,
+    )
 
 
 def self_assessment(s: CycleSnapshot, now: datetime) -> GateResult:
@@ -112,33 +150,66 @@ def self_assessment(s: CycleSnapshot, now: datetime) -> GateResult:
     out: list[Outstanding] = []
     for i in s.indicators:
         if i.version is None:
-            out.append(Outstanding("self-assessment", "missing_submission",
-                                   f"indicator {i.number}: no submission from {i.owner_opd}", i.number, i.owner_opd))
+            out.append(
+                Outstanding(
+                    "self-assessment",
+                    "missing_submission",
+                    f"indicator {i.number}: no submission from {i.owner_opd}",
+                    i.number,
+                    i.owner_opd,
+                )
+            )
         elif not i.evidence:
-            out.append(Outstanding("self-assessment", "missing_evidence",
-                                   f"indicator {i.number}: submission from {i.owner_opd} has no evidence",
-                                   i.number, i.owner_opd))
+            out.append(
+                Outstanding(
+                    "self-assessment",
+                    "missing_evidence",
+                    f"indicator {i.number}: submission from {i.owner_opd} has no evidence",
+                    i.number,
+                    i.owner_opd,
+                )
+            )
     notes = [f"indicator {i.number} ({i.owner_opd}) submitted late" for i in s.indicators if i.late]
     if passed:
         notes += [f"after the deadline: {o.text}" for o in out]
     done = sum(1 for i in s.indicators if i.complete_submission)
-    return GateResult("self-assessment", passed or not out, passed, tuple(out), tuple(notes), done,
-                      len(s.indicators), _per_opd(list(s.indicators), lambda i: i.complete_submission))
+    return GateResult(
+        "self-assessment",
+        passed or not out,
+        passed,
+        tuple(out),
+        tuple(notes),
+        done,
+        len(s.indicators),
+        _per_opd(list(s.indicators), lambda i: i.complete_submission),
+    )
 
 
 def document_review(s: CycleSnapshot, now: datetime) -> GateResult:
     submitted = [i for i in s.indicators if i.version is not None]
     out = [
-        Outstanding("document-review", "awaiting_review",
-                    f"indicator {i.number} (version {i.version}) awaits review by {i.assessor}",
-                    i.number, i.owner_opd, i.assessor)
+        Outstanding(
+            "document-review",
+            "awaiting_review",
+            f"indicator {i.number} (version {i.version}) awaits review by {i.assessor}",
+            i.number,
+            i.owner_opd,
+            i.assessor,
+        )
         for i in submitted
         if i.status is ItemStatus.SUBMITTED
     ]
     notes = [f"indicator {i.number} has no submission to review" for i in s.indicators if i.version is None]
-    return GateResult("document-review", not out, _passed(s, "document-review", now), tuple(out), tuple(notes),
-                      len(submitted) - len(out), len(submitted),
-                      _per_opd(submitted, lambda i: i.status is not ItemStatus.SUBMITTED))
+    return GateResult(
+        "document-review",
+        not out,
+        _passed(s, "document-review", now),
+        tuple(out),
+        tuple(notes),
+        len(submitted) - len(out),
+        len(submitted),
+        _per_opd(submitted, lambda i: i.status is not ItemStatus.SUBMITTED),
+    )
 
 
 def revision(s: CycleSnapshot, now: datetime) -> GateResult:
@@ -147,17 +218,37 @@ def revision(s: CycleSnapshot, now: datetime) -> GateResult:
     out: list[Outstanding] = []
     for i in sent_back:
         if i.status is ItemStatus.REVISE:
-            out.append(Outstanding("revision", "revision_requested",
-                                   f"indicator {i.number}: {i.owner_opd} has not answered the revision request",
-                                   i.number, i.owner_opd))
+            out.append(
+                Outstanding(
+                    "revision",
+                    "revision_requested",
+                    f"indicator {i.number}: {i.owner_opd} has not answered the revision request",
+                    i.number,
+                    i.owner_opd,
+                )
+            )
         elif i.status is ItemStatus.SUBMITTED:
-            out.append(Outstanding("revision", "awaiting_rereview",
-                                   f"indicator {i.number} (version {i.version}) awaits re-review by {i.assessor}",
-                                   i.number, i.owner_opd, i.assessor))
+            out.append(
+                Outstanding(
+                    "revision",
+                    "awaiting_rereview",
+                    f"indicator {i.number} (version {i.version}) awaits re-review by {i.assessor}",
+                    i.number,
+                    i.owner_opd,
+                    i.assessor,
+                )
+            )
     notes = [f"after the deadline: {o.text}" for o in out] if passed else []
-    return GateResult("revision", passed or not out, passed, tuple(out), tuple(notes),
-                      len(sent_back) - len(out), len(sent_back),
-                      _per_opd(sent_back, lambda i: i.status is ItemStatus.ACCEPTED))
+    return GateResult(
+        "revision",
+        passed or not out,
+        passed,
+        tuple(out),
+        tuple(notes),
+        len(sent_back) - len(out),
+        len(sent_back),
+        _per_opd(sent_back, lambda i: i.status is ItemStatus.ACCEPTED),
+    )
 
 
 def final_report(s: CycleSnapshot, now: datetime) -> GateResult:

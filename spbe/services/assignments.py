@@ -79,7 +79,12 @@ def assign(
     actor: str,
     owner: str | None = None,
     assessor: str | None = None,
-) -> m.Assignment:
+    reason: str | None = None,
+) -> tuple[m.Assignment, str]:
+    """Change one indicator's owner or assessor; returns the row and what happened to the decree.
+
+    While locus is open a change withdraws the decree's approval (the coordinator approves the new version).
+    Once locus is closed the decree stands: a change is an amendment that needs a reason, kept on record."""
     require_coordinator(session, cycle, actor, doing="change the assignment")
     rows = {a.indicator_number: a for a in _assignments(session, cycle)}
     problems = []
@@ -107,18 +112,32 @@ def assign(
     if problems:
         raise InputError(problems)
     before = {"owner": row.owner_opd, "assessor": row.assessor_key}
-    row.owner_opd, row.assessor_key, row.source = new_owner, assessor or row.assessor_key, "manual"
+    after = {"owner": new_owner, "assessor": assessor or row.assessor_key}
+    if after == before:
+        return row, "unchanged"
+    locus = session.exec(select(m.Phase).where(m.Phase.cycle_id == cycle.id, m.Phase.name == "locus")).first()
+    amending = locus is not None and locus.state == "closed"
+    if amending and not (reason and reason.strip()):
+        raise RefusedError("locus is closed and its decree stands: an amendment needs --reason TEXT (kept on record)")
+    row.owner_opd, row.assessor_key, row.source = after["owner"], after["assessor"], "manual"
+    if amending:
+        row.approved_at, row.approved_by = clock.now(), actor  # the amendment is the coordinator's own decision
+        decree = "decree amended"
+    else:
+        decree = (
+            "approval withdrawn: approve the new assignment" if _clear_approval(session, list(rows.values())) else ""
+        )
     session.add(row)
-    _clear_approval(session, list(rows.values()))
     record(
         session,
         cycle_id=cycle.id,
         actor=actor,
-        action="assignment.set",
+        action="assignment.amended" if amending else "assignment.set",
         subject=f"indicator {indicator}",
-        detail={"before": before, "after": {"owner": row.owner_opd, "assessor": row.assessor_key}},
+        reason=reason,
+        detail={"before": before, "after": after, "decree": decree or "not yet approved"},
     )
-    return row
+    return row, decree
 
 
 def approve(session: Session, *, cycle: m.Cycle, actor: str) -> int:
@@ -140,9 +159,12 @@ def approve(session: Session, *, cycle: m.Cycle, actor: str) -> int:
     return len(rows)
 
 
-def _clear_approval(session: Session, rows: list[m.Assignment]) -> None:
-    """Any change after the decree voids its approval: the coordinator approves the new version."""
+def _clear_approval(session: Session, rows: list[m.Assignment]) -> bool:
+    """Any change before locus closes voids the decree's approval; True when there was one to void."""
+    cleared = False
     for a in rows:
         if a.approved_at is not None:
             a.approved_at = a.approved_by = None
             session.add(a)
+            cleared = True
+    return cleared

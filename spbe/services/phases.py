@@ -179,7 +179,8 @@ def check_gate(session: Session, *, cycle: m.Cycle, name: str, now: datetime, ac
             _notify_coordinators(session, cycle, phase, gate, kind="gate_unmet_after_deadline")
         return PhaseChange(name, state, state, msg, gate)
     if not gate.deadline_passed:
-        return PhaseChange(name, state, state, f"gate of {name} holds; the phase closes at its deadline", gate)
+        then = "closes automatically" if phase.close_mode == "auto" else "asks a coordinator's approval"
+        return PhaseChange(name, state, state, f"gate of {name} holds; at its deadline the phase {then}", gate)
     if phase.close_mode == "auto":
         phase.closed_at, phase.closed_by = now, actor
         _set_state(
@@ -289,7 +290,7 @@ def _notify_coordinators(session: Session, cycle: m.Cycle, phase: m.Phase, gate:
     notices = []
     for person in coordinators:
         subject, body = render(f"notice_{kind}.txt.j2", person=person, phase=phase, gate=gate, cycle=cycle)
-        day = phase.deadline_at.date().isoformat() if kind == "approval_needed" else _local_today(cycle)
+        day = _local_today(cycle)  # at most one per day and kind; a rejected phase that holds again is announced again
         notices.append(
             Notice(
                 person.key,

@@ -27,6 +27,13 @@ def get_engine(url: str | None = None) -> Engine:
     return _engines[url]
 
 
+def sqlite_path(engine: Engine) -> Path | None:
+    """The file of a SQLite store (None for PostgreSQL or an in-memory database)."""
+    if engine.url.get_backend_name() != "sqlite" or engine.url.database in (None, "", ":memory:"):
+        return None
+    return Path(engine.url.database)
+
+
 def dispose_engines() -> None:
     """Close every pooled connection (tests, forked workers)."""
     for engine in _engines.values():
@@ -36,9 +43,6 @@ def dispose_engines() -> None:
 
 def _build_engine(url: str) -> Engine:
     if url.startswith("sqlite"):
-        path = url.split("///", 1)[-1]
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
         engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
 
         @event.listens_for(engine, "connect")
@@ -92,6 +96,9 @@ def upgrade(engine: Engine | None = None) -> tuple[str | None, str]:
     from alembic import command
 
     engine = engine or get_engine()
+    path = sqlite_path(engine)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)  # only `spbe init` creates the store
     before = current_revision(engine)
     cfg = _alembic_config(engine)
     with engine.begin() as conn:
@@ -103,6 +110,9 @@ def upgrade(engine: Engine | None = None) -> tuple[str | None, str]:
 def require_schema(engine: Engine | None = None) -> Engine:
     """Refuse to work on a store that was never initialised or is behind the code."""
     engine = engine or get_engine()
+    path = sqlite_path(engine)
+    if path is not None and not path.exists():  # never create an empty file on a read
+        raise SpbeError(f"the store at {redact_url(str(engine.url))} is empty: run `spbe init` first")
     try:
         current = current_revision(engine)
     except Exception as exc:  # unreachable server, bad credentials
