@@ -4,8 +4,10 @@ in one PostgreSQL store. Times, for each number of agencies N, on a fresh databa
   1. building the store (information only);
   2. `spbe status --json` for one agency as a whole process (median of 5), and `cycle_status()` in-process;
   3. one gate check (`check_gate`, document review) for one agency, rolled back (median of 5);
-  4. one national reminder sweep: `sweep()` for every cycle, each committed; then a second one before the
-     dispatch (what every later sweep of the day costs while messages wait: it queues nothing new);
+  4. one national reminder sweep: `sweep()` for every cycle, each committed; then, after one review per
+     agency has come in, a second one before the dispatch (what every later sweep of the day costs while
+     messages wait: it queues nothing new, re-renders the reminders and digests whose items changed, and
+     cancels those whose items were all resolved);
   5. the dispatch of what the sweep queued: `dispatch_now()` for every cycle, to a local webhook receiver
      (bench/_receiver.py, its own process) that counts idempotency keys: each message must arrive once.
 
@@ -20,8 +22,11 @@ moves single figures by ±20 %; the per-agency medians and the rows read are the
 The clock stands at Tuesday 28 October 2025 09:00 WIB: locus, socialization and self-assessment are
 closed, document review is open with its deadline (Friday 31 October 16:00) three working days away, so
 the H-3 reminder is due today for every assessor with a version awaiting review, plus the coordinators'
-daily digest. The history before that (digests every working day, self-assessment reminders, H-7 of
-document review) is in the store as sent messages and ledger rows, as a real year would have left it.
+daily digest. Assessors and coordinators are the ones reminded: in document review the gate names the
+assessor for every version awaiting review (OPD admins are reminded in self-assessment and revision, and
+their reminders of September are in the history). The history before that (digests every working day,
+self-assessment reminders, H-7 of document review) is in the store as sent messages and ledger rows, as a
+real year would have left it.
 
 Run:  .venv/bin/python bench/national.py [--agencies 40,150,600 | --quick] [--database-url URL]
       [--profile] [--seed 7]
@@ -915,13 +920,17 @@ def national_dispatch(engine, probe: str, log: StatementLog, receiver: str, prof
     return spent, sent, received, dict(parts), examined, _top(profiler)
 
 
-def _top(profiler: cProfile.Profile | None, lines: int = 18) -> str:
+def _top(profiler: cProfile.Profile | None, lines: int = 14) -> str:
+    """The engine's own functions by cumulative time, then the heaviest functions by their own time."""
     if profiler is None:
         return ""
     out = io.StringIO()
-    pstats.Stats(profiler, stream=out).sort_stats("cumulative").print_stats(lines)
+    stats = pstats.Stats(profiler, stream=out)
+    stats.sort_stats("cumulative").print_stats(r"/spbe/", lines)
+    stats.sort_stats("tottime").print_stats(8)
     text = out.getvalue()
-    return text[text.find("   ncalls") :] if "   ncalls" in text else text
+    keep = [ln for ln in text.splitlines() if ln.strip() and not ln.lstrip().startswith(("Ordered by", "List reduced"))]
+    return "\n".join(ln for ln in keep if "function calls" not in ln)
 
 
 @contextmanager
