@@ -270,7 +270,7 @@ def test_bad_assessor_files_and_conflict_of_interest_at_review_time(store, engin
         from spbe.services.submissions import submit
 
         for n in (12, 13):
-            submit(session, cycle=cycle, opd="BAPPERIDA", indicator=n, level=3, evidence=[GOOD], actor="adm")
+            submit(session, cycle=cycle, opd="BAPPERIDA", indicator=n, level=3, evidence=[GOOD], actor="adm-bapperida")
         path = issue_template(
             session, cycle=cycle, kind="assessor", subject="asr-01", out=tmp_path / "a.xlsx", actor="koordinator"
         ).path

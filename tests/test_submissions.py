@@ -29,7 +29,8 @@ def engine(database_url: str):
 
 
 def _submit(engine, at=SEPT, **kw):
-    args = {"opd": "DINKOMINFO", "indicator": 1, "level": 3, "evidence": EVIDENCE, "actor": "adm-dinkominfo"} | kw
+    args = {"opd": "DINKOMINFO", "indicator": 1, "level": 3, "evidence": EVIDENCE} | kw
+    args.setdefault("actor", f"adm-{args['opd'].lower()}")  # the OPD's own SPBE admin
     with use_at(at), session_scope(engine) as session:
         result = svc.submit(session, cycle=the_cycle(session), **args)
         return result.created, result.submission.version, result.late, result.answers_revision
@@ -199,3 +200,13 @@ def test_the_closed_cycle_takes_nothing(engine):
         session.add(final)
     with pytest.raises(RefusedError, match="is closed"):
         _submit(engine)
+
+
+def test_only_the_opds_admin_or_a_coordinator_records_its_claims(engine):
+    with pytest.raises(RefusedError, match=r"'asr-03' \(assessor\) may not record claims for DINKOMINFO"):
+        _submit(engine, actor="asr-03")
+    with pytest.raises(RefusedError, match=r"'adm-bapperida' \(admin\) may not record claims for DINKOMINFO"):
+        _submit(engine, actor="adm-bapperida")
+    with pytest.raises(RefusedError, match="'nobody' \\(not in the roster\\)"):
+        _submit(engine, actor="nobody")
+    assert _submit(engine, actor="koordinator")[0] is True

@@ -23,6 +23,9 @@ def template(
     out: Annotated[Path, typer.Option("--out", "-o", help="File to write: .xlsx (workbook) or .csv (CSV form).")],
     opd: Annotated[str | None, typer.Option("--opd", help="OPD code: a self-assessment template.")] = None,
     assessor: Annotated[str | None, typer.Option("--assessor", help="Assessor id: a review template.")] = None,
+    as_: Annotated[
+        str | None, typer.Option("--as", help="Act as this roster id (default: SPBE_ACTOR, else the OS user).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Issue a signed template for an OPD (its indicators) or an assessor (the submissions to review)."""
@@ -38,7 +41,7 @@ def template(
     with session_scope(require_schema()) as session:
         cycle = current_cycle(session)
         info = issue_template(
-            session, cycle=cycle, kind=kind, subject=subject or "", out=out, actor=get_settings().actor
+            session, cycle=cycle, kind=kind, subject=subject or "", out=out, actor=as_ or get_settings().actor
         )
     if as_json:
         print_json(info.as_dict())
@@ -50,6 +53,9 @@ def template(
 def import_file(
     file: Annotated[Path, typer.Argument(help="A filled-in template: .xlsx, or .csv (comma or semicolon, UTF-8).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything and report; write nothing.")] = False,
+    as_: Annotated[
+        str | None, typer.Option("--as", help="Act as this roster id (default: SPBE_ACTOR, else the OS user).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Import an OPD's self-assessment or an assessor's reviews: all rows or none, every error listed."""
@@ -58,7 +64,7 @@ def import_file(
     from spbe.store.db import require_schema, session_scope
 
     with session_scope(require_schema()) as session:  # a dry run rolls itself back inside
-        report = run_import(session, path=file, actor=get_settings().actor, dry_run=dry_run)
+        report = run_import(session, path=file, actor=as_ or get_settings().actor, dry_run=dry_run)
     if as_json:
         print_json(report.as_dict())
         return
@@ -85,6 +91,9 @@ def submit(
     ] = None,
     explanation: Annotated[str | None, typer.Option("--explanation", help="Why this level (free text).")] = None,
     note: Annotated[str | None, typer.Option("--note", help="A note for the assessor.")] = None,
+    as_: Annotated[
+        str | None, typer.Option("--as", help="Act as this roster id (default: SPBE_ACTOR, else the OS user).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Record an OPD's claim for one indicator as a new version (an identical claim changes nothing)."""
@@ -104,7 +113,7 @@ def submit(
             evidence=list(evidence or []),
             explanation=explanation,
             note=note,
-            actor=get_settings().actor,
+            actor=as_ or get_settings().actor,
             source="cli",
         )
         sub = result.submission
@@ -148,7 +157,6 @@ def review(
     """Judge the latest version of an indicator's submission."""
     from spbe.services import submissions as svc
     from spbe.services.cycles import current_cycle
-    from spbe.settings import get_settings
     from spbe.store.db import require_schema, session_scope
 
     with session_scope(require_schema()) as session:
@@ -161,7 +169,7 @@ def review(
             verdict=verdict,
             level=level,
             note=note,
-            actor=get_settings().actor,
+            actor=as_,  # who judges is who enters it (a coordinator may enter in an assessor's stead with --as)
             source="cli",
         )  # type: ignore[arg-type]
         data = {
@@ -227,13 +235,16 @@ def thread(
 
 
 def links(
+    as_: Annotated[
+        str | None, typer.Option("--as", help="Act as this roster id (default: SPBE_ACTOR, else the OS user).")
+    ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
     """Check every evidence link of the latest versions now; record each status and tell OPDs of broken ones."""
     from spbe.linkcheck.service import run_link_check
     from spbe.settings import get_settings
 
-    report = run_link_check(actor=get_settings().actor)
+    report = run_link_check(actor=as_ or get_settings().actor)
     if as_json:
         print_json(report.as_dict())
         return

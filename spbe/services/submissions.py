@@ -113,6 +113,7 @@ def submit(
         raise InputError(problems, source=f"indicator {indicator}")
     _refuse_closed_cycle(session, cycle)
     opd_row = _opd(session, cycle, opd)
+    _require_for_opd(session, cycle, opd_row, actor)
     assignment = _assignment(session, cycle, indicator)
     if assignment.owner_opd is None:
         raise RefusedError(f"indicator {indicator} has no owner OPD yet; assign one with `spbe assign` first")
@@ -203,6 +204,9 @@ def review(
     _refuse_closed_cycle(session, cycle)
     assignment = _assignment(session, cycle, indicator)
     person = get_person(session, cycle=cycle, key=assessor)
+    entering = get_person(session, cycle=cycle, key=actor) if actor != person.key else person
+    if entering.key != person.key and entering.role != "coordinator":
+        raise RefusedError(f"{actor!r} may not enter a review as {person.key}: the assessor or a coordinator may")
     in_stead_of: str | None = None
     if assignment.assessor_key != person.key:
         if person.role != "coordinator":
@@ -352,6 +356,19 @@ def latest_reviews(session: Session, *, cycle: m.Cycle) -> dict[int, m.Review]:
 def get_opd(session: Session, *, cycle: m.Cycle, code: str) -> m.Opd:
     """The OPD by code, or an InputError suggesting close codes."""
     return _opd(session, cycle, code)
+
+
+def _require_for_opd(session: Session, cycle: m.Cycle, opd: m.Opd, actor: str) -> None:
+    """Only the OPD's own SPBE admin, or a coordinator entering what the OPD sent, records its claims."""
+    from spbe.services.people import find_person
+
+    person = find_person(session, cycle, actor)
+    if person is None or not (person.role == "coordinator" or person.key == opd.admin_key):
+        who = f"{actor!r} ({person.role})" if person else f"{actor!r} (not in the roster)"
+        raise RefusedError(
+            f"{who} may not record claims for {opd.code}: its SPBE admin ({opd.admin_key}) or a coordinator may "
+            "(act as one with --as ID or SPBE_ACTOR)"
+        )
 
 
 def get_person(session: Session, *, cycle: m.Cycle, key: str) -> m.Person:

@@ -49,7 +49,7 @@ def submit_links(engine, links: dict[tuple[str, int], list[str]]) -> None:
     with clock.use_clock(datetime(2025, 9, 10, 3, tzinfo=UTC)), session_scope(engine) as session:
         cycle = the_cycle(session)
         for (opd, n), urls in links.items():
-            svc.submit(session, cycle=cycle, opd=opd, indicator=n, level=3, evidence=urls, actor="adm")
+            svc.submit(session, cycle=cycle, opd=opd, indicator=n, level=3, evidence=urls, actor=f"adm-{opd.lower()}")
 
 
 def set_assessors(session: Session, cycle: m.Cycle, assessors: dict[int, str]) -> None:
