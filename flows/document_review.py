@@ -11,11 +11,34 @@ from flows.common import build_phase_flows
 
 
 def _after_open(result: dict) -> None:
-    """Check links when the phase has just opened; `spbe links` re-runs the check on demand."""
-    if result.get("changed"):
+    """Check links when the phase has just opened, or when a repeated opening finds no check since it opened
+    (a crash between the two); `spbe links` re-runs the check on demand."""
+    if result.get("changed") or not _checked_since_opening():
         from flows.evidence import check_evidence_links
 
         check_evidence_links(cycle_code=result.get("cycle"))
+
+
+def _checked_since_opening() -> bool:
+    from sqlmodel import Session, select
+
+    from spbe.services.cycles import current_cycle
+    from spbe.store import models as m
+    from spbe.store.db import get_engine
+
+    with Session(get_engine()) as session:
+        cycle = current_cycle(session)
+        phase = session.exec(
+            select(m.Phase).where(m.Phase.cycle_id == cycle.id, m.Phase.name == "document-review")
+        ).one()
+        event = session.exec(
+            select(m.AuditEvent).where(
+                m.AuditEvent.cycle_id == cycle.id,
+                m.AuditEvent.action == "evidence.checked",
+                m.AuditEvent.at >= phase.opened_at,
+            )
+        ).first()
+        return event is not None
 
 
 FLOWS = build_phase_flows("document-review", after_open=_after_open)

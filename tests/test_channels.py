@@ -176,3 +176,11 @@ def test_html_body_escapes_and_lists():
     page = html_body("A & B", "Halo <b>\n\n- satu\n- dua\n\nSalam")
     assert "<title>A &amp; B</title>" in page and "<p>Halo &lt;b&gt;</p>" in page
     assert "<ul>\n<li>satu</li>\n<li>dua</li>\n</ul>" in page
+
+
+def test_a_secret_in_the_webhook_url_is_redacted():
+    from spbe.channels.webhook import WebhookChannel
+
+    hook = WebhookChannel(url="https://hooks.example/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX?sig=abcdef123456")
+    assert "XXXXXXXXXXXXXXXXXXXXXXXX" in hook.secrets and "abcdef123456" in hook.secrets
+    assert "services" not in hook.secrets  # short, ordinary path segments stay readable

@@ -102,7 +102,8 @@ class Redactor:
 
 def guard_library_logs(redactor: Redactor) -> None:
     """httpx logs each request URL at INFO; Telegram's URL carries the bot token. Scrub it there too."""
-    for name in ("httpx", "httpcore"):
+    # a filter on a parent logger does not see its children's records: name each one that logs a URL
+    for name in ("httpx", "httpcore", "httpcore.connection", "httpcore.http11", "httpcore.http2", "httpcore.proxy"):
         logger = logging.getLogger(name)
         for old in [f for f in logger.filters if isinstance(f, Redactor)]:
             logger.removeFilter(old)
@@ -120,7 +121,13 @@ def read_secret(spec: Mapping[str, Any], env_field: str, *, env: Mapping[str, st
     if block:
         from prefect.blocks.system import Secret
 
-        return str(Secret.load(str(block)).get())
+        try:
+            return str(Secret.load(str(block)).get())
+        except (ValueError, KeyError) as exc:
+            raise ConfigError(
+                f"Prefect Secret block {block!r} (from {env_field.replace('_env', '_block')}) could "
+                f"not be loaded: {exc.__class__.__name__}"
+            ) from None
     return None
 
 

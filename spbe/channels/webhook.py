@@ -21,7 +21,14 @@ class WebhookChannel:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return (self.token,) if self.token else ()
+        """The token, and any long path segment or query value of the URL (Slack/Teams-style hooks carry
+        their secret there), so neither reaches a log or an error."""
+        from urllib.parse import parse_qsl, urlsplit
+
+        parts = urlsplit(self.url)
+        in_url = [seg for seg in parts.path.split("/") if len(seg) >= 16]
+        in_url += [value for _, value in parse_qsl(parts.query) if len(value) >= 8]
+        return tuple(s for s in (self.token, *in_url) if s)
 
     @classmethod
     def from_config(cls, spec: Mapping[str, Any], *, env: Mapping[str, str], data_dir: Path) -> WebhookChannel:
