@@ -225,7 +225,11 @@ def _queued(session: Session, cycle_id: int, snapshot: CycleSnapshot) -> dict[in
     rows = session.exec(
         select(OutboxMessage, ReminderLedger)
         .join(ReminderLedger, col(ReminderLedger.outbox_id) == col(OutboxMessage.id))
-        .where(OutboxMessage.cycle_id == cycle_id, col(OutboxMessage.state).in_(OPEN_STATES))
+        .where(
+            OutboxMessage.cycle_id == cycle_id,
+            ReminderLedger.cycle_id == cycle_id,  # else the planner reads the whole country's ledger
+            col(OutboxMessage.state).in_(OPEN_STATES),
+        )
     ).all()
     heads = {o.head_key: o.code for o in snapshot.opds.values()}
     return {

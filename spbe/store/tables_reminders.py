@@ -71,7 +71,7 @@ class ReminderLedger(SQLModel, table=True):
     kind: str  # reminder | escalation | digest
     due_at: datetime = Field(sa_column=utc_column(nullable=False))
     recorded_at: datetime = Field(sa_column=utc_column(nullable=False))
-    outbox_id: int | None = Field(default=None, foreign_key="outbox.id")
+    outbox_id: int | None = Field(default=None, foreign_key="outbox.id", index=True)  # looked up per refresh
     items: list[Any] = Field(default_factory=list, sa_column=json_column())  # indicator numbers / item texts
 
 
