@@ -90,3 +90,32 @@ def test_instants_round_trip_in_utc(database_url: str):
     with pytest.raises(Exception, match="naive datetime"), session_scope(engine) as session:
         session.add(m.AuditEvent(at=datetime(2025, 1, 1), actor="x", action="test"))
         session.flush()
+
+
+def test_a_shared_store_never_guesses_the_cycle(sqlite_url: str, monkeypatch: pytest.MonkeyPatch):
+    from spbe.errors import SpbeError
+
+    engine = get_engine(sqlite_url)
+    upgrade(engine)
+    config, roster = load_config_files(CYCLE_FILE)
+    with session_scope(engine) as session:
+        first = load_cycle(session, config=config, roster=roster, actor="tester").cycle
+        session.add(
+            m.Cycle(
+                code="batang-2025",
+                city="Kabupaten Batang",
+                year=2025,
+                framework_id=first.framework_id,
+                timezone="Asia/Jakarta",
+                target_index="4.00",
+                target_predicate="Memuaskan",
+                config_path=first.config_path,
+                created_at=first.created_at,
+            )
+        )
+    monkeypatch.delenv("SPBE_CYCLE", raising=False)
+    with Session(engine) as session, pytest.raises(SpbeError, match=r"several 2025 cycles .*set SPBE_CYCLE"):
+        current_cycle(session)
+    monkeypatch.setenv("SPBE_CYCLE", "pekalongan-2025")
+    with Session(engine) as session:
+        assert current_cycle(session).code == "pekalongan-2025"

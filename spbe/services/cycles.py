@@ -202,12 +202,22 @@ def load_config_files(path: Path) -> tuple[CycleConfig, Roster]:
 def current_cycle(session: Session, code: str | None = None) -> m.Cycle:
     """The cycle a command works on: `SPBE_CYCLE` (its code) if set, else the newest one in the store."""
     code = code or os.environ.get("SPBE_CYCLE")
-    query = select(m.Cycle)
-    query = query.where(m.Cycle.code == code) if code else query.order_by(m.Cycle.year.desc(), m.Cycle.id.desc())
-    cycle = session.exec(query).first()
-    if cycle is None:
-        raise SpbeError(f"no cycle {code!r} in the store" if code else "the store holds no cycle yet: run `spbe init`")
-    return cycle
+    if code:
+        cycle = session.exec(select(m.Cycle).where(m.Cycle.code == code)).first()
+        if cycle is None:
+            raise SpbeError(f"no cycle {code!r} in the store")
+        return cycle
+    newest = session.exec(select(m.Cycle).order_by(m.Cycle.year.desc(), m.Cycle.id.desc()).limit(6)).all()
+    if not newest:
+        raise SpbeError("the store holds no cycle yet: run `spbe init`")
+    same_year = [c.code for c in newest if c.year == newest[0].year]
+    if len(same_year) > 1:  # a store shared by several cities or agencies: never guess which one is meant
+        more = ", …" if len(same_year) == 6 else ""
+        raise SpbeError(
+            f"the store holds several {newest[0].year} cycles ({', '.join(same_year[:5])}{more}): "
+            "set SPBE_CYCLE to the one you mean"
+        )
+    return newest[0]
 
 
 @cache
