@@ -45,14 +45,14 @@ def _check_runs(api: httpx.Client) -> list[dict]:
     ).json()
 
 
-def _wait(predicate, what: str, timeout: float = 120):
+def _wait(predicate, what: str, timeout: float = 180, explain=lambda: ""):
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         value = predicate()
         if value:
             return value
         time.sleep(0.5)
-    pytest.fail(f"timed out waiting for {what}")
+    pytest.fail(f"timed out waiting for {what}\n{explain()}")
 
 
 def test_serve_asks_for_approval_in_the_ui_and_restarts_without_duplicates(tmp_path: Path):
@@ -98,7 +98,14 @@ def test_serve_asks_for_approval_in_the_ui_and_restarts_without_duplicates(tmp_p
             json={"run_input": {"approve": True, "coordinator": "koordinator", "note": "SK ok"}},
         )
         assert resumed.status_code in (200, 201), resumed.text
-        _wait(lambda: api.get(f"/flow_runs/{run_id}").json()["state"]["type"] == "COMPLETED", "the approved run")
+        _wait(
+            lambda: api.get(f"/flow_runs/{run_id}").json()["state"]["type"] == "COMPLETED",
+            "the approved run",
+            explain=lambda: (
+                f"run state: {api.get(f'/flow_runs/{run_id}').json()['state']}\n"
+                + "\n".join(log.read_text(errors="replace").splitlines()[-40:])
+            ),
+        )
         status = json.loads(run_spbe("status", "--json", env=env).out)
         assert status["phases"][0]["state"] == "closed"
         audit = json.loads(run_spbe("audit", "--json", "--action", "phase.closed", env=env).out)
