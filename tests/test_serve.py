@@ -83,7 +83,10 @@ def test_serve_asks_for_approval_in_the_ui_and_restarts_without_duplicates(tmp_p
         status = json.loads(run_spbe("status", "--json", env=env).out)
         assert status["phases"][0]["state"] == "awaiting_approval"
 
-        # restart: the timekeeper triggers the same check again, with the same idempotency key
+        # restart: the timekeeper triggers the same check again, with the same idempotency key. Give the runner
+        # a moment to reap the suspended run's process first: a runner cancels the runs it still tracks when it
+        # shuts down, and a process that suspended a second ago may still be tracked (see README, Serving)
+        time.sleep(5)
         assert _stop(procs.pop()) == 0
         assert "spbe serve stopped" in log.read_text()
         procs.append(_spawn_serve(env, log))
