@@ -36,6 +36,12 @@ def _stop(proc: subprocess.Popen) -> int:
         pytest.fail("spbe serve did not stop within 60 s of SIGTERM")
 
 
+def _children(pid: int) -> list[str]:
+    """Processes started by `spbe serve` (the flow runs it executes)."""
+    found = subprocess.run(["pgrep", "-P", str(pid)], capture_output=True, text=True)
+    return found.stdout.split()
+
+
 def _check_runs(api: httpx.Client) -> list[dict]:
     deployment = api.get("/deployments/name/locus-check/spbe")
     if deployment.status_code != 200:
@@ -86,7 +92,7 @@ def test_serve_asks_for_approval_in_the_ui_and_restarts_without_duplicates(tmp_p
         # restart: the timekeeper triggers the same check again, with the same idempotency key. Give the runner
         # a moment to reap the suspended run's process first: a runner cancels the runs it still tracks when it
         # shuts down, and a process that suspended a second ago may still be tracked (see README, Serving)
-        time.sleep(5)
+        _wait(lambda: not _children(procs[-1].pid), "the suspended run's process to exit", timeout=60)
         assert _stop(procs.pop()) == 0
         assert "spbe serve stopped" in log.read_text()
         procs.append(_spawn_serve(env, log))
