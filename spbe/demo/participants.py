@@ -13,7 +13,7 @@ from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from spbe.calendar import WorkCalendar
-from spbe.domain.snapshot import CycleSnapshot, ItemStatus, PhaseInfo
+from spbe.domain.snapshot import CycleSnapshot, IndicatorState, ItemStatus, PhaseInfo
 
 
 @dataclass(frozen=True)
@@ -171,21 +171,22 @@ def document_review(snap: CycleSnapshot, phase: PhaseInfo, cast: Cast) -> list[A
                 )
             )
         else:
-            level = min(item.claimed_level or truth, truth)
-            acts.append(
-                Act(
-                    at,
-                    "review",
-                    item.assessor,
-                    opd=item.owner_opd,
-                    indicator=item.number,
-                    level=level,
-                    verdict="accept",
-                    note="sesuai",
-                    phase=phase.name,
-                )
-            )
+            acts.append(_accept(at, item, min(item.claimed_level or truth, truth), "sesuai", phase))
     return acts
+
+
+def _accept(at: datetime, item: IndicatorState, level: int, note: str, phase: PhaseInfo) -> Act:
+    return Act(
+        at,
+        "review",
+        item.assessor or "koordinator",
+        opd=item.owner_opd,
+        indicator=item.number,
+        level=level,
+        verdict="accept",
+        note=note,
+        phase=phase.name,
+    )
 
 
 def revision(snap: CycleSnapshot, phase: PhaseInfo, cast: Cast) -> list[Act]:
@@ -213,19 +214,7 @@ def revision(snap: CycleSnapshot, phase: PhaseInfo, cast: Cast) -> list[Act]:
             )
         )
         reviewed = cast.moment(days[min(len(days) - 2, first + cast.rng.randrange(1, 5))])
-        acts.append(
-            Act(
-                reviewed,
-                "review",
-                item.assessor or "koordinator",
-                opd=item.owner_opd,
-                indicator=item.number,
-                level=truth,
-                verdict="accept",
-                note="perbaikan diterima",
-                phase=phase.name,
-            )
-        )
+        acts.append(_accept(reviewed, item, truth, "perbaikan diterima", phase))
     return acts
 
 
