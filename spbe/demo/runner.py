@@ -382,6 +382,7 @@ def final_summary(year: Year) -> dict:
     from sqlmodel import Session, col, select
 
     from spbe.planner import default_target, plan
+    from spbe.report.model import target_note_id
     from spbe.services.cycles import framework_of
     from spbe.services.levels import current_levels
     from spbe.store import models as m
@@ -389,7 +390,9 @@ def final_summary(year: Year) -> dict:
     snap = year.snapshot()
     framework = framework_of(year.cycle)
     levels = current_levels(snap, "validated")
-    target, note = default_target(framework, Decimal(year.cycle.target_index), year.cycle.target_predicate)
+    target_index = Decimal(year.cycle.target_index)
+    target, warning = default_target(framework, target_index, year.cycle.target_predicate)
+    note = target_note_id(framework, target_index, year.cycle.target_predicate, target) if warning else None
     result = plan(framework, levels.levels, target)
     with Session(year.engine) as session:
         report = session.exec(

@@ -414,7 +414,9 @@ def assemble(
         target_index=target_index,
         target_predicate=target_predicate,
         plan_target=target,
-        target_warning=_target_note(framework, target_index, target_predicate, target) if plan.target_warning else None,
+        target_warning=target_note_id(framework, target_index, target_predicate, target)
+        if plan.target_warning
+        else None,
         history=tuple(points),
         domains=tuple(GroupRow(d.name, d.weight, d.index, target) for d in result.domains),
         aspects=tuple(GroupRow(a.name, a.weight, a.index, target) for a in result.aspects),
@@ -426,7 +428,7 @@ def assemble(
     )
 
 
-def _target_note(framework: Framework, target_index: Decimal, target_predicate: str, plan_target: Decimal) -> str:
+def target_note_id(framework: Framework, target_index: Decimal, target_predicate: str, plan_target: Decimal) -> str:
     """The planner's target warning, in the report's language."""
     bound = framework.predicate_lower_bound(target_predicate)
     if plan_target > target_index:
