@@ -49,7 +49,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import uuid
 from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -96,26 +95,11 @@ LAST = ["Santoso", "Wibowo", "Rahayu", "Lestari", "Prasetyo", "Setiawan", "Prata
 # --- the store: a fresh database per N, filled in bulk ------------------------------------------------
 
 
-@contextmanager
-def fresh_database(base: str) -> Iterator[str]:
-    """A new database on the server, dropped afterwards (as tests/conftest.py does for the PG tests)."""
-    from sqlalchemy import create_engine, text
+def fresh_database(base: str):
+    """A new database on the server, dropped afterwards (the same helper the PostgreSQL tests use)."""
+    from spbe.store.db import scratch_postgres_database
 
-    from spbe.settings import normalise_database_url
-    from spbe.store.db import dispose_engines
-
-    base = normalise_database_url(base)
-    name = f"spbe_bench_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        dispose_engines()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    return scratch_postgres_database(base, prefix="spbe_bench")
 
 
 @dataclass

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import os
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,24 +23,10 @@ POSTGRES_URL = os.environ.get("SPBE_TEST_POSTGRES_URL")
 
 def _postgres_database() -> Iterator[str]:
     """A fresh database per use on the test server, dropped afterwards."""
-    from sqlalchemy import create_engine, text
+    from spbe.store.db import scratch_postgres_database
 
-    from spbe.settings import normalise_database_url
-
-    base = normalise_database_url(POSTGRES_URL or "")
-    name = f"spbe_test_{uuid.uuid4().hex[:10]}"
-    admin = create_engine(base, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        conn.execute(text(f'CREATE DATABASE "{name}"'))
-    try:
-        yield base.rsplit("/", 1)[0] + "/" + name
-    finally:
-        from spbe.store.db import dispose_engines
-
-        dispose_engines()
-        with admin.connect() as conn:
-            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
+    with scratch_postgres_database(POSTGRES_URL or "", prefix="spbe_test") as url:
+        yield url
 
 
 BACKENDS = [

@@ -34,6 +34,27 @@ def sqlite_path(engine: Engine) -> Path | None:
     return Path(engine.url.database)
 
 
+@contextmanager
+def scratch_postgres_database(base_url: str, *, prefix: str = "spbe_scratch") -> Iterator[str]:
+    """A new, empty database on the server of `base_url`, dropped afterwards (tests, benchmarks)."""
+    import uuid
+
+    from sqlalchemy import text
+
+    base = normalise_database_url(base_url)
+    name = f"{prefix}_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(base, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield base.rsplit("/", 1)[0] + "/" + name
+    finally:
+        dispose_engines()
+        with admin.connect() as conn:
+            conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        admin.dispose()
+
+
 def dispose_engines() -> None:
     """Close every pooled connection (tests, forked workers)."""
     for engine in _engines.values():
