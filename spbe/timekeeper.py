@@ -54,6 +54,7 @@ class JobSpec:
     run_at: datetime | None = None  # a one-off job
     cron: dict[str, str] = field(default_factory=dict)  # a repeating job (CronTrigger fields)
     phase: str | None = None
+    start: datetime | None = None  # a repeating job's first possible moment
 
 
 def timeline_fingerprint(phases: Sequence[PhaseTimes]) -> tuple:
@@ -79,18 +80,19 @@ def derive_jobs(
             jobs.append(
                 JobSpec(f"check:{p.name}:v{p.deadline_version}", "check", run_at=max(p.deadline_at, now), phase=p.name)
             )
-            if now > p.deadline_at:
-                # past its deadline and still open (the gate was unmet): look again every day at the deadline's
-                # local time, so the phase closes (or asks for approval) once the late work is in
-                local = p.deadline_at.astimezone(ZoneInfo(TIMEZONE))
-                jobs.append(
-                    JobSpec(
-                        f"recheck:{p.name}:v{p.deadline_version}",
-                        "check",
-                        phase=p.name,
-                        cron={"hour": str(local.hour), "minute": str(local.minute)},
-                    )
+            # still open after its deadline (the gate was unmet): look again every day at the deadline's local
+            # time, so the phase closes (or asks for approval) once the late work is in. Derived while the phase is
+            # open, starting after the deadline: the timeline does not change when a check finds the gate unmet.
+            local = p.deadline_at.astimezone(ZoneInfo(TIMEZONE))
+            jobs.append(
+                JobSpec(
+                    f"recheck:{p.name}:v{p.deadline_version}",
+                    "check",
+                    phase=p.name,
+                    cron={"hour": str(local.hour), "minute": str(local.minute)},
+                    start=p.deadline_at + timedelta(minutes=1),
                 )
+            )
     if any(p.state in ACTIVE or p.state == "pending" for p in phases):
         jobs.append(JobSpec("remind", "remind", cron=sending_hours_cron(rules, every_minutes)))
         if rules.digest:
@@ -267,7 +269,7 @@ class Timekeeper:
                 trigger: Any = DateTrigger(run_date=spec.run_at, timezone=TIMEZONE)
                 grace = None  # a moment already past still runs: catch-up
             else:
-                trigger = CronTrigger(timezone=TIMEZONE, **spec.cron)
+                trigger = CronTrigger(timezone=TIMEZONE, start_date=spec.start, **spec.cron)
                 grace = 3600
             existing = self.scheduler.get_job(spec.id)
             if existing is not None and spec.run_at is None:

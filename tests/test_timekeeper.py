@@ -47,7 +47,7 @@ def test_jobs_follow_the_timeline():
     now = wib(2025, 9, 10, 12)
     jobs = {j.id: j for j in derive_jobs(PHASES, rules=RULES, now=now)}
     # document-review opens only after self-assessment closed: no job that could only be refused
-    assert set(jobs) == {"check:self-assessment:v1", "remind", "digest"}
+    assert set(jobs) == {"check:self-assessment:v1", "recheck:self-assessment:v1", "remind", "digest"}
     assert jobs["check:self-assessment:v1"].run_at == wib(2025, 9, 30, 16)
     assert jobs["remind"].cron == {"hour": "8-15", "minute": "2-59/5"}
     assert jobs["digest"].cron == {"hour": "8", "minute": "0"}
@@ -206,16 +206,21 @@ def test_run_timekeeper_stops_cleanly_and_reports_failures(sqlite_store_env: str
     assert keeper.ran == [("check", "self-assessment", "failed: RuntimeError")]
 
 
-def test_open_past_its_deadline_is_rechecked_daily():
-    from datetime import UTC, datetime
+def test_open_phase_is_rechecked_daily_after_its_deadline():
+    from datetime import UTC, datetime, timedelta
 
     from spbe.timekeeper import PhaseTimes, derive_jobs
 
     deadline = datetime(2025, 10, 31, 9, 0, tzinfo=UTC)  # 16:00 WIB
     phase = PhaseTimes("document-review", "open", datetime(2025, 10, 1, 1, 0, tzinfo=UTC), deadline, 1)
-    rules = RULES
-    before = {j.id: j for j in derive_jobs([phase], rules=rules, now=deadline.replace(day=30))}
-    assert "recheck:document-review:v1" not in before
-    after = {j.id: j for j in derive_jobs([phase], rules=rules, now=deadline.replace(day=31, hour=10))}
-    recheck = after["recheck:document-review:v1"]
-    assert (recheck.kind, recheck.phase, recheck.cron) == ("check", "document-review", {"hour": "16", "minute": "0"})
+    for now in (deadline - timedelta(days=1), deadline, deadline + timedelta(hours=1)):
+        # the same job before and after the deadline: an unmet check changes no state, so no resync would add it
+        recheck = {j.id: j for j in derive_jobs([phase], rules=RULES, now=now)}["recheck:document-review:v1"]
+        assert (recheck.kind, recheck.phase, recheck.cron) == (
+            "check",
+            "document-review",
+            {"hour": "16", "minute": "0"},
+        )
+        assert recheck.start == deadline + timedelta(minutes=1)
+    closed = PhaseTimes("document-review", "closed", phase.opens_at, deadline, 1)
+    assert not any(j.id.startswith("recheck") for j in derive_jobs([closed], rules=RULES, now=deadline))

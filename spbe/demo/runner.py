@@ -21,7 +21,7 @@ import time
 from collections import Counter, defaultdict
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from datetime import time as dtime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -117,9 +117,22 @@ class Year:
         ]
         rules, _ = rules_for(self.cycle)
         for job in derive_jobs(phases, rules=rules, now=self.clock()):
-            if job.kind in ("open", "check") and job.id not in self.scheduled and job.run_at is not None:
-                self.scheduled.add(job.id)
-                self.push(job.run_at, job.kind, job.phase)
+            if job.kind not in ("open", "check"):
+                continue  # reminder ticks: once a working day, see schedule_reminder_ticks
+            at = job.run_at or self.next_daily(job.cron, job.start)  # a re-check past the deadline repeats daily
+            key = job.id if job.run_at else f"{job.id}:{at.date()}"
+            if key not in self.scheduled:
+                self.scheduled.add(key)
+                self.push(at, job.kind, job.phase)
+
+    def next_daily(self, cron: dict[str, str], start: datetime | None) -> datetime:
+        """The next moment of a daily job (the cron's hour and minute) on a working day after now and its start."""
+        day = max(self.clock(), start or self.clock()).astimezone(self.tz).date()
+        while True:
+            at = self.local(day, int(cron["hour"]), int(cron["minute"]))
+            if at > self.clock() and (start is None or at >= start) and self.calendar.is_working_day(day):
+                return at
+            day += timedelta(days=1)
 
     def snapshot(self):
         from sqlmodel import Session
@@ -193,11 +206,7 @@ class Year:
             return
         gate = result["gate"]
         self.say(f"{self.stamp()}  gerbang {event.phase}: {result['message']} ({gate['done']}/{gate['total']})")
-        if result["after"] == "open" and gate["deadline_passed"]:
-            # unmet after the deadline: the phase stays open, reminders turn late and escalate; look again daily
-            day = self.calendar.add_working_days(self.clock().astimezone(self.tz).date(), 1)
-            self.push(self.local(day, 16, 5), "check", event.phase)
-        self.sync_timekeeper()
+        self.sync_timekeeper()  # unmet after the deadline: the timekeeper's daily re-check job comes next
 
     def on_remind(self, event: Event) -> None:
         from spbe.timekeeper import run_remind
