@@ -13,9 +13,11 @@ from spbe import clock
 from spbe.services.cycles import load_config_files, load_cycle
 from spbe.services.reminders import sweep
 from spbe.store import models as m
-from spbe.store.db import get_engine, session_scope, upgrade
+from spbe.store.db import session_scope
 from spbe.store.tables_reminders import OutboxMessage, ReminderLedger
 from tests.conftest import CYCLE_FILE
+from tests.utils.store import open_store
+from tests.utils.store import submit_claims as submit
 
 WIB = ZoneInfo("Asia/Jakarta")
 
@@ -24,42 +26,10 @@ def wib(*args: int) -> datetime:
     return datetime(*args, tzinfo=WIB)
 
 
-def open_store(url: str, phase: str = "self-assessment", config: Path = CYCLE_FILE):
-    """A loaded cycle with `phase` open and the phases before it closed."""
-    engine = get_engine(url)
-    upgrade(engine)
-    cfg, roster = load_config_files(config)
-    with session_scope(engine) as session:
-        cycle = load_cycle(session, config=cfg, roster=roster, actor="tester").cycle
-        target = session.exec(select(m.Phase).where(m.Phase.name == phase)).one().seq
-        for p in session.exec(select(m.Phase).where(m.Phase.cycle_id == cycle.id)):
-            p.state = "open" if p.seq == target else "closed" if p.seq < target else "pending"
-    return engine
-
-
 def run_sweep(engine, now: datetime, **kw):
     with clock.use_clock(now), session_scope(engine) as session:
         cycle = session.exec(select(m.Cycle)).one()
         return sweep(session, cycle=cycle, **kw)
-
-
-def submit(engine, numbers: list[int], at: datetime) -> None:
-    with session_scope(engine) as session:
-        cycle = session.exec(select(m.Cycle)).one()
-        owners = {a.indicator_number: a.owner_opd for a in session.exec(select(m.Assignment))}
-        for n in numbers:
-            session.add(
-                m.Submission(
-                    cycle_id=cycle.id,
-                    indicator_number=n,
-                    opd_code=owners[n],
-                    version=1,
-                    level=3,
-                    evidence=["https://bukti.example/doc.pdf"],
-                    submitted_at=at,
-                    submitted_by="t",
-                )
-            )
 
 
 def rows(engine) -> list[OutboxMessage]:

@@ -14,9 +14,9 @@ from sqlmodel import select
 
 from spbe.store import models as m
 from spbe.store.db import get_engine, session_scope
-from tests.test_timekeeper import future_timeline
 from tests.utils.cli import SPBE, run_spbe
 from tests.utils.receiver import Receiver
+from tests.utils.store import future_timeline
 
 
 def cli_store(tmp_path: Path) -> tuple[dict[str, str], str]:

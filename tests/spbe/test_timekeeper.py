@@ -26,7 +26,7 @@ from spbe.timekeeper import (
     sending_hours_cron,
     timeline_fingerprint,
 )
-from tests.test_reminders_sweep import open_store
+from tests.utils.store import future_timeline, open_store
 
 WIB = ZoneInfo("Asia/Jakarta")
 RULES = ReminderRules()
@@ -99,18 +99,6 @@ def test_nothing_left_to_do_when_every_phase_is_closed():
 def test_sending_hours_cron(send_from, send_until, every, expected):
     rules = ReminderRules.from_section({"send_from": send_from, "send_until": send_until})
     assert sending_hours_cron(rules, every) == expected
-
-
-def future_timeline(engine, *, due_now: str | None = None) -> None:
-    """Move the stored timeline around the real clock (the scheduler runs on it): the open phase's
-    deadline and later openings lie days ahead; `due_now` opens a minute ago, so its job runs at once."""
-    now = datetime.now(UTC)
-    with session_scope(engine) as session:
-        for p in session.exec(select(m.Phase)):
-            p.opens_at = now + timedelta(days=10 * p.seq)
-            p.deadline_at = now + timedelta(days=10 * p.seq + 9)
-            if p.name == due_now:
-                p.opens_at = now - timedelta(minutes=1)
 
 
 class Recorder:

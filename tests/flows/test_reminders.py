@@ -13,8 +13,8 @@ from sqlmodel import Session, select
 from spbe import clock
 from spbe.store import models as m
 from spbe.store.tables_reminders import OutboxMessage
-from tests.test_reminders_sweep import open_store
 from tests.utils.receiver import Faults, Receiver
+from tests.utils.store import open_store
 
 WIB = ZoneInfo("Asia/Jakarta")
 TOKEN = "7012345678:AAE-flow-secret-token"

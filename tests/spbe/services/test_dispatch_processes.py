@@ -19,9 +19,9 @@ from spbe.services.outbox import enqueue
 from spbe.store import models as m
 from spbe.store.db import session_scope
 from spbe.store.tables_reminders import OutboxMessage
-from tests.test_reminders_sweep import open_store
 from tests.utils.cli import SPBE
 from tests.utils.receiver import Receiver
+from tests.utils.store import open_store
 
 WIB = ZoneInfo("Asia/Jakarta")
 MONDAY_9 = datetime(2025, 9, 22, 9, 0, tzinfo=WIB)

@@ -15,9 +15,10 @@ from spbe.frameworks import load_framework
 from spbe.report.planning import parse_cost, read_costs
 from spbe.store import models as m
 from spbe.store.db import session_scope
-from tests.test_report import loaded, seed
 from tests.utils.cli import run_spbe
 from tests.utils.levels import write_levels
+from tests.utils.report import seed
+from tests.utils.store import loaded_store as loaded
 
 FW = load_framework("permenpanrb-59-2020")
 REQUIRED = {"target", "reachable", "index_after", "total_cost", "raises"}

@@ -19,8 +19,9 @@ from spbe.services.reminders import rules_for, sweep
 from spbe.store import models as m
 from spbe.store.db import session_scope
 from tests.conftest import CYCLE_FILE
-from tests.test_reminders_sweep import open_store, submit
 from tests.utils.receiver import Receiver
+from tests.utils.store import open_store
+from tests.utils.store import submit_claims as submit
 
 WIB = ZoneInfo("Asia/Jakarta")
 
