@@ -109,8 +109,7 @@ def prepare_store(url: str, count: int):
 
     from spbe import clock
     from spbe.services.cycles import load_config_files, load_cycle
-    from spbe.services.notices import Notice
-    from spbe.services.outbox import enqueue
+    from spbe.services.outbox import Notice, enqueue
     from spbe.store import models as m
     from spbe.store.db import get_engine, session_scope, upgrade
 
@@ -145,7 +144,7 @@ def payloads(engine, cycle) -> list[tuple[str, dict]]:
     """What the dispatcher will send, built the same way, for the bare loop."""
     from sqlmodel import Session, select
 
-    from spbe.channels import Outgoing, Recipient
+    from spbe.channels.base import Outgoing, Recipient
     from spbe.channels.webhook import WebhookChannel
     from spbe.store import models as m
     from spbe.store.tables_reminders import OutboxMessage
@@ -191,7 +190,7 @@ async def bare_loop(url: str, items: list[tuple[str, dict]], concurrency: int) -
 def run_dispatcher(engine, cycle, url: str, concurrency: int, batch: int) -> tuple[float, dict]:
     from spbe import clock
     from spbe.services import dispatch as d
-    from spbe.services.reminders import rules_for
+    from spbe.services.cycles import rules_for
 
     spent = Counter()
     claim, record = d._claim, d._record

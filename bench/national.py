@@ -396,8 +396,7 @@ def build_store(url: str, agencies: int, seed: int) -> tuple[Any, dict[str, int]
     from spbe import clock
     from spbe.calendar import WorkCalendar
     from spbe.domain.reminders import rule_due_at
-    from spbe.services.cycles import load_config_files, load_cycle
-    from spbe.services.reminders import rules_for
+    from spbe.services.cycles import load_config_files, load_cycle, rules_for
     from spbe.store import models as m
     from spbe.store.db import get_engine, session_scope, upgrade
     from spbe.store.tables_reminders import OutboxMessage, ReminderLedger

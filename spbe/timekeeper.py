@@ -170,9 +170,28 @@ def run_remind(*, dry_run: bool = False, cycle: str | None = None, use_prefect: 
         from flows.reminders import run_remind_flow
 
         return run_remind_flow(dry_run=dry_run, cycle=cycle)
-    from spbe.services.reminders import remind_once
-
     return remind_once(dry_run=dry_run, cycle=cycle)
+
+
+def remind_once(*, dry_run: bool = False, cycle: str | None = None) -> dict[str, Any]:
+    """One sweep (its own transaction), then one dispatch pass: what the timekeeper's job does, without
+    Prefect (see `flows.reminders.remind` for the same as a flow run with artifacts)."""
+    from sqlmodel import Session
+
+    from spbe.services.cycles import current_cycle
+    from spbe.services.dispatch import dispatch_now, settings_for
+    from spbe.services.reminders import sweep
+    from spbe.store.db import require_schema, session_scope
+
+    engine = require_schema()
+    with session_scope(engine) as session:
+        swept = sweep(session, cycle=current_cycle(session, cycle), dry_run=dry_run).as_dict()
+    if dry_run:
+        return {"sweep": swept, "dispatch": None}
+    with Session(engine) as session:
+        row = current_cycle(session, cycle)
+    report = dispatch_now(cycle_id=row.id, settings=settings_for(row), engine=engine)
+    return {"sweep": swept, "dispatch": report.as_dict()}
 
 
 def default_action(action: str, phase: str) -> Any:
@@ -228,8 +247,7 @@ class Timekeeper:
     def _timeline(self) -> tuple[list[PhaseTimes], ReminderRules]:
         from sqlmodel import Session, select
 
-        from spbe.services.cycles import current_cycle
-        from spbe.services.reminders import rules_for
+        from spbe.services.cycles import current_cycle, rules_for
         from spbe.store import models as m
 
         with Session(self.engine) as session:

@@ -15,7 +15,7 @@ from email.utils import formataddr, parseaddr
 from pathlib import Path
 from typing import Any
 
-from spbe.channels import Outcome, Outgoing, Recipient, positive, read_secret
+from spbe.channels.base import Outcome, Outgoing, Recipient, positive, read_secret
 from spbe.errors import ConfigError
 
 

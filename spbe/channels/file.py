@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 from spbe import clock
-from spbe.channels import Outcome, Outgoing, Recipient
+from spbe.channels.base import Outcome, Outgoing, Recipient
 
 
 @dataclass

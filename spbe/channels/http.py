@@ -12,7 +12,7 @@ from typing import Any
 import httpx
 
 from spbe import clock
-from spbe.channels import Outcome
+from spbe.channels.base import Outcome
 
 RETRYABLE_STATUS = {408, 425, 429, 500, 502, 503, 504}
 

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spbe.channels import Outcome, Outgoing, Recipient, positive, read_secret
+from spbe.channels.base import Outcome, Outgoing, Recipient, positive, read_secret
 from spbe.errors import ConfigError
 
 MAX_TEXT = 4096  # Telegram's limit for one message

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spbe.channels import Outcome, Outgoing, Recipient, positive, read_secret
+from spbe.channels.base import Outcome, Outgoing, Recipient, positive, read_secret
 from spbe.errors import ConfigError
 
 

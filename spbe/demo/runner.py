@@ -108,7 +108,7 @@ class Year:
 
     def sync_timekeeper(self) -> None:
         """The timekeeper's own derivation decides when phases open and gates are checked."""
-        from spbe.services.reminders import rules_for
+        from spbe.services.cycles import rules_for
         from spbe.timekeeper import PhaseTimes, derive_jobs
 
         phases = [

@@ -24,7 +24,7 @@ from spbe.linkcheck.checker import LinkChecker, LinkResult
 from spbe.linkcheck.policy import STATUS_ID, EvidenceSettings
 from spbe.messages import render
 from spbe.services.cycles import current_cycle, cycle_config_for
-from spbe.services.notices import Notice, queue_notices
+from spbe.services.outbox import Notice, enqueue
 from spbe.services.snapshot import take_snapshot
 from spbe.store import models as m
 from spbe.store.audit import record
@@ -166,7 +166,7 @@ def record_results(
     )
     notices = broken_link_notices(session, cycle=cycle, report=report)
     report.notified_opds = sorted({link.opd for link, _ in report.broken() if link.opd})
-    report.notices_queued = queue_notices(session, cycle_id=cycle.id, notices=notices) if notices else 0
+    report.notices_queued = enqueue(session, cycle_id=cycle.id, notices=notices) if notices else 0
     return report
 
 

@@ -15,6 +15,7 @@ from sqlmodel import Session, select
 
 from spbe import clock
 from spbe.cycle_config import CycleConfig, load_cycle_config
+from spbe.domain.reminders import ReminderRules, SendingWindow, window_for
 from spbe.errors import SpbeError
 from spbe.frameworks import Framework, load_framework
 from spbe.roster import Roster, load_roster
@@ -228,3 +229,12 @@ def cycle_config_for(config_path: str) -> CycleConfig:
 
 def framework_of(cycle: m.Cycle) -> Framework:
     return load_framework(cycle.framework_id)
+
+
+def rules_for(cycle: m.Cycle) -> tuple[ReminderRules, SendingWindow]:
+    """The cycle's reminder rules and sending window, from the config file it was loaded from."""
+    config = cycle_config_for(cycle.config_path)
+    rules = ReminderRules.from_section(
+        config.section("reminders"), source=f"{Path(cycle.config_path).name} [reminders]"
+    )
+    return rules, window_for(rules, config.calendar, cycle.timezone)

@@ -38,8 +38,9 @@ from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
 from spbe import clock
-from spbe.channels import Channel, Outcome, Outgoing, Recipient, Redactor, build_channels, guard_library_logs
+from spbe.channels.base import Channel, Outcome, Outgoing, Recipient, Redactor, guard_library_logs
 from spbe.channels.ratelimit import RateLimiter
+from spbe.channels.registry import build_channels
 from spbe.domain.reminders import ReminderRules, SendingWindow, retry_delay
 from spbe.errors import ConfigError
 from spbe.store import models as m
@@ -73,8 +74,7 @@ def settings_for(
     cycle: m.Cycle, *, env: Mapping[str, str] | None = None, data_dir: Path | None = None
 ) -> DispatchSettings:
     """Channels and limits from the cycle's config, with `SPBE_WEBHOOK_URL` and `SPBE_FORCE_CHANNEL` applied."""
-    from spbe.services.cycles import cycle_config_for
-    from spbe.services.reminders import rules_for
+    from spbe.services.cycles import cycle_config_for, rules_for
     from spbe.settings import get_settings
 
     env = os.environ if env is None else env
@@ -532,8 +532,7 @@ def _notify_dead(session: Session, cycle_id: int, dead: list[dict[str, Any]], se
     """Tell the coordinators what could not be delivered, in one notice per batch (never about a notice of
     this kind itself, which would loop when the coordinators' own channel is the one that is down)."""
     from spbe.messages import render
-    from spbe.services.notices import Notice
-    from spbe.services.outbox import enqueue
+    from spbe.services.outbox import Notice, enqueue
 
     dead = [d for d in dead if d.get("kind") != "dead_letter"]
     if not dead:

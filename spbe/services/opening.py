@@ -12,7 +12,7 @@ from sqlmodel import Session
 
 from spbe.domain.snapshot import CycleSnapshot, ItemStatus
 from spbe.messages import render
-from spbe.services.notices import Notice
+from spbe.services.outbox import Notice
 from spbe.services.snapshot import take_snapshot
 from spbe.store import models as m
 

@@ -8,8 +8,9 @@ Queueing is idempotent by key: the same key is queued at most once per cycle, ev
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from sqlalchemy import func, update
 from sqlmodel import Session, col, select
@@ -18,10 +19,20 @@ from spbe import clock
 from spbe.store.audit import record
 from spbe.store.tables_reminders import OPEN_STATES, OUTBOX_STATES, OutboxMessage
 
-if TYPE_CHECKING:
-    from spbe.services.notices import Notice
-
 _CHUNK = 500
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A message to one person, queued with the state change that causes it (phase openings, invitations,
+    task lists, reminders); opening a phase twice queues nothing twice, by `key`."""
+
+    recipient: str  # person key from the roster
+    subject: str
+    body: str
+    key: str  # idempotency key: the same key is queued (and delivered) at most once
+    phase: str | None = None
+    kind: str = "notice"  # notice | reminder | escalation | digest | report
 
 
 def enqueue(session: Session, *, cycle_id: int, notices: list[Notice]) -> int:

@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from spbe.domain.gates import GateResult, evaluate
 from spbe.domain.phases import PHASES, PhaseState, can_transition
 from spbe.errors import RefusedError, SpbeError
-from spbe.services.notices import Notice, queue_notices
+from spbe.services.outbox import Notice, enqueue
 from spbe.services.people import require_coordinator
 from spbe.services.snapshot import take_snapshot
 from spbe.store import models as m
@@ -153,7 +153,7 @@ def open_phase(
         detail={"early": now < phase.opens_at},
     )
     notices = opening_work(session, cycle, phase) if opening_work else []
-    queued = queue_notices(session, cycle_id=cycle.id, notices=notices) if notices else 0
+    queued = enqueue(session, cycle_id=cycle.id, notices=notices) if notices else 0
     return PhaseChange(
         name, state, PhaseState.OPEN, f"phase {name} opened; {queued} notice(s) queued", notices_queued=queued
     )
@@ -301,7 +301,7 @@ def _notify_coordinators(session: Session, cycle: m.Cycle, phase: m.Phase, gate:
                 kind="notice",
             )
         )
-    return queue_notices(session, cycle_id=cycle.id, notices=notices)
+    return enqueue(session, cycle_id=cycle.id, notices=notices)
 
 
 def _local_today(cycle: m.Cycle) -> str:

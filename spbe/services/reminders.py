@@ -11,7 +11,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from pathlib import Path
 from typing import Any
 
 from sqlmodel import Session, col, select
@@ -26,11 +25,11 @@ from spbe.domain.reminders import (
     SendingWindow,
     due_messages,
     review_queue,
-    window_for,
     working_days_left,
 )
 from spbe.domain.snapshot import CycleSnapshot
 from spbe.messages import tanggal, tanggal_jam
+from spbe.services.cycles import rules_for
 from spbe.services.outbox import cancel, counts_by_state, insert_ignoring_conflicts, insert_messages
 from spbe.services.snapshot import take_snapshot
 from spbe.store import models as m
@@ -40,17 +39,6 @@ from spbe.store.tables_reminders import OPEN_STATES, OutboxMessage, ReminderLedg
 SWEEP_ACTOR = "system:reminders"
 TEMPLATES = {"reminder": "reminder.txt.j2", "escalation": "escalation.txt.j2", "digest": "digest.txt.j2"}
 STATE_TEXT = {"open": "berjalan", "awaiting_approval": "menunggu persetujuan koordinator"}
-
-
-def rules_for(cycle: m.Cycle) -> tuple[ReminderRules, SendingWindow]:
-    """The cycle's reminder rules and sending window, from the config file it was loaded from."""
-    from spbe.services.cycles import cycle_config_for
-
-    config = cycle_config_for(cycle.config_path)
-    rules = ReminderRules.from_section(
-        config.section("reminders"), source=f"{Path(cycle.config_path).name} [reminders]"
-    )
-    return rules, window_for(rules, config.calendar, cycle.timezone)
 
 
 @dataclass
@@ -200,24 +188,6 @@ def sweep(
             },
         )
     return result
-
-
-def remind_once(*, dry_run: bool = False, cycle: str | None = None) -> dict[str, Any]:
-    """One sweep (its own transaction), then one dispatch pass: what the timekeeper's job does, without
-    Prefect (see `flows.reminders.remind` for the same as a flow run with artifacts)."""
-    from spbe.services.cycles import current_cycle
-    from spbe.services.dispatch import dispatch_now, settings_for
-    from spbe.store.db import require_schema, session_scope
-
-    engine = require_schema()
-    with session_scope(engine) as session:
-        swept = sweep(session, cycle=current_cycle(session, cycle), dry_run=dry_run).as_dict()
-    if dry_run:
-        return {"sweep": swept, "dispatch": None}
-    with Session(engine) as session:
-        row = current_cycle(session, cycle)
-    report = dispatch_now(cycle_id=row.id, settings=settings_for(row), engine=engine)
-    return {"sweep": swept, "dispatch": report.as_dict()}
 
 
 def _queued(session: Session, cycle_id: int, snapshot: CycleSnapshot) -> dict[int, QueuedReminder]:

@@ -11,7 +11,7 @@ from sqlmodel import Session, col, select
 from spbe.errors import ConfigError
 from spbe.messages import render
 from spbe.services.cycles import cycle_config_for
-from spbe.services.notices import Notice, queue_notices
+from spbe.services.outbox import Notice, enqueue
 from spbe.services.report import ReportResult, mark_delivered
 from spbe.store import models as m
 from spbe.store.tables_reminders import OutboxMessage
@@ -50,7 +50,7 @@ def queue_report(session: Session, *, cycle: m.Cycle, result: ReportResult) -> i
                 kind="report",
             )
         )
-    return queue_notices(session, cycle_id=cycle.id, notices=notices)
+    return enqueue(session, cycle_id=cycle.id, notices=notices)
 
 
 def confirm_delivery(session: Session, *, cycle: m.Cycle, actor: str) -> list[str]:

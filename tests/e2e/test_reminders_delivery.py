@@ -13,9 +13,9 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from spbe import clock
-from spbe.services.cycles import load_config_files, load_cycle
+from spbe.services.cycles import load_config_files, load_cycle, rules_for
 from spbe.services.dispatch import dispatch_now, settings_from_section
-from spbe.services.reminders import rules_for, sweep
+from spbe.services.reminders import sweep
 from spbe.store import models as m
 from spbe.store.db import session_scope
 from tests.conftest import CYCLE_FILE

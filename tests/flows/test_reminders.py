@@ -57,7 +57,7 @@ def test_remind_flow_run_with_artifacts(prefect_harness, sqlite_store_env: str, 
 def test_a_token_from_a_prefect_secret_block(prefect_harness):
     from prefect.blocks.system import Secret
 
-    from spbe.channels import read_secret
+    from spbe.channels.base import read_secret
 
     Secret(value="blok-rahasia-123").save("spbe-telegram-token-test", overwrite=True)
     spec = {"token_env": "SPBE_NOT_SET_ANYWHERE", "token_block": "spbe-telegram-token-test"}

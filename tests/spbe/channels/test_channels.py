@@ -12,9 +12,10 @@ import httpx
 import pytest
 
 from spbe import clock
-from spbe.channels import Outgoing, Recipient, Redactor, build_channels, guard_library_logs
+from spbe.channels.base import Outgoing, Recipient, Redactor, guard_library_logs
 from spbe.channels.email import EmailChannel, html_body
 from spbe.channels.http import classify, retry_after_seconds
+from spbe.channels.registry import build_channels
 from spbe.errors import ConfigError
 from tests.utils.smtp import SmtpServer
 

@@ -17,10 +17,9 @@ from sqlmodel import Session, select
 from spbe import clock
 from spbe.domain.reminders import ReminderRules
 from spbe.errors import ConfigError
+from spbe.services.cycles import rules_for
 from spbe.services.dispatch import _claim, dispatch_now, settings_from_section, worker_id
-from spbe.services.notices import Notice
-from spbe.services.outbox import counts_by_state, enqueue
-from spbe.services.reminders import rules_for
+from spbe.services.outbox import Notice, counts_by_state, enqueue
 from spbe.store import models as m
 from spbe.store.db import session_scope
 from spbe.store.tables_reminders import OutboxMessage

@@ -14,8 +14,7 @@ from zoneinfo import ZoneInfo
 from sqlmodel import Session, select
 
 from spbe import clock
-from spbe.services.notices import Notice
-from spbe.services.outbox import enqueue
+from spbe.services.outbox import Notice, enqueue
 from spbe.store import models as m
 from spbe.store.db import session_scope
 from spbe.store.tables_reminders import OutboxMessage

@@ -7,8 +7,7 @@ import threading
 from sqlmodel import Session, func, select
 
 from spbe.services.cycles import load_config_files, load_cycle
-from spbe.services.notices import Notice, queue_notices
-from spbe.services.outbox import counts_by_state, enqueue
+from spbe.services.outbox import Notice, counts_by_state, enqueue
 from spbe.store import models as m
 from spbe.store.db import get_engine, session_scope, upgrade
 from spbe.store.tables_reminders import OutboxMessage
@@ -31,7 +30,7 @@ def test_enqueue_is_idempotent_and_audited(database_url: str):
     cycle_id = _store(database_url)
     engine = get_engine(database_url)
     with session_scope(engine) as session:
-        assert queue_notices(session, cycle_id=cycle_id, notices=[_notice("a"), _notice("b"), _notice("a")]) == 2
+        assert enqueue(session, cycle_id=cycle_id, notices=[_notice("a"), _notice("b"), _notice("a")]) == 2
     with session_scope(engine) as session:
         assert enqueue(session, cycle_id=cycle_id, notices=[_notice("a"), _notice("c")]) == 1
         assert enqueue(session, cycle_id=cycle_id, notices=[]) == 0
