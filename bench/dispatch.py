@@ -189,11 +189,12 @@ async def bare_loop(url: str, items: list[tuple[str, dict]], concurrency: int) -
 
 def run_dispatcher(engine, cycle, url: str, concurrency: int, batch: int) -> tuple[float, dict]:
     from spbe import clock
+    from spbe.services import delivery_settings as ds
     from spbe.services import dispatch as d
     from spbe.services.cycles import rules_for
 
     spent = Counter()
-    claim, record = d._claim, d._record
+    claim, record = d.claim, d._record
 
     def timed(name, fn):
         def wrapper(*args, **kwargs):
@@ -205,18 +206,18 @@ def run_dispatcher(engine, cycle, url: str, concurrency: int, batch: int) -> tup
 
         return wrapper
 
-    d._claim, d._record = timed("claim", claim), timed("record", record)
+    d.claim, d._record = timed("claim", claim), timed("record", record)
     try:
         rules, window = rules_for(cycle)
         section = {"order": ["webhook"], "webhook": {"url": url}, "concurrency": concurrency}
-        settings = d.settings_from_section(
+        settings = ds.settings_from_section(
             section, rules=rules, window=window, env={}, data_dir=Path(tempfile.gettempdir())
         )
         settings.batch_size = batch
         with clock.use_clock(MONDAY_9):
             report = d.dispatch_now(cycle_id=cycle.id, settings=settings, engine=engine)
     finally:
-        d._claim, d._record = claim, record
+        d.claim, d._record = claim, record
     assert len(report.sent) == report.claimed, (len(report.sent), report.claimed, report.retried[:3], report.dead[:3])
     return report.seconds, {"claim": spent["claim"], "record": spent["record"], "sent": len(report.sent)}
 

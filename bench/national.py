@@ -852,11 +852,12 @@ def national_dispatch(engine, probe: str, log: StatementLog, receiver: str, prof
     from sqlmodel import Session
 
     from spbe import clock
+    from spbe.services import delivery_settings as ds
     from spbe.services import dispatch as d
     from spbe.store import models as m
 
     parts: Counter = Counter()
-    originals = {name: getattr(d, name) for name in ("_claim", "_record", "_reclaim", "settings_for")}
+    originals = {name: getattr(d, name) for name in ("claim", "_record", "reclaim")}
 
     def timed(name: str, fn: Callable) -> Callable:
         def wrapper(*args, **kwargs):
@@ -870,6 +871,7 @@ def national_dispatch(engine, probe: str, log: StatementLog, receiver: str, prof
 
     for name, fn in originals.items():
         setattr(d, name, timed(name.strip("_"), fn))
+    settings_for = timed("settings_for", ds.settings_for)
     sent, spent, examined, problems = 0, 0.0, {}, []
     profiler = cProfile.Profile() if profile else None
     try:
@@ -882,7 +884,7 @@ def national_dispatch(engine, probe: str, log: StatementLog, receiver: str, prof
                 with watch:
                     with Session(engine) as session:
                         row = session.get(m.Cycle, cycle_id)
-                    report = d.dispatch_now(cycle_id=cycle_id, settings=d.settings_for(row), engine=engine)
+                    report = d.dispatch_now(cycle_id=cycle_id, settings=settings_for(row), engine=engine)
                 if profiler:
                     profiler.disable()
                 each.append(time.perf_counter() - start)

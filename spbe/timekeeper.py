@@ -179,7 +179,8 @@ def remind_once(*, dry_run: bool = False, cycle: str | None = None) -> dict[str,
     from sqlmodel import Session
 
     from spbe.services.cycles import current_cycle
-    from spbe.services.dispatch import dispatch_now, settings_for
+    from spbe.services.delivery_settings import settings_for
+    from spbe.services.dispatch import dispatch_now
     from spbe.services.reminders import sweep
     from spbe.store.db import require_schema, session_scope
 

@@ -26,7 +26,8 @@ def sweep_task(dry_run: bool = False, cycle: str | None = None) -> dict[str, Any
 
 @task(name="outbox-dispatch", task_run_name="dispatch the outbox", **RETRY)
 async def dispatch_task(cycle: str | None = None, max_messages: int | None = None) -> dict[str, Any]:
-    from spbe.services.dispatch import dispatch, settings_for
+    from spbe.services.delivery_settings import settings_for
+    from spbe.services.dispatch import dispatch
 
     engine = require_schema()
     with Session(engine) as session:

@@ -21,106 +21,25 @@ from __future__ import annotations
 import asyncio
 import dataclasses
 import functools
-import logging
 import os
 import random
 import socket
 import time
 import uuid
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
-from pathlib import Path
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, update
 from sqlalchemy.engine import Engine
-from sqlmodel import Session
 
 from spbe import clock
-from spbe.channels.base import Channel, Outcome, Outgoing, Recipient, Redactor, guard_library_logs
+from spbe.channels.base import Outcome, Outgoing, Redactor
 from spbe.channels.ratelimit import RateLimiter
-from spbe.channels.registry import build_channels
-from spbe.domain.reminders import ReminderRules, SendingWindow, retry_delay
-from spbe.errors import ConfigError
-from spbe.store import models as m
-from spbe.store.audit import record
-from spbe.store.tables_reminders import OPEN_STATES, OutboxMessage
+from spbe.services.delivery_settings import DispatchSettings, route, safe_batch
+from spbe.services.outbox_leases import Claimed, Result, claim, reclaim, record_results
 
-log = logging.getLogger("spbe.dispatch")
-DISPATCH_ACTOR = "system:dispatcher"
-OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
-
-
-@dataclass
-class DispatchSettings:
-    rules: ReminderRules
-    window: SendingWindow
-    channels: dict[str, Channel]
-    order: tuple[str, ...]
-    forced: str | None = None
-    concurrency: int = 16
-    timeout: float = 10.0
-    batch_size: int = 200
-    flush_every: int = 50  # results written per transaction while a batch is in flight ...
-    flush_seconds: float = 0.25  # ... or sooner: what a crash may repeat is what was not yet written
-
-    @property
-    def redactor(self) -> Redactor:
-        return Redactor(s for ch in self.channels.values() for s in ch.secrets)
-
-
-def settings_for(
-    cycle: m.Cycle, *, env: Mapping[str, str] | None = None, data_dir: Path | None = None
-) -> DispatchSettings:
-    """Channels and limits from the cycle's config, with `SPBE_WEBHOOK_URL` and `SPBE_FORCE_CHANNEL` applied."""
-    from spbe.services.cycles import cycle_config_for, rules_for
-    from spbe.settings import get_settings
-
-    env = os.environ if env is None else env
-    rules, window = rules_for(cycle)
-    section = cycle_config_for(cycle.config_path).section("channels")
-    return settings_from_section(
-        section,
-        rules=rules,
-        window=window,
-        env=env,
-        data_dir=data_dir or get_settings().data_dir,
-        source=Path(cycle.config_path).name,
-    )
-
-
-def settings_from_section(
-    section: Mapping[str, Any],
-    *,
-    rules: ReminderRules,
-    window: SendingWindow,
-    env: Mapping[str, str],
-    data_dir: Path,
-    source: str = "config",
-) -> DispatchSettings:
-    try:
-        channels = build_channels(section, data_dir=data_dir, env=env)
-    except ConfigError as exc:
-        raise ConfigError(exc.problems, source=source) from None
-    order = tuple(section.get("order", ["webhook", "file"]))
-    problems = [f"[channels] order names {name!r}, which is not configured" for name in order if name not in channels]
-    forced = env.get("SPBE_FORCE_CHANNEL") or None
-    if forced and forced not in channels:
-        problems.append(f"SPBE_FORCE_CHANNEL={forced}: no such channel configured; configured: {', '.join(channels)}")
-    concurrency = section.get("concurrency", 16)
-    timeout = section.get("timeout_seconds", 10)
-    if isinstance(concurrency, bool) or not isinstance(concurrency, int) or concurrency < 1:
-        problems.append(f"[channels] concurrency must be a whole number >= 1, got {concurrency!r}")
-        concurrency = 16
-    if isinstance(timeout, bool) or not isinstance(timeout, int | float) or timeout <= 0:
-        problems.append(f"[channels] timeout_seconds must be a positive number, got {timeout!r}")
-        timeout = 10
-    if problems:
-        raise ConfigError(problems, source=source)
-    settings = DispatchSettings(rules, window, channels, order, forced, int(concurrency), float(timeout))
-    guard_library_logs(settings.redactor)
-    return settings
+__all__ = ["DispatchReport", "dispatch", "dispatch_now", "worker_id"]
 
 
 @dataclass
@@ -156,20 +75,6 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:6]}"
 
 
-@dataclass
-class _Claimed:
-    row: dict[str, Any]
-    recipient: Recipient | None
-    cycle_code: str
-
-
-@dataclass
-class _Result:
-    claimed: _Claimed
-    channel: str | None
-    outcome: Outcome
-
-
 async def dispatch(
     *,
     cycle_id: int,
@@ -200,7 +105,7 @@ async def dispatch(
     }
     redact = settings.redactor
     try:
-        report.reclaimed += await asyncio.to_thread(_reclaim, engine, cycle_id, settings, redact)
+        report.reclaimed += await asyncio.to_thread(reclaim, engine, cycle_id, settings, redact)
         while max_messages is None or report.claimed < max_messages:
             now = clock.now()
             if not settings.window.contains(now):
@@ -209,24 +114,24 @@ async def dispatch(
             size = safe_batch(settings)
             if max_messages is not None:
                 size = min(size, max_messages - report.claimed)
-            batch = await asyncio.to_thread(_claim, engine, cycle_id, now, size, worker, settings)
+            batch = await asyncio.to_thread(claim, engine, cycle_id, now, size, worker, settings)
             if not batch:
                 break
             report.claimed += len(batch)
 
-            async def deliver(c: _Claimed) -> _Result:
+            async def deliver(c: Claimed) -> Result:
                 async with gate:
                     return await _deliver(c, settings, per_channel, client, redact)
 
-            pending: list[_Result] = []
+            pending: list[Result] = []
             flushed = time.perf_counter()
             for next_done in asyncio.as_completed([deliver(c) for c in batch]):
                 pending.append(await next_done)
                 if len(pending) >= settings.flush_every or time.perf_counter() - flushed >= settings.flush_seconds:
                     done, pending, flushed = pending, [], time.perf_counter()
-                    await asyncio.to_thread(_record, engine, done, worker, settings, report, redact, jitter)
+                    await asyncio.to_thread(_record, engine, done, report, settings, redact, jitter)
             if pending:
-                await asyncio.to_thread(_record, engine, pending, worker, settings, report, redact, jitter)
+                await asyncio.to_thread(_record, engine, pending, report, settings, redact, jitter)
     finally:
         if own_client:
             await client.aclose()
@@ -250,34 +155,31 @@ def dispatch_now(**kwargs: Any) -> DispatchReport:
     return asyncio.run(dispatch(**kwargs))
 
 
-def safe_batch(settings: DispatchSettings) -> int:
-    """No more rows per claim than the slowest channel can send in half a lease: a claim must not run out
-    while its rows still wait behind a rate limit, or another dispatcher would take them back and send
-    them a second time."""
-    rates = [ch.rate_per_second for ch in settings.channels.values() if ch.rate_per_second]
-    if not rates:
-        return settings.batch_size
-    return max(1, min(settings.batch_size, int(settings.rules.lease_seconds * 0.5 * min(rates))))
-
-
-def route(recipient: Recipient, settings: DispatchSettings) -> list[Channel]:
-    """The channels to try, in order: the forced one, else the person's own order, else the config's."""
-    if settings.forced:
-        names: tuple[str, ...] = (settings.forced,)
-    else:
-        names = tuple(n for n in recipient.channels if n in settings.channels) or settings.order
-    return [settings.channels[n] for n in names if n in settings.channels]
+def _record(
+    engine: Engine,
+    results: list[Result],
+    report: DispatchReport,
+    settings: DispatchSettings,
+    redact: Redactor,
+    jitter: Callable[[], float],
+) -> None:
+    done = record_results(
+        engine, results, cycle_id=report.cycle_id, worker=report.worker, settings=settings, redact=redact, jitter=jitter
+    )
+    report.sent += done.sent
+    report.retried += done.retried
+    report.dead += done.dead
 
 
 async def _deliver(
-    c: _Claimed,
+    c: Claimed,
     settings: DispatchSettings,
     per_channel: dict[str, tuple[asyncio.Semaphore, RateLimiter]],
     client: Any,
     redact: Redactor,
-) -> _Result:
+) -> Result:
     if c.recipient is None:
-        return _Result(c, None, Outcome.refused(f"recipient {c.row['recipient']!r} is not in the roster"))
+        return Result(c, None, Outcome.refused(f"recipient {c.row['recipient']!r} is not in the roster"))
     message = Outgoing(
         id=c.row["id"],
         key=c.row["key"],
@@ -289,7 +191,7 @@ async def _deliver(
         attempt=c.row["attempts"],
         cycle=c.cycle_code,
     )
-    last: _Result | None = None
+    last: Result | None = None
     for channel in route(c.recipient, settings):
         if not channel.can_reach(c.recipient):
             continue
@@ -306,264 +208,11 @@ async def _deliver(
                 outcome = Outcome.retry(f"{channel.name}: {exc.__class__.__name__}: {exc}", uncertain=True)
         if outcome.error:
             outcome = dataclasses.replace(outcome, error=redact(outcome.error))
-        result = _Result(c, channel.name, outcome)
+        result = Result(c, channel.name, outcome)
         if outcome.delivered or outcome.uncertain:
             return result  # may have arrived: a second copy through another channel would be a repeat
         if last is None or not last.outcome.retryable or outcome.retryable:
             last = result  # keep the most hopeful failure: a retryable one beats a refusal
-    return last or _Result(
+    return last or Result(
         c, None, Outcome.refused("no configured channel can reach this recipient (missing email/phone/telegram?)")
     )
-
-
-# --- the store side: claim, reclaim, record ----------------------------------------------------------
-
-
-def _claim(
-    engine: Engine, cycle_id: int, now: datetime, size: int, worker: str, settings: DispatchSettings
-) -> list[_Claimed]:
-    lease = now + timedelta(seconds=settings.rules.lease_seconds)
-    with Session(engine, expire_on_commit=False) as session:
-        pick = (
-            select(OUTBOX.c.id)
-            .where(OUTBOX.c.cycle_id == cycle_id, OUTBOX.c.state.in_(OPEN_STATES), OUTBOX.c.not_before <= now)
-            .order_by(OUTBOX.c.not_before, OUTBOX.c.id)
-            .limit(size)
-        )
-        if engine.dialect.name == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
-        stmt = (
-            update(OUTBOX)
-            .where(OUTBOX.c.id.in_(pick.scalar_subquery()))
-            .values(
-                state="sending", lease_until=lease, claimed_by=worker, attempts=OUTBOX.c.attempts + 1, updated_at=now
-            )
-            .returning(
-                OUTBOX.c.id,
-                OUTBOX.c.key,
-                OUTBOX.c.kind,
-                OUTBOX.c.phase,
-                OUTBOX.c.recipient,
-                OUTBOX.c.subject,
-                OUTBOX.c.body,
-                OUTBOX.c.attempts,
-            )
-        )
-        rows = [dict(r._mapping) for r in session.execute(stmt)]
-        if not rows:
-            session.commit()
-            return []
-        keys = {r["recipient"] for r in rows}
-        people = {
-            p.key: Recipient(p.key, p.name, p.email, p.phone, p.telegram, tuple(p.channels or ()))
-            for p in session.execute(
-                select(m.Person).where(m.Person.cycle_id == cycle_id, m.Person.key.in_(keys))  # type: ignore[attr-defined]
-            ).scalars()
-        }
-        code = session.get(m.Cycle, cycle_id).code  # type: ignore[union-attr]
-        session.commit()
-    rows.sort(key=lambda r: r["id"])
-    return [_Claimed(r, people.get(r["recipient"]), code) for r in rows]
-
-
-def _reclaim(engine: Engine, cycle_id: int, settings: DispatchSettings, redact: Redactor) -> int:
-    """Rows left "sending" past their lease (the dispatcher died mid-send) wait again, or die if spent."""
-    now = clock.now()
-    with Session(engine, expire_on_commit=False) as session:
-        expired = and_(OUTBOX.c.cycle_id == cycle_id, OUTBOX.c.state == "sending", OUTBOX.c.lease_until < now)
-        pick = select(OUTBOX.c.id).where(expired)
-        if engine.dialect.name == "postgresql":
-            pick = pick.with_for_update(skip_locked=True)
-        spent = OUTBOX.c.attempts >= settings.rules.max_attempts
-        error = "lease expired: the dispatcher stopped while sending; the receiver may have it already"
-        dead = session.execute(
-            update(OUTBOX)
-            .where(OUTBOX.c.id.in_(pick.where(spent).scalar_subquery()))
-            .values(state="dead", lease_until=None, last_error=error, updated_at=now)
-            .returning(
-                OUTBOX.c.id,
-                OUTBOX.c.key,
-                OUTBOX.c.kind,
-                OUTBOX.c.recipient,
-                OUTBOX.c.subject,
-                OUTBOX.c.attempts,
-                OUTBOX.c.channel,
-            )
-        ).all()
-        back = session.execute(
-            update(OUTBOX)
-            .where(OUTBOX.c.id.in_(pick.where(~spent).scalar_subquery()))
-            .values(state="retry", lease_until=None, not_before=now, last_error=error, updated_at=now)
-            .returning(OUTBOX.c.id)
-        ).all()
-        if dead or back:
-            dead_rows = [dict(r._mapping) | {"error": error} for r in dead]
-            _notify_dead(session, cycle_id, dead_rows, settings)
-            record(
-                session,
-                cycle_id=cycle_id,
-                actor=DISPATCH_ACTOR,
-                action="outbox.reclaimed",
-                detail={"ids": [r.id for r in back], "dead_ids": [r["id"] for r in dead_rows]},
-            )
-        session.commit()
-    return len(dead) + len(back)
-
-
-def _record(
-    engine: Engine,
-    results: list[_Result],
-    worker: str,
-    settings: DispatchSettings,
-    report: DispatchReport,
-    redact: Redactor,
-    jitter: Callable[[], float],
-) -> None:
-    now = clock.now()
-    sent, retry, dead = [], [], []
-    for r in results:
-        row, outcome = r.claimed.row, r.outcome
-        entry = {
-            "id": row["id"],
-            "key": row["key"],
-            "recipient": row["recipient"],
-            "kind": row["kind"],
-            "subject": row["subject"],
-            "channel": r.channel,
-            "attempts": row["attempts"],
-        }
-        if outcome.delivered:
-            sent.append({"b_id": row["id"], "b_channel": r.channel, "b_now": now})
-            report.sent.append(entry)
-            continue
-        error = redact(outcome.error) or "failed"
-        entry["error"] = error
-        if outcome.retryable and row["attempts"] < settings.rules.max_attempts:
-            delay = retry_delay(row["attempts"], settings.rules, retry_after=outcome.retry_after, jitter=jitter())
-            when = settings.window.next_open(now + timedelta(seconds=delay))
-            retry.append(
-                {
-                    "b_id": row["id"],
-                    "b_channel": r.channel,
-                    "b_error": error,
-                    "b_when": when,
-                    "b_now": now,
-                    "b_worker": worker,
-                }
-            )
-            report.retried.append(entry | {"next_attempt": when.isoformat()})
-            log.warning(
-                "outbox %s (%s): attempt %s failed, retry at %s: %s",
-                row["id"],
-                row["recipient"],
-                row["attempts"],
-                when.isoformat(),
-                error,
-            )
-        else:
-            dead.append({"b_id": row["id"], "b_channel": r.channel, "b_error": error, "b_now": now, "b_worker": worker})
-            report.dead.append(entry)
-            log.error(
-                "outbox %s (%s): given up after %s attempt(s): %s", row["id"], row["recipient"], row["attempts"], error
-            )
-    cycle_id = report.cycle_id
-    with Session(engine, expire_on_commit=False) as session:
-        if sent:  # delivered is delivered, even if our lease ran out meanwhile
-            session.execute(
-                update(OUTBOX)
-                .where(OUTBOX.c.id == bindparam("b_id"))
-                .values(
-                    state="sent",
-                    sent_at=bindparam("b_now"),
-                    channel=bindparam("b_channel"),
-                    lease_until=None,
-                    last_error=None,
-                    updated_at=bindparam("b_now"),
-                ),
-                sent,
-            )
-        mine = and_(
-            OUTBOX.c.id == bindparam("b_id"), OUTBOX.c.state == "sending", OUTBOX.c.claimed_by == bindparam("b_worker")
-        )
-        if retry:
-            session.execute(
-                update(OUTBOX)
-                .where(mine)
-                .values(
-                    state="retry",
-                    not_before=bindparam("b_when"),
-                    channel=bindparam("b_channel"),
-                    last_error=bindparam("b_error"),
-                    lease_until=None,
-                    updated_at=bindparam("b_now"),
-                ),
-                retry,
-            )
-        if dead:
-            session.execute(
-                update(OUTBOX)
-                .where(mine)
-                .values(
-                    state="dead",
-                    channel=bindparam("b_channel"),
-                    last_error=bindparam("b_error"),
-                    lease_until=None,
-                    updated_at=bindparam("b_now"),
-                ),
-                dead,
-            )
-            _notify_dead(session, cycle_id, report.dead[-len(dead) :], settings)
-        record(
-            session,
-            cycle_id=cycle_id,
-            actor=DISPATCH_ACTOR,
-            action="outbox.delivered",
-            detail={
-                "worker": worker,
-                "sent": [s["b_id"] for s in sent],
-                "retry": [s["b_id"] for s in retry],
-                "dead": [s["b_id"] for s in dead],
-            },
-        )
-        session.commit()
-
-
-def _notify_dead(session: Session, cycle_id: int, dead: list[dict[str, Any]], settings: DispatchSettings) -> None:
-    """Tell the coordinators what could not be delivered, in one notice per batch (never about a notice of
-    this kind itself, which would loop when the coordinators' own channel is the one that is down)."""
-    from spbe.messages import render
-    from spbe.services.outbox import Notice, enqueue
-
-    dead = [d for d in dead if d.get("kind") != "dead_letter"]
-    if not dead:
-        return
-    cycle = session.get(m.Cycle, cycle_id)
-    people = {p.key: p for p in session.execute(select(m.Person).where(m.Person.cycle_id == cycle_id)).scalars()}
-    coordinators = [p for p in people.values() if p.role == "coordinator"]
-    ids = sorted(d["id"] for d in dead)
-    messages = [
-        {**d, "recipient_name": people[d["recipient"]].name if d["recipient"] in people else d["recipient"]}
-        for d in sorted(dead, key=lambda d: d["id"])
-    ]
-    notices = []
-    for person in coordinators:
-        subject, body = render(
-            "dead_letter.txt.j2",
-            cycle=cycle,
-            person=person,
-            messages=messages,
-            max_attempts=settings.rules.max_attempts,
-        )
-        key = f"{cycle.code}/dead-letter/{ids[0]}-{ids[-1]}-{len(ids)}/{person.key}"  # type: ignore[union-attr]
-        notices.append(Notice(person.key, subject, body, key=key, kind="dead_letter"))
-    enqueue(session, cycle_id=cycle_id, notices=notices)
-    for d in dead:
-        record(
-            session,
-            cycle_id=cycle_id,
-            actor=DISPATCH_ACTOR,
-            action="outbox.dead",
-            subject=d["key"],
-            reason=d.get("error"),
-            detail={"id": d["id"], "recipient": d["recipient"]},
-        )

@@ -14,7 +14,8 @@ from sqlmodel import Session, select
 
 from spbe import clock
 from spbe.services.cycles import load_config_files, load_cycle, rules_for
-from spbe.services.dispatch import dispatch_now, settings_from_section
+from spbe.services.delivery_settings import settings_from_section
+from spbe.services.dispatch import dispatch_now
 from spbe.services.reminders import sweep
 from spbe.store import models as m
 from spbe.store.db import session_scope

@@ -18,8 +18,10 @@ from spbe import clock
 from spbe.domain.reminders import ReminderRules
 from spbe.errors import ConfigError
 from spbe.services.cycles import rules_for
-from spbe.services.dispatch import _claim, dispatch_now, settings_from_section, worker_id
+from spbe.services.delivery_settings import settings_from_section
+from spbe.services.dispatch import dispatch_now, worker_id
 from spbe.services.outbox import Notice, counts_by_state, enqueue
+from spbe.services.outbox_leases import claim
 from spbe.store import models as m
 from spbe.store.db import session_scope
 from spbe.store.tables_reminders import OutboxMessage
@@ -199,7 +201,7 @@ def test_a_crashed_claim_is_taken_back_after_its_lease(store):
     engine, cycle_id, *_ = store
     queue(store, [f"sewa/{i}" for i in range(5)])
     st = settings(store, {"order": ["webhook"], "webhook": {"url": "http://127.0.0.1:9/unused"}})
-    claimed = _claim(engine, cycle_id, MONDAY_9, 3, "crashed-worker", st)  # then the process died
+    claimed = claim(engine, cycle_id, MONDAY_9, 3, "crashed-worker", st)  # then the process died
     assert len(claimed) == 3
     with clock.use_clock(MONDAY_9 + timedelta(minutes=1)), Receiver() as rx:
         report = dispatch_now(cycle_id=cycle_id, settings=settings(store, webhook(rx)), engine=engine)
@@ -319,7 +321,7 @@ def test_fallback_only_when_the_failure_proves_non_delivery(store, tmp_path: Pat
 def test_claims_stay_within_what_the_slowest_channel_sends_in_half_a_lease(tmp_path: Path):
     from spbe.cycle_config import load_cycle_config
     from spbe.domain.reminders import window_for
-    from spbe.services.dispatch import safe_batch
+    from spbe.services.delivery_settings import safe_batch
     from tests.conftest import CYCLE_FILE
 
     rules = ReminderRules(lease_seconds=300)
