@@ -23,14 +23,13 @@ def _checked_since_opening() -> bool:
     from sqlmodel import Session, select
 
     from spbe.services.cycles import current_cycle
+    from spbe.services.lookup import get_phase
     from spbe.store import models as m
     from spbe.store.db import get_engine
 
     with Session(get_engine()) as session:
         cycle = current_cycle(session)
-        phase = session.exec(
-            select(m.Phase).where(m.Phase.cycle_id == cycle.id, m.Phase.name == "document-review")
-        ).one()
+        phase = get_phase(session, cycle, "document-review")
         event = session.exec(
             select(m.AuditEvent).where(
                 m.AuditEvent.cycle_id == cycle.id,

@@ -202,13 +202,13 @@ def thread(
 
     from sqlmodel import Session
 
-    from spbe.services import submissions as svc
     from spbe.services.cycles import current_cycle
+    from spbe.services.thread import thread as indicator_thread
     from spbe.store.db import require_schema
 
     with Session(require_schema()) as session:
         cycle = current_cycle(session)
-        entries = svc.thread(session, cycle=cycle, indicator=indicator)
+        entries = indicator_thread(session, cycle=cycle, indicator=indicator)
         tz = ZoneInfo(cycle.timezone)
     if as_json:
         print_json({"indicator": indicator, "entries": [e.as_dict() for e in entries]})

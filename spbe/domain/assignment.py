@@ -12,6 +12,11 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 
+def conflict_of_interest(assessor_opd: str | None, *owning_opds: str | None) -> bool:
+    """The one rule: nobody judges what their own OPD owns (the owner, or under Pemdi a supporting OPD too)."""
+    return assessor_opd is not None and assessor_opd in {o for o in owning_opds if o}
+
+
 @dataclass(frozen=True)
 class AssignmentPlan:
     assessor_of: dict[int, str]  # indicator → assessor
@@ -38,7 +43,7 @@ def balance(
         if key in loads:
             loads[key] += 1
     free = [(n, owner) for n, owner in indicators if n not in fixed]
-    eligible = {n: [k for k in keys if owner is None or opd_of[k] != owner] for n, owner in free}
+    eligible = {n: [k for k in keys if not conflict_of_interest(opd_of[k], owner)] for n, owner in free}
     unassignable = tuple(n for n, ks in eligible.items() if not ks)
     todo = [n for n, _ in free if eligible[n]]
 

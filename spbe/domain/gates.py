@@ -11,6 +11,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from spbe.domain.assignment import conflict_of_interest
 from spbe.domain.snapshot import CycleSnapshot, IndicatorState, ItemStatus
 
 
@@ -94,7 +95,7 @@ def locus(s: CycleSnapshot, now: datetime) -> GateResult:
                     coordinator,
                 )
             )
-        elif i.owner_opd and s.people[i.assessor].opd == i.owner_opd:
+        elif conflict_of_interest(s.people[i.assessor].opd, i.owner_opd):
             out.append(
                 Outstanding(
                     "locus",

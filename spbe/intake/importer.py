@@ -22,6 +22,7 @@ from spbe.intake import layout as L
 from spbe.intake.reader import RawFile, Row, is_blank, read_file
 from spbe.intake.signing import FORMAT, template_secret, verify
 from spbe.intake.values import MAX_EXPLANATION, MAX_NOTE, clean_text, parse_evidence, parse_level, parse_verdict
+from spbe.services import lookup, submission_store
 from spbe.services import submissions as svc
 from spbe.store import models as m
 from spbe.store.audit import record
@@ -163,13 +164,13 @@ def _stale_but_untouched(
     has been recorded since the file was issued: nothing to do for it, rather than undo the newer one
     (OPD rows) or refuse the whole file (assessor rows)."""
     v = item.values
-    latest = svc.latest_submission(session, cycle=cycle, indicator=item.indicator)
+    latest = submission_store.latest_submission(session, cycle=cycle, indicator=item.indicator)
     if latest is None:
         return False
     if raw.kind == L.ASSESSOR:
         if v["version"] == latest.version:
             return False
-        return svc.review_recorded(
+        return submission_store.review_recorded(
             session,
             cycle=cycle,
             indicator=item.indicator,
@@ -179,10 +180,12 @@ def _stale_but_untouched(
             level=v["level"],
             note=v["note"],
         )
-    fingerprint = svc.submission_fingerprint(opd=raw.meta["subject"], indicator=item.indicator, **v)
+    fingerprint = submission_store.submission_fingerprint(opd=raw.meta["subject"], indicator=item.indicator, **v)
     if issued_at is None or fingerprint == latest.fingerprint or latest.submitted_at <= issued_at:
         return False
-    return svc.unchanged_since(session, cycle=cycle, indicator=item.indicator, at=issued_at, fingerprint=fingerprint)
+    return submission_store.unchanged_since(
+        session, cycle=cycle, indicator=item.indicator, at=issued_at, fingerprint=fingerprint
+    )
 
 
 def _check_metadata(session: Session, raw: RawFile) -> m.Cycle:
@@ -244,9 +247,9 @@ def _check_against_store(
         a.indicator_number: a for a in session.exec(select(m.Assignment).where(m.Assignment.cycle_id == cycle.id))
     }
     if raw.kind == L.OPD:
-        svc.get_opd(session, cycle=cycle, code=subject)
+        lookup.get_opd(session, cycle=cycle, code=subject)
     else:
-        svc.get_person(session, cycle=cycle, key=subject)
+        lookup.get_person(session, cycle=cycle, key=subject)
     first_row: dict[int, str] = {}
     top = max(assignments, default=0)
     for item in parsed:

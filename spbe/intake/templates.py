@@ -25,7 +25,8 @@ from spbe.intake.signing import FORMAT, sign, template_secret
 from spbe.messages import tanggal_jam
 from spbe.safe_text import safe_cell
 from spbe.services.cycles import framework_of
-from spbe.services.submissions import get_opd, get_person, latest_reviews
+from spbe.services.lookup import get_opd, get_person
+from spbe.services.submission_store import latest_reviews
 from spbe.store import models as m
 from spbe.store.audit import record
 

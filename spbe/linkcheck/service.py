@@ -24,6 +24,7 @@ from spbe.linkcheck.checker import LinkChecker, LinkResult
 from spbe.linkcheck.policy import STATUS_ID, EvidenceSettings
 from spbe.messages import render
 from spbe.services.cycles import current_cycle, cycle_config_for
+from spbe.services.lookup import find_phase
 from spbe.services.outbox import Notice, enqueue
 from spbe.services.snapshot import take_snapshot
 from spbe.store import models as m
@@ -179,9 +180,7 @@ def broken_link_notices(session: Session, *, cycle: m.Cycle, report: LinkReport)
         return []
     opds = {o.code: o for o in session.exec(select(m.Opd).where(m.Opd.cycle_id == cycle.id))}
     names = {i.number: i.name for i in session.exec(select(m.Indicator).where(m.Indicator.cycle_id == cycle.id))}
-    review = session.exec(
-        select(m.Phase).where(m.Phase.cycle_id == cycle.id, m.Phase.name == "document-review")
-    ).first()
+    review = find_phase(session, cycle, "document-review")
     notices = []
     for code, items in sorted(by_opd.items()):
         opd = opds.get(code)

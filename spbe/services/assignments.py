@@ -7,9 +7,10 @@ from dataclasses import dataclass
 from sqlmodel import Session, select
 
 from spbe import clock
-from spbe.domain.assignment import AssignmentPlan, balance
+from spbe.domain.assignment import AssignmentPlan, balance, conflict_of_interest
 from spbe.errors import InputError, RefusedError
-from spbe.services.people import find_person, require_coordinator
+from spbe.services.lookup import find_person, find_phase
+from spbe.services.people import require_coordinator
 from spbe.store import models as m
 from spbe.store.audit import record
 
@@ -98,13 +99,13 @@ def assign(
         person = find_person(session, cycle, assessor)
         if person is None or person.role != "assessor":
             problems.append(f"field 'assessor': {assessor!r} is not an assessor in the roster")
-        elif new_owner and person.opd_code == new_owner:
+        elif conflict_of_interest(person.opd_code, new_owner):
             raise RefusedError(
                 f"conflict of interest: assessor {assessor} belongs to {new_owner}, which owns indicator {indicator}"
             )
     elif row.assessor_key and new_owner:
         current = find_person(session, cycle, row.assessor_key)
-        if current and current.opd_code == new_owner:
+        if current and conflict_of_interest(current.opd_code, new_owner):
             raise RefusedError(
                 f"conflict of interest: the current assessor {row.assessor_key} belongs to {new_owner}; "
                 "give another --assessor with the new owner"
@@ -115,7 +116,7 @@ def assign(
     after = {"owner": new_owner, "assessor": assessor or row.assessor_key}
     if after == before:
         return row, "unchanged"
-    locus = session.exec(select(m.Phase).where(m.Phase.cycle_id == cycle.id, m.Phase.name == "locus")).first()
+    locus = find_phase(session, cycle, "locus")
     amending = locus is not None and locus.state == "closed"
     if amending and not (reason and reason.strip()):
         raise RefusedError("locus is closed and its decree stands: an amendment needs --reason TEXT (kept on record)")

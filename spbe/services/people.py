@@ -5,11 +5,8 @@ from __future__ import annotations
 from sqlmodel import Session, select
 
 from spbe.errors import RefusedError
+from spbe.services.lookup import find_person
 from spbe.store import models as m
-
-
-def find_person(session: Session, cycle: m.Cycle, key: str) -> m.Person | None:
-    return session.exec(select(m.Person).where(m.Person.cycle_id == cycle.id, m.Person.key == key)).first()
 
 
 def require_coordinator(session: Session, cycle: m.Cycle, actor: str, *, doing: str) -> m.Person:
@@ -25,6 +22,17 @@ def require_coordinator(session: Session, cycle: m.Cycle, actor: str, *, doing: 
             "act as one with --as ID or SPBE_ACTOR)"
         )
     return person
+
+
+def require_opd_admin(session: Session, cycle: m.Cycle, opd: m.Opd, actor: str) -> None:
+    """Only the OPD's own SPBE admin, or a coordinator entering what the OPD sent, records its claims."""
+    person = find_person(session, cycle, actor)
+    if person is None or not (person.role == "coordinator" or person.key == opd.admin_key):
+        who = f"{actor!r} ({person.role})" if person else f"{actor!r} (not in the roster)"
+        raise RefusedError(
+            f"{who} may not record claims for {opd.code}: its SPBE admin ({opd.admin_key}) or a coordinator may "
+            "(act as one with --as ID or SPBE_ACTOR)"
+        )
 
 
 def list_people(session: Session, cycle: m.Cycle, role: str | None = None) -> list[m.Person]:

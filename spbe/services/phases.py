@@ -14,8 +14,9 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from spbe.domain.gates import GateResult, evaluate
-from spbe.domain.phases import PHASES, PhaseState, can_transition
-from spbe.errors import RefusedError, SpbeError
+from spbe.domain.phases import PhaseState, can_transition
+from spbe.errors import RefusedError
+from spbe.services.lookup import get_phase
 from spbe.services.outbox import Notice, enqueue
 from spbe.services.people import require_coordinator
 from spbe.services.snapshot import take_snapshot
@@ -70,15 +71,6 @@ def gate_dict(gate: GateResult) -> dict:
         ],
         "notes": list(gate.notes),
     }
-
-
-def get_phase(session: Session, cycle: m.Cycle, name: str) -> m.Phase:
-    if name not in PHASES:
-        raise SpbeError(f"unknown phase {name!r}; phases are: {', '.join(PHASES)}")
-    phase = session.exec(select(m.Phase).where(m.Phase.cycle_id == cycle.id, m.Phase.name == name)).first()
-    if phase is None:
-        raise SpbeError(f"phase {name} is not in the store for {cycle.code}: run `spbe init`")
-    return phase
 
 
 def _set_state(

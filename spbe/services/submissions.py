@@ -19,19 +19,25 @@ Rules decided here:
 
 from __future__ import annotations
 
-import difflib
-import hashlib
-import json
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy.exc import IntegrityError
-from sqlmodel import Session, func, select
+from sqlmodel import Session
 
 from spbe import clock
+from spbe.domain.assignment import conflict_of_interest
 from spbe.errors import InputError, RefusedError
 from spbe.intake.values import MAX_EXPLANATION, MAX_NOTE, clean_text, parse_evidence, parse_level, parse_verdict
+from spbe.services.lookup import find_phase, get_assignment, get_opd, get_person
+from spbe.services.people import require_opd_admin
+from spbe.services.submission_store import (
+    flush_or_refuse,
+    last_review,
+    latest_submission,
+    review_fingerprint,
+    submission_fingerprint,
+)
 from spbe.store import models as m
 from spbe.store.audit import record
 
@@ -55,42 +61,6 @@ class ReviewResult:
     in_stead_of: str | None = None  # the assigned assessor, when a coordinator reviewed instead
 
 
-@dataclass(frozen=True)
-class ThreadEntry:
-    """One message of an indicator's clarification thread."""
-
-    at: datetime
-    kind: str  # submission | review
-    version: int  # the version submitted, or the version the review judged
-    speaker: str  # the OPD code for a submission, the assessor (or coordinator) key for a review
-    speaker_name: str | None
-    entered_by: str | None  # who typed or imported it (submissions)
-    level: int | None  # claimed level, or the validated level of a review
-    verdict: str | None
-    explanation: str | None
-    note: str | None
-    evidence: tuple[str, ...]
-    late: bool
-    source: str
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "at": self.at.isoformat(),
-            "kind": self.kind,
-            "version": self.version,
-            "speaker": self.speaker,
-            "speaker_name": self.speaker_name,
-            "entered_by": self.entered_by,
-            "level": self.level,
-            "verdict": self.verdict,
-            "explanation": self.explanation,
-            "note": self.note,
-            "evidence": list(self.evidence),
-            "late": self.late,
-            "source": self.source,
-        }
-
-
 def submit(
     session: Session,
     *,
@@ -112,9 +82,9 @@ def submit(
     if problems:
         raise InputError(problems, source=f"indicator {indicator}")
     _refuse_closed_cycle(session, cycle)
-    opd_row = _opd(session, cycle, opd)
-    _require_for_opd(session, cycle, opd_row, actor)
-    assignment = _assignment(session, cycle, indicator)
+    opd_row = get_opd(session, cycle=cycle, code=opd)
+    require_opd_admin(session, cycle, opd_row, actor)
+    assignment = get_assignment(session, cycle=cycle, number=indicator)
     if assignment.owner_opd is None:
         raise RefusedError(f"indicator {indicator} has no owner OPD yet; assign one with `spbe assign` first")
     if assignment.owner_opd != opd_row.code:
@@ -132,8 +102,8 @@ def submit(
         note=clean_note,
     )
     latest = latest_submission(session, cycle=cycle, indicator=indicator)
-    last_review = _last_review(session, latest.id) if latest else None
-    answers_revision = last_review is not None and last_review.verdict == "revise"
+    previous_review = last_review(session, latest.id) if latest else None
+    answers_revision = previous_review is not None and previous_review.verdict == "revise"
     if latest is not None and latest.fingerprint == fingerprint:
         return SubmitResult(latest, created=False, answers_revision=answers_revision)
 
@@ -155,7 +125,7 @@ def submit(
         fingerprint=fingerprint,
     )
     session.add(submission)
-    _flush(session, f"another submission for indicator {indicator} was recorded at the same moment; try again")
+    flush_or_refuse(session, f"another submission for indicator {indicator} was recorded at the same moment; try again")
     record(
         session,
         cycle_id=cycle.id,
@@ -202,7 +172,7 @@ def review(
     if problems:
         raise InputError(problems, source=f"indicator {indicator}")
     _refuse_closed_cycle(session, cycle)
-    assignment = _assignment(session, cycle, indicator)
+    assignment = get_assignment(session, cycle=cycle, number=indicator)
     person = get_person(session, cycle=cycle, key=assessor)
     entering = get_person(session, cycle=cycle, key=actor) if actor != person.key else person
     if entering.key != person.key and entering.role != "coordinator":
@@ -219,8 +189,7 @@ def review(
     latest = latest_submission(session, cycle=cycle, indicator=indicator)
     if latest is None:
         raise RefusedError(f"indicator {indicator} has no submission to review yet")
-    owner = assignment.owner_opd or latest.opd_code
-    if person.opd_code and person.opd_code in (owner, latest.opd_code):
+    if conflict_of_interest(person.opd_code, assignment.owner_opd, latest.opd_code):
         raise RefusedError(
             f"conflict of interest: {person.key} belongs to {person.opd_code}, which owns indicator {indicator}; "
             "ask the coordinator to reassign the indicator to another assessor"
@@ -234,7 +203,7 @@ def review(
     fingerprint = review_fingerprint(
         submission_id=latest.id or 0, assessor=person.key, verdict=clean_verdict, level=clean_level, note=clean_note
     )
-    last = _last_review(session, latest.id)
+    last = last_review(session, latest.id)
     if last is not None and last.fingerprint == fingerprint:
         return ReviewResult(last, latest, created=False, in_stead_of=in_stead_of)
     row = m.Review(
@@ -250,7 +219,7 @@ def review(
         fingerprint=fingerprint,
     )
     session.add(row)
-    _flush(session, f"could not record the review of indicator {indicator}; try again")
+    flush_or_refuse(session, f"could not record the review of indicator {indicator}; try again")
     detail: dict[str, Any] = {
         "version": latest.version,
         "assessor": person.key,
@@ -272,181 +241,6 @@ def review(
     return ReviewResult(row, latest, created=True, in_stead_of=in_stead_of)
 
 
-def thread(session: Session, *, cycle: m.Cycle, indicator: int) -> list[ThreadEntry]:
-    """Who said what, when, about which version: submissions and reviews of one indicator in time order."""
-    _indicator(session, cycle, indicator)
-    names = {p.key: p.name for p in session.exec(select(m.Person).where(m.Person.cycle_id == cycle.id))}
-    opd_names = {o.code: o.name for o in session.exec(select(m.Opd).where(m.Opd.cycle_id == cycle.id))}
-    subs = session.exec(
-        select(m.Submission)
-        .where(m.Submission.cycle_id == cycle.id, m.Submission.indicator_number == indicator)
-        .order_by(m.Submission.version)
-    ).all()
-    version_of = {s.id: s.version for s in subs}
-    entries: list[tuple[datetime, int, int, ThreadEntry]] = []
-    for s in subs:
-        entries.append(
-            (
-                s.submitted_at,
-                0,
-                s.id or 0,
-                ThreadEntry(
-                    at=s.submitted_at,
-                    kind="submission",
-                    version=s.version,
-                    speaker=s.opd_code,
-                    speaker_name=opd_names.get(s.opd_code),
-                    entered_by=s.submitted_by,
-                    level=s.level,
-                    verdict=None,
-                    explanation=s.explanation,
-                    note=s.note,
-                    evidence=tuple(s.evidence or ()),
-                    late=s.late,
-                    source=s.source,
-                ),
-            )
-        )
-    for r in session.exec(
-        select(m.Review).where(m.Review.cycle_id == cycle.id, m.Review.indicator_number == indicator)
-    ):
-        entries.append(
-            (
-                r.reviewed_at,
-                1,
-                r.id or 0,
-                ThreadEntry(
-                    at=r.reviewed_at,
-                    kind="review",
-                    version=version_of.get(r.submission_id, 0),
-                    speaker=r.assessor_key,
-                    speaker_name=names.get(r.assessor_key),
-                    entered_by=None,
-                    level=r.level,
-                    verdict=r.verdict,
-                    explanation=None,
-                    note=r.note,
-                    evidence=(),
-                    late=False,
-                    source=r.source,
-                ),
-            )
-        )
-    entries.sort(key=lambda e: e[:3])
-    return [e[3] for e in entries]
-
-
-def latest_submission(session: Session, *, cycle: m.Cycle, indicator: int) -> m.Submission | None:
-    return session.exec(
-        select(m.Submission)
-        .where(m.Submission.cycle_id == cycle.id, m.Submission.indicator_number == indicator)
-        .order_by(m.Submission.version.desc())
-        .limit(1)
-    ).first()
-
-
-def latest_reviews(session: Session, *, cycle: m.Cycle) -> dict[int, m.Review]:
-    """The last review of each submission version (by submission id)."""
-    out: dict[int, m.Review] = {}
-    for r in session.exec(select(m.Review).where(m.Review.cycle_id == cycle.id).order_by(m.Review.id)):
-        out[r.submission_id] = r
-    return out
-
-
-def get_opd(session: Session, *, cycle: m.Cycle, code: str) -> m.Opd:
-    """The OPD by code, or an InputError suggesting close codes."""
-    return _opd(session, cycle, code)
-
-
-def _require_for_opd(session: Session, cycle: m.Cycle, opd: m.Opd, actor: str) -> None:
-    """Only the OPD's own SPBE admin, or a coordinator entering what the OPD sent, records its claims."""
-    from spbe.services.people import find_person
-
-    person = find_person(session, cycle, actor)
-    if person is None or not (person.role == "coordinator" or person.key == opd.admin_key):
-        who = f"{actor!r} ({person.role})" if person else f"{actor!r} (not in the roster)"
-        raise RefusedError(
-            f"{who} may not record claims for {opd.code}: its SPBE admin ({opd.admin_key}) or a coordinator may "
-            "(act as one with --as ID or SPBE_ACTOR)"
-        )
-
-
-def get_person(session: Session, *, cycle: m.Cycle, key: str) -> m.Person:
-    row = session.exec(select(m.Person).where(m.Person.cycle_id == cycle.id, m.Person.key == key)).first()
-    if row is None:
-        raise InputError(f"unknown person {key!r}{_suggest(session, cycle, m.Person, 'key', key)}")
-    return row
-
-
-def unchanged_since(session: Session, *, cycle: m.Cycle, indicator: int, at: datetime, fingerprint: str) -> bool:
-    """Is `fingerprint` the content of the version that was the latest at `at` (a template's issue time)?
-
-    A row of a file issued before a newer version was submitted, left as it was prefilled, is not a new
-    claim: importing it must not bring the old content back as the newest version."""
-    then = session.exec(
-        select(m.Submission)
-        .where(
-            m.Submission.cycle_id == cycle.id,
-            m.Submission.indicator_number == indicator,
-            m.Submission.submitted_at <= at,
-        )
-        .order_by(m.Submission.version.desc())
-        .limit(1)
-    ).first()
-    return then is not None and then.fingerprint == fingerprint
-
-
-def review_recorded(
-    session: Session,
-    *,
-    cycle: m.Cycle,
-    indicator: int,
-    version: int,
-    assessor: str,
-    verdict: str,
-    level: int | None,
-    note: str | None,
-) -> bool:
-    """Is this exactly the last review already recorded for `version`? (a prefilled row of an older template)"""
-    sub = session.exec(
-        select(m.Submission).where(
-            m.Submission.cycle_id == cycle.id,
-            m.Submission.indicator_number == indicator,
-            m.Submission.version == version,
-        )
-    ).first()
-    last = _last_review(session, sub.id) if sub else None
-    return last is not None and last.fingerprint == review_fingerprint(
-        submission_id=sub.id or 0, assessor=assessor, verdict=verdict, level=level, note=note
-    )
-
-
-def review_fingerprint(*, submission_id: int, assessor: str, verdict: str, level: int | None, note: str | None) -> str:
-    return _digest(
-        {"submission": submission_id, "assessor": assessor, "verdict": verdict, "level": level, "note": note}
-    )
-
-
-def submission_fingerprint(
-    *, opd: str, indicator: int, level: int, evidence: list[str], explanation: str | None, note: str | None
-) -> str:
-    return _digest(
-        {
-            "opd": opd,
-            "indicator": indicator,
-            "level": level,
-            "evidence": list(evidence),
-            "explanation": explanation,
-            "note": note,
-        }
-    )
-
-
-def _digest(content: dict[str, Any]) -> str:
-    text = json.dumps(content, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
 def _field(problems: list[str], name: str, parse, value):
     try:
         return parse(value)
@@ -455,60 +249,14 @@ def _field(problems: list[str], name: str, parse, value):
         return None
 
 
-def _flush(session: Session, message: str) -> None:
-    try:
-        session.flush()
-    except IntegrityError:
-        raise RefusedError(message) from None
-
-
 def _refuse_closed_cycle(session: Session, cycle: m.Cycle) -> None:
-    final = session.exec(select(m.Phase).where(m.Phase.cycle_id == cycle.id, m.Phase.name == "final-report")).first()
+    final = find_phase(session, cycle, "final-report")
     if final is not None and final.state == "closed":
         raise RefusedError(f"cycle {cycle.code} is closed (final report closed); nothing more can be submitted")
 
 
 def _deadline(session: Session, cycle: m.Cycle, phase: str) -> datetime | None:
-    row = session.exec(select(m.Phase).where(m.Phase.cycle_id == cycle.id, m.Phase.name == phase)).first()
+    row = find_phase(session, cycle, phase)
     return row.deadline_at if row else None
 
 
-def _last_review(session: Session, submission_id: int | None) -> m.Review | None:
-    if submission_id is None:
-        return None
-    return session.exec(
-        select(m.Review).where(m.Review.submission_id == submission_id).order_by(m.Review.id.desc()).limit(1)
-    ).first()
-
-
-def _opd(session: Session, cycle: m.Cycle, code: str) -> m.Opd:
-    row = session.exec(select(m.Opd).where(m.Opd.cycle_id == cycle.id, m.Opd.code == code)).first()
-    if row is None:
-        raise InputError(f"unknown OPD {code!r} in cycle {cycle.code}{_suggest(session, cycle, m.Opd, 'code', code)}")
-    return row
-
-
-def _indicator(session: Session, cycle: m.Cycle, number: int) -> m.Indicator:
-    row = session.exec(
-        select(m.Indicator).where(m.Indicator.cycle_id == cycle.id, m.Indicator.number == number)
-    ).first()
-    if row is None:
-        top = session.exec(select(func.max(m.Indicator.number)).where(m.Indicator.cycle_id == cycle.id)).one()
-        raise InputError(f"indicator {number} does not exist in cycle {cycle.code} (1-{top or 0})")
-    return row
-
-
-def _assignment(session: Session, cycle: m.Cycle, number: int) -> m.Assignment:
-    _indicator(session, cycle, number)
-    row = session.exec(
-        select(m.Assignment).where(m.Assignment.cycle_id == cycle.id, m.Assignment.indicator_number == number)
-    ).first()
-    if row is None:
-        raise RefusedError(f"indicator {number} has no assignment yet; run `spbe init` to load the locus")
-    return row
-
-
-def _suggest(session: Session, cycle: m.Cycle, model, attr: str, value: str) -> str:
-    known = [getattr(r, attr) for r in session.exec(select(model).where(model.cycle_id == cycle.id))]
-    close = difflib.get_close_matches(value, known, n=3, cutoff=0.6)
-    return f"; did you mean {', '.join(close)}?" if close else ""

@@ -19,6 +19,8 @@ from spbe.intake import layout as L
 from spbe.intake.importer import import_file
 from spbe.intake.templates import issue_template
 from spbe.services import submissions as svc
+from spbe.services.submission_store import latest_submission
+from spbe.services.thread import thread as thread_of
 from spbe.settings import get_settings
 from spbe.store import models as m
 from spbe.store.db import session_scope
@@ -161,7 +163,7 @@ def test_assessor_workbook_round_trip_and_a_stale_file_is_refused_whole(engine, 
     assert [c["indicator"] for c in report.created] == [12] and report.unchanged == [13]
 
     with Session(engine) as session:
-        entries = svc.thread(session, cycle=the_cycle(session), indicator=13)
+        entries = thread_of(session, cycle=the_cycle(session), indicator=13)
     assert [(e.kind, e.version, e.verdict) for e in entries] == [
         ("submission", 1, None),
         ("review", 1, "revise"),
@@ -195,7 +197,7 @@ def test_an_older_opd_file_does_not_undo_a_newer_version(engine, tmp_path: Path)
     report = do_import(engine, old, at=datetime(2025, 9, 13, 3, tzinfo=UTC))
     assert [c["indicator"] for c in report.created] == [13] and report.unchanged == [12]
     with Session(engine) as session:
-        latest = svc.latest_submission(session, cycle=the_cycle(session), indicator=12)
+        latest = latest_submission(session, cycle=the_cycle(session), indicator=12)
     assert (latest.version, latest.level) == (2, 3)
     fill(old, {12: {"level": 4}})  # but a row changed in the old file is a new claim
     assert [c["version"] for c in do_import(engine, old).created] == [3]

@@ -11,6 +11,7 @@ from sqlmodel import Session, select
 from spbe import clock
 from spbe.errors import InputError, RefusedError
 from spbe.services import submissions as svc
+from spbe.services.thread import thread as thread_of
 from spbe.store import models as m
 from spbe.store.db import session_scope
 from tests.utils.intake import counts, loaded_store, set_assessors, the_cycle
@@ -178,9 +179,9 @@ def test_revision_loop_end_to_end_and_the_thread(engine):
     _review(engine, verdict="accept", level=3, note="Sesuai", at=datetime(2025, 11, 12, 3, tzinfo=UTC))
     with Session(engine) as session:
         cycle = the_cycle(session)
-        entries = svc.thread(session, cycle=cycle, indicator=1)
+        entries = thread_of(session, cycle=cycle, indicator=1)
         with pytest.raises(InputError, match="indicator 99 does not exist"):
-            svc.thread(session, cycle=cycle, indicator=99)
+            thread_of(session, cycle=cycle, indicator=99)
     assert [(e.kind, e.version, e.speaker, e.verdict, e.level) for e in entries] == [
         ("submission", 1, "DINKOMINFO", None, 3),
         ("review", 1, "asr-03", "revise", 2),
