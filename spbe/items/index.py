@@ -65,6 +65,11 @@ class ItemsScore:
     def predicate(self) -> str:
         return self.score.predicate
 
+    @property
+    def waiting_externals(self) -> tuple[int, ...]:
+        """External indicators with no recorded value (valued 1: "menunggu nilai eksternal")."""
+        return tuple(v.indicator for v in self.values if v.basis == "external" and v.reading is None)
+
     def value_of(self, indicator: int) -> IndicatorValue:
         return next(v for v in self.values if v.indicator == indicator)
 
