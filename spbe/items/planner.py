@@ -31,6 +31,7 @@ from spbe.items.provenance import number_text
 from spbe.items.rules import LevelTally, ValueRule
 from spbe.items.status import NOTHING, ItemState
 from spbe.items.valuation import indicator_values
+from spbe.planner import _check_target as check_target  # one rule for targets, levels or items
 from spbe.scoring import report_value
 
 if TYPE_CHECKING:
@@ -162,7 +163,7 @@ def plan_items(
     """
     model = items_model(framework)
     rule = model.rule(rule_id)
-    target_dec = _check_target(target)
+    target_dec = check_target(target)
     costs = _check_costs(model, costs or {})
     readings_map = readings_by_indicator(readings)
     values = indicator_values(model, states, readings_map, rule=rule)
@@ -273,15 +274,6 @@ def _solve(need: Fraction, groups: list[tuple[int, Fraction, Fraction, list[_Opt
         path, number, option = path
         chosen[number] = option
     return chosen
-
-
-def _check_target(target: Decimal | int) -> Decimal:
-    if isinstance(target, bool) or not isinstance(target, Decimal | int):
-        raise TypeError(f"target must be a Decimal, got {type(target).__name__}")
-    value = Decimal(target)
-    if not value.is_finite():
-        raise ValueError(f"target must be a finite number, got {target}")
-    return value
 
 
 def _check_costs(model: ItemsModel, costs: Mapping[str, Decimal | int]) -> dict[str, Decimal]:
