@@ -17,6 +17,7 @@ costs one unit unless a per-item cost is given.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
@@ -249,27 +250,38 @@ def _options(
 def _solve(need: Fraction, groups: list[tuple[int, Fraction, Fraction, list[_Option]]]) -> dict[int, _Option]:
     """Exact multiple-choice knapsack: one option per indicator, minimal (cost, items) with gain ≥ need.
 
-    A frontier point is (cost, count, gain capped at need, path); a point is dropped when another costs
-    no more (lexicographically on cost then count) and gains at least as much: any completion of the
-    dropped one completes the other as well, so the optimum survives. Capping keeps the frontier small.
+    A frontier point is (cost and count, gain capped at need, path); a point is dropped when another
+    costs no more (lexicographically on cost, then count) and gains at least as much: any completion of
+    the dropped one completes the other as well, so the optimum survives. Capping keeps the frontier
+    small. Gains and costs are scaled to integers (by the lcm of their denominators), and (cost, count)
+    packed into one integer, so the loop compares plain ints; nothing is rounded.
     """
-    frontier: list[tuple[Fraction, int, Fraction, tuple]] = [(Fraction(0), 0, Fraction(0), ())]
-    for number, weight, now, options in groups:
-        candidates = [
-            (cost + o.cost, count + o.count, min(need, gain + weight * (o.value - now)), (path, number, o))
-            for cost, count, gain, path in frontier
-            for o in options
+    gains = [[weight * (o.value - now) for o in options] for _, weight, now, options in groups]
+    gain_scale = math.lcm(need.denominator, *(g.denominator for row in gains for g in row))
+    cost_scale = math.lcm(*(o.cost.denominator for *_, options in groups for o in options))
+    count_range = sum(max(o.count for o in options) for *_, options in groups) + 1
+    need_units = int(need * gain_scale)
+    frontier: list[tuple[int, int, tuple]] = [(0, 0, ())]
+    for (number, _, _, options), row in zip(groups, gains, strict=True):
+        scaled = [
+            (int(o.cost * cost_scale) * count_range + o.count, int(g * gain_scale), o)
+            for o, g in zip(options, row, strict=True)
         ]
-        candidates.sort(key=lambda c: (c[0], c[1], -c[2]))
+        candidates = [
+            (key + o_key, min(need_units, gain + o_gain), (path, number, o))
+            for key, gain, path in frontier
+            for o_key, o_gain, o in scaled
+        ]
+        candidates.sort(key=lambda c: (c[0], -c[1]))
         frontier = []
-        best_gain = Fraction(-1)
+        best_gain = -1
         for candidate in candidates:
-            if candidate[2] > best_gain:
+            if candidate[1] > best_gain:
                 frontier.append(candidate)
-                best_gain = candidate[2]
-    winner = next(c for c in frontier if c[2] >= need)  # the caller checked that the target is reachable
+                best_gain = candidate[1]
+    winner = next(c for c in frontier if c[1] >= need_units)  # the caller checked that the target is reachable
     chosen: dict[int, _Option] = {}
-    path = winner[3]
+    path = winner[2]
     while path:
         path, number, option = path
         chosen[number] = option
