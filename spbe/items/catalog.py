@@ -175,8 +175,8 @@ def parse_catalog(
 ) -> Catalog:
     """Read and validate a catalog; problems are appended (file, line, field), never raised one by one.
 
-    `indicators` are the framework's indicator numbers. A missing criteria file is allowed (a city may
-    keep only its items); a missing items file is a problem.
+    `indicators` are the framework's indicator numbers. `criteria_path=None` reads no criteria; a path
+    that does not exist is a problem, like a missing items file.
     """
     known = frozenset(indicators)
     items, generated = _read_items(items_path, known, problems)
