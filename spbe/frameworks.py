@@ -8,16 +8,23 @@ from __future__ import annotations
 
 import csv
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
 from functools import cache
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from spbe.errors import ConfigError
 from spbe.paths import frameworks_dir
 
+if TYPE_CHECKING:
+    from spbe.items.model import ItemsModel
+
 LEVELS = (1, 2, 3, 4, 5)
+# How evidence is asked for: "levels" (59/2020: one claimed level per indicator, with explanation and
+# evidence) or "items" (Pemdi: numbered evidence items per level, judged one by one; see spbe.items).
+EVIDENCE_MODELS = ("levels", "items")
 
 
 @dataclass(frozen=True, slots=True)
@@ -50,6 +57,8 @@ class Framework:
     indicators: tuple[Indicator, ...]
     levels: tuple[Level, ...]
     predicates: tuple[Predicate, ...]  # highest bound first
+    evidence_model: str = "levels"
+    items: ItemsModel | None = field(default=None, compare=False, repr=False)  # with evidence_model "items"
 
     @property
     def label(self) -> str:
@@ -131,6 +140,16 @@ def parse_framework(folder: Path) -> Framework:
             problems.append(f"framework.toml: `{key}` is missing")
     if meta.get("id") and meta["id"] != folder.name:
         problems.append(f"framework.toml: id {meta['id']!r} differs from its folder name {folder.name!r}")
+    evidence_model = meta.get("evidence_model", "levels")
+    items = None
+    if evidence_model not in EVIDENCE_MODELS:
+        problems.append(
+            f"framework.toml: evidence_model {evidence_model!r} must be one of {', '.join(EVIDENCE_MODELS)}"
+        )
+    elif evidence_model == "items":
+        from spbe.items.model import parse_items_model  # it never imports this module: no cycle
+
+        items = parse_items_model(folder, meta, indicators=sorted(set(numbers)), problems=problems)
     if problems:
         raise ConfigError(problems, source=f"framework {folder.name}")
     return Framework(
@@ -140,6 +159,8 @@ def parse_framework(folder: Path) -> Framework:
         indicators=tuple(sorted(indicators, key=lambda i: i.number)),
         levels=tuple(levels),
         predicates=tuple(predicates),
+        evidence_model=evidence_model,
+        items=items,
     )
 
 

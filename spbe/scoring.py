@@ -111,8 +111,11 @@ def _plan(framework: Framework) -> _Plan:
     return plan
 
 
-def score(framework: Framework, levels: Mapping[int, int]) -> Score:
-    """Score a complete set of levels (indicator number → level 1..5)."""
+def score(framework: Framework, levels: Mapping[int, int | Fraction]) -> Score:
+    """Score a complete set of indicator values (indicator number → value 1..5).
+
+    Values are whole levels under 59/2020 and exact fractions under Pemdi, whose indicator values
+    come from accepted items (1,17 is 7/6); either way the sums stay exact."""
     plan = _plan(framework)
     try:
         values = [levels[n] for n in plan.numbers]

@@ -53,12 +53,31 @@ def init(
 
 def score(
     levels: Annotated[
-        Path, typer.Option("--levels", "-l", help="CSV with header indicator,level (comma or semicolon).", exists=False)
-    ],
+        Path | None,
+        typer.Option("--levels", "-l", help="CSV with header indicator,level (comma or semicolon).", exists=False),
+    ] = None,
     framework: Annotated[str, typer.Option("--framework", "-f", help="Framework id.")] = "permenpanrb-59-2020",
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+    items: Annotated[
+        Path | None,
+        typer.Option(
+            "--items", help="Pemdi: CSV code,status per item (diterima|revisi|proses|belum); I5,68.75 for externals."
+        ),
+    ] = None,
+    value_rule: Annotated[
+        str | None, typer.Option("--value-rule", help="With --items: a value-rule option by id (e.g. tingkat-utuh).")
+    ] = None,
 ) -> None:
-    """Score a full set of capability levels exactly as the regulation does."""
+    """Score a full set of capability levels (or, for Pemdi, item statuses) exactly as the regulation does."""
+    from spbe.errors import InputError
+
+    if (levels is None) == (items is None):
+        raise InputError("give exactly one of --levels FILE.csv or --items FILE.csv")
+    if items is not None:
+        from spbe.cli.cmd_items import score_items_file
+
+        score_items_file(items, framework, as_json=as_json, rule_id=value_rule)
+        return
     from spbe.frameworks import load_framework
     from spbe.levels_file import read_levels
     from spbe.scoring import score as compute

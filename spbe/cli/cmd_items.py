@@ -1,0 +1,231 @@
+"""`spbe items`: the Pemdi evidence-item catalog; and scoring a file of item statuses (`spbe score --items`).
+
+Both are read-only and fast: the framework folder and one CSV file, no store, no Prefect.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from spbe.cli.output import print_json, table, warn
+
+if TYPE_CHECKING:
+    from spbe.frameworks import Framework
+    from spbe.items.index import ItemsScore
+    from spbe.items.model import ItemsModel
+    from spbe.items.rules import ValueRule
+
+DEFAULT_FRAMEWORK = "pemdi-2026"
+
+
+def register(app: typer.Typer) -> None:
+    app.command("items")(items)
+
+
+def items(
+    indicator: Annotated[str | None, typer.Option("--indicator", "-i", help="Only this indicator (I3 or 3).")] = None,
+    framework: Annotated[str, typer.Option("--framework", "-f", help="Framework id.")] = DEFAULT_FRAMEWORK,
+    catalog: Annotated[
+        Path | None, typer.Option("--catalog", help="A city's own items.csv instead of the shipped one.")
+    ] = None,
+    criteria: Annotated[
+        Path | None, typer.Option("--criteria", help="A city's own criteria.csv instead of the shipped one.")
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """List the evidence items per indicator and level (code, official code, role, text, source, confidence)."""
+    from spbe.errors import InputError
+    from spbe.items.catalog import parse_indicator_label
+
+    fw = _framework(framework, catalog, criteria)
+    model = _model(fw)
+    numbers = list(model.indicator_numbers)
+    if indicator is not None:
+        number = parse_indicator_label(indicator)
+        if number is None or number not in numbers:
+            raise InputError(f"--indicator {indicator!r}: bukan indikator {fw.id} (I{numbers[0]}..I{numbers[-1]})")
+        numbers = [number]
+    _catalog_warnings(fw, model, numbers)
+    if as_json:
+        print_json(_catalog_dict(fw, model, numbers))
+        return
+    typer.echo(f"Kerangka / framework: {fw.label}")
+    typer.echo(f"Katalog butir: {model.catalog.items_path}  ({len(model.catalog)} butir)")
+    typer.echo(_rule_line(model.value_rule))
+    for number in numbers:
+        typer.echo("")
+        typer.echo(_indicator_heading(fw, model, number))
+        spec = model.external(number)
+        if spec is not None:
+            typer.echo(
+                f"  Nilai dari {spec.source_index}: {spec.describe()} (keyakinan {spec.provenance.confidence.label})"
+            )
+            typer.echo(f"  {spec.note}")
+        for level in range(1, 6):
+            criterion = model.catalog.criterion(number, level)
+            typer.echo(f"  Tingkat {level} ({fw.level_name(level)})")
+            if criterion is not None:
+                typer.echo(f"    {_clip(criterion.text, 220)}")
+            rows = model.catalog.items_of(number, level)
+            if not rows:
+                typer.echo("    (tidak ada butir: tingkat ini lengkap bila tingkat di bawahnya lengkap)")
+            for item in rows:
+                official = f" [{item.official_code}]" if item.official_code else ""
+                conditions = "".join(f"\n      syarat: {c.text}" for c in model.conditions_for(item))
+                typer.echo(
+                    f"    {item.code}{official}  peran {item.role.label}; keyakinan {item.confidence.label}\n"
+                    f"      {item.text}\n      sumber: {item.source}{conditions}"
+                )
+
+
+def score_items_file(path: Path, framework_id: str, *, as_json: bool, rule_id: str | None) -> None:
+    """`spbe score --items FILE`: each indicator's value, aspects, exact and shown index, predicate."""
+    from spbe.csvio import read_rows, require_header
+    from spbe.errors import InputError
+    from spbe.items.index import score_items
+    from spbe.items.statuses import REQUIRED_COLUMNS, parse_status_rows
+
+    fw = _framework(framework_id, None, None)
+    model = _model(fw)
+    try:
+        rule = model.rule(rule_id)
+    except KeyError as exc:
+        raise InputError(f"--value-rule: {exc.args[0]}") from None
+    header, rows = read_rows(path)
+    require_header(header, list(REQUIRED_COLUMNS), path.name)
+    sheet = parse_status_rows(rows, model, source=path.name)
+    result = score_items(fw, states=sheet.states, readings=sheet.readings, rule_id=rule.id)
+    if not fw.verified:
+        warn(f"framework {fw.id} is UNVERIFIED: weights and bounds come from second-hand sources")
+    if result.waiting_externals:
+        warn("menunggu nilai eksternal (dinilai 1): " + ", ".join(f"I{n}" for n in result.waiting_externals))
+    if as_json:
+        print_json(result.as_dict())
+        return
+    _print_score(result)
+
+
+def _print_score(result: ItemsScore) -> None:
+    from spbe.items.provenance import number_text
+    from spbe.scoring import report_value
+
+    fw = result.framework
+    typer.echo(f"Kerangka / framework: {fw.label}")
+    typer.echo(_rule_line(result.rule))
+    typer.echo(f"Indeks Pemdi: {result.index} (tepat {number_text(result.exact)})  Predikat: {result.predicate}\n")
+    rows = []
+    for v in result.values:
+        if v.basis == "external":
+            assert v.external is not None
+            basis = "eksternal"
+            how = (
+                v.status
+                if v.reading is None
+                else f"{v.external.source_index}: {number_text(v.reading.source_value, comma=True)}"
+            )
+        else:
+            basis = "butir"
+            how = "; ".join(
+                f"T{lv.level} {lv.accepted}/{lv.required}"
+                for lv in v.levels
+                if lv.required and lv.level <= (v.blocking_level or 5)
+            )
+            if v.blocking_level is not None and v.blocking_level < 5:
+                how += f"; di atas T{v.blocking_level} ditolak otomatis"
+        rows.append((f"I{v.indicator}", report_value(v.value), basis, how))
+    typer.echo(table(rows, ["Indikator", "Nilai", "Dasar", "Butir diterima per tingkat (utama)"]) + "\n")
+    typer.echo(table([(a.name, a.weight, a.index) for a in result.score.aspects], ["Aspek", "Bobot %", "Indeks"]))
+    typer.echo(f"\nNilai per indikator menurut aturan '{result.rule.id}' (lihat sumber dan keyakinannya di atas).")
+
+
+def _framework(framework_id: str, catalog: Path | None, criteria: Path | None) -> Framework:
+    from spbe.frameworks import load_framework
+    from spbe.items.model import with_city_catalog
+
+    fw = load_framework(framework_id)
+    _model(fw)
+    return with_city_catalog(fw, items_file=catalog, criteria_file=criteria)
+
+
+def _model(fw: Framework) -> ItemsModel:
+    from spbe.items.index import items_model
+
+    return items_model(fw)
+
+
+def _rule_line(rule: ValueRule) -> str:
+    return (
+        f"Aturan nilai: {rule.name} [{rule.id}]\n"
+        f"  sumber: {rule.source}\n  keyakinan: {rule.provenance.confidence.label}"
+    )
+
+
+def _indicator_heading(fw: Framework, model: ItemsModel, number: int) -> str:
+    ind = fw.indicator(number)
+    basis = "eksternal" if model.is_external(number) else "dinilai dari butir"
+    return f"I{number} {ind.name} (aspek {ind.aspect}, bobot {ind.weight}; {basis})"
+
+
+def _catalog_warnings(fw: Framework, model: ItemsModel, numbers: list[int]) -> None:
+    if not fw.verified:
+        warn(f"framework {fw.id} is UNVERIFIED: weights and bounds come from second-hand sources")
+    if model.catalog.generated:
+        warn(
+            f"{len(model.catalog.generated)} butir tanpa kode diberi kode baru ({', '.join(model.catalog.generated[:10])}"
+            f"{' ...' if len(model.catalog.generated) > 10 else ''}); tulis kode itu ke berkas agar tetap"
+        )
+    empty = [f"I{n} tingkat {lv}" for n, lv in model.empty_levels() if n in numbers]
+    if empty:
+        warn("tingkat tanpa butir utama (lengkap bila tingkat di bawahnya lengkap): " + ", ".join(empty))
+
+
+def _catalog_dict(fw: Framework, model: ItemsModel, numbers: list[int]) -> dict[str, Any]:
+    indicators = []
+    for number in numbers:
+        ind = fw.indicator(number)
+        spec = model.external(number)
+        levels = []
+        for level in range(1, 6):
+            criterion = model.catalog.criterion(number, level)
+            levels.append(
+                {
+                    "level": level,
+                    "name": fw.level_name(level),
+                    "criterion": None if criterion is None else criterion.as_dict(),
+                    "items": [
+                        {**item.as_dict(), "conditions": [c.id for c in model.conditions_for(item)]}
+                        for item in model.catalog.items_of(number, level)
+                    ],
+                    "without_main_items": not model.catalog.main_items(number, level),
+                }
+            )
+        indicators.append(
+            {
+                "indicator": f"I{number}",
+                "name": ind.name,
+                "aspect": ind.aspect,
+                "weight": str(ind.weight),
+                "basis": "external" if spec else "items",
+                "external": None if spec is None else spec.as_dict(),
+                "levels": levels,
+            }
+        )
+    return {
+        "framework": fw.id,
+        "framework_verified": fw.verified,
+        "items_file": str(model.catalog.items_path),
+        "criteria_file": str(model.catalog.criteria_path),
+        "item_count": sum(len(model.catalog.items_of(n)) for n in numbers),
+        "generated_codes": list(model.catalog.generated),
+        "value_rule": model.value_rule.as_dict(),
+        "value_rule_options": [r.as_dict() for r in model.value_rule_options],
+        "conditions": [c.as_dict() for c in model.conditions],
+        "indicators": indicators,
+    }
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
