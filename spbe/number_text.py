@@ -11,7 +11,7 @@ import math
 from decimal import ROUND_HALF_UP, Decimal
 from fractions import Fraction
 
-EXACT_PLACES = 10
+EXACT_PLACES = 12
 CUT_PLACES = 4
 
 
@@ -44,10 +44,16 @@ def exact_text(value: Fraction | Decimal | int, *, min_places: int = 2) -> str:
     return f"{Decimal(cut).scaleb(-CUT_PLACES):.{CUT_PLACES}f}".replace(".", ",") + "…"
 
 
-def machine_exact(value: Fraction, places: int = EXACT_PLACES) -> str:
+def machine_exact(value: Fraction, places: int = 10) -> str:
     """For JSON: the exact value as a decimal string when it terminates, else rounded half-up to `places`
     (as the ministry's records write "4.2125000000"); `index_exact` keeps the fraction itself."""
     for p in range(0, places + 1):
         if (value * 10**p).denominator == 1:
             return f"{Decimal(int(value * 10**p)).scaleb(-p):.{max(p, 2)}f}"
     return f"{Decimal(math.floor(value * 10**places + Fraction(1, 2))).scaleb(-places):.{places}f}"
+
+
+def amount_text(value: Decimal | int) -> str:
+    """A cost or count as typed, without padding: 2 → "2", 2.50 → "2,5"."""
+    text = format(Decimal(value).normalize(), "f")
+    return text.replace(".", ",")

@@ -18,6 +18,7 @@ from decimal import Decimal
 from fractions import Fraction
 
 from spbe.frameworks import LEVELS, Framework
+from spbe.number_text import decimal_text
 from spbe.scoring import bound_note, predicate_of, report_value
 
 MIN_LEVEL, MAX_LEVEL = LEVELS[0], LEVELS[-1]
@@ -215,7 +216,7 @@ def default_target(framework: Framework, target_index: Decimal, target_predicate
     """The index to plan for: a predicate goal is only met at its framework's bound.
 
     A goal like "Memuaskan, index above 4.0" is short of Memuaskan under 59/2020 (bound 4.20), so the
-    higher of the two wins and the difference is said plainly.
+    higher of the two wins and the difference is said plainly (in the words people read).
     """
     bound = framework.predicate_lower_bound(target_predicate)
     name = next(p.name for p in framework.predicates if p.name.casefold() == target_predicate.casefold())
@@ -224,12 +225,12 @@ def default_target(framework: Framework, target_index: Decimal, target_predicate
     if target_index < bound:
         shown_as = predicate_of(framework, Fraction(target_index))
         return bound, (
-            f"an index of {target_index} is {shown_as} under {framework.id}; "
-            f"{name} starts at {bound}, so the plan targets {bound}"
+            f"Indeks {decimal_text(target_index)} masih berpredikat {shown_as} menurut {framework.id}; predikat "
+            f"{name} dimulai dari {decimal_text(bound)}, maka target perencanaan {decimal_text(bound)}."
         )
     return target_index, (
-        f"target index {target_index} is above the {name} bound {bound} under {framework.id}; "
-        f"the plan targets {target_index}"
+        f"Target indeks {decimal_text(target_index)} di atas batas bawah predikat {name} "
+        f"({decimal_text(bound)}) menurut {framework.id}; target perencanaan {decimal_text(target_index)}."
     )
 
 

@@ -320,7 +320,10 @@ def test_invalid_inputs_are_refused(kwargs, message):
 def test_default_target_under_59_2020_moves_to_the_memuaskan_bound():
     target, warning = default_target(load_framework("permenpanrb-59-2020"), D("4.00"), "Memuaskan")
     assert target == D("4.20")
-    assert warning is not None and "4.20" in warning and "Sangat Baik" in warning
+    assert warning == (
+        "Indeks 4,00 masih berpredikat Sangat Baik menurut permenpanrb-59-2020; predikat Memuaskan dimulai dari "
+        "4,20, maka target perencanaan 4,20."
+    )
 
 
 def test_default_target_under_pemdi_keeps_4_00():

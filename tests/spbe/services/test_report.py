@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import html.parser
 import json
+import math
 import re
 import struct
 import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -97,7 +99,7 @@ def test_report_numbers_equal_spbe_score_as_a_process(built: Built, tmp_path: Pa
     assert scored.code == 0, scored.err
     expected = json.loads(scored.out)
     assert data["index"] == expected["index"] and data["predicate"] == expected["predicate"]
-    assert data["index_exact"] == expected["index_exact"]
+    assert data["index_exact"] == expected["index_exact"] and data["bound_note"] == expected["bound_note"]
     assert [(d["name"], d["weight"], d["index"]) for d in data["domains"]] == [
         (d["name"], d["weight"], d["index"]) for d in expected["domains"]
     ]
@@ -114,7 +116,12 @@ def test_claimed_index_and_levels_per_indicator(built: Built, tmp_path: Path):
     claimed = json.loads(
         run_spbe("score", "--levels", str(write_levels(tmp_path / "c.csv", built.seeded.claimed)), "--json").out
     )
-    assert data["claimed"] == {"index": claimed["index"], "predicate": claimed["predicate"]}
+    assert data["claimed"] == {
+        "index": claimed["index"],
+        "index_exact": claimed["index_exact"],
+        "predicate": claimed["predicate"],
+        "bound_note": claimed["bound_note"],
+    }
     rows = {r["indicator"]: r for r in data["indicators"]}
     assert {n: r["level_scored"] for n, r in rows.items()} == built.seeded.validated
     assert rows[6]["status"] == "missing" and rows[6]["assumed"] == "floor" and rows[6]["claimed_level"] is None
@@ -136,10 +143,14 @@ def test_history_target_and_process(built: Built):
     current = data["history"][2]
     assert current["current"] and current["index"] == data["index"]
     assert Decimal(current["change"]) == Decimal(data["index"]) - Decimal("3.76")
+    assert [h["framework"] for h in data["history"]] == ["permenpanrb-59-2020"] * 3
+    assert [h["source"] for h in data["history"]] == ["config", "config", "current"]
+    assert data["history_by_group"] == [] and data["history_notes"] == []  # no official results recorded
     target = data["target"]
     assert target["index"] == "4.00" and target["plan_target"] == "4.20" and target["predicate"] == "Memuaskan"
-    assert "4.20" in target["warning"] and "Sangat Baik" in target["warning"]
-    assert Decimal(target["gap"]) == Decimal("4.20") - Decimal(data["index"])
+    assert "4,20" in target["warning"] and "Sangat Baik" in target["warning"]
+    assert Fraction(target["gap_exact"]) == Fraction("4.2") - Fraction(data["index_exact"])
+    assert Decimal(target["gap"]) == math.ceil(Fraction(target["gap_exact"]) * 100) / Decimal(100)
     proc = data["process"]
     assert proc["late_indicators"] == sorted(built.seeded.late) and proc["late_versions"] == len(built.seeded.late)
     assert proc["revise_reviews"] == built.seeded.revise_reviews
@@ -199,6 +210,7 @@ def test_html_escapes_hostile_text_and_is_self_contained(built: Built):
         "body",
         "h1",
         "h2",
+        "h3",
         "p",
         "div",
         "table",
@@ -309,7 +321,12 @@ def test_frameworks_without_domains_get_an_aspect_radar():
         reminders_sent=None,
     )
     assert not data.domains and data.index == Decimal("3.00") and data.process.reminders_sent is None
-    assert any("BELUM TERVERIFIKASI" in n for n in data.notes)
+    assert data.title == "Laporan Akhir Evaluasi Pemdi Kota $\\foo{$ Uji Tahun 2026"
+    assert any("Periodisitas evaluasi Pemdi belum dikonfirmasi" in n for n in data.notes)
+    assert not any("TERVERIFIKASI" in n for n in data.notes)  # PermenPANRB 8/2026 confirmed
+    # Without the frameworks at hand, 2025 (before Pemdi's first year) is on an unknown framework.
+    assert data.history[0].framework_id is None and data.history[1].delta is None
+    assert "kerangka yang tidak diketahui" in data.history_notes[0]
     charts = {c.key: c for c in draw_all(data)}
     assert set(charts) == {"aspek", "radar-aspek", "tren"}
     assert png_size(charts["radar-aspek"].png) == RADAR_SIZE
@@ -338,6 +355,7 @@ def test_report_row_audit_and_artifacts(built: Built):
         "level_klaim",
         "level_tervalidasi",
         "level_dinilai",
+        "nama_level",
         "status",
         "putaran_revisi",
         "bukti_dukung",
