@@ -8,9 +8,11 @@ refused with the difference.
 Published values are rounded. Each value is taken as rounded half-up at the decimals it is written
 with, and at least two (the ministry publishes two; "5" or "4,3" only drop trailing zeros, and the
 ministry's own records carry ten: "4.2125000000"). A value written with d decimals stands for any exact
-value within ½·10^-d of it. The computed index therefore may differ from the stated one by at most
+value in [v - ½·10^-d, v + ½·10^-d) (half-up). The computed index therefore must differ from the stated
+one by less than
     ½·10^-d(index) + Σ (weight_g / Σ weight) · ½·10^-d(g),
-exactly the rounding the inputs allow, and no more. Pure: no I/O beyond parsing text given to it.
+exactly the rounding the inputs allow, and no more (at that sum the two ranges only touch). Pure: no
+I/O beyond parsing text given to it.
 
 Two input shapes (README "Hasil resmi tahun sebelumnya"):
 - CSV (comma or semicolon): `year,kind,name,index` with optional `predicate` and `framework`
@@ -96,10 +98,12 @@ class Consistency:
 
     @property
     def ok(self) -> bool:
-        return self.difference <= self.tolerance
+        """Strictly inside: half-up rounding maps [v - h, v + h) to v, so the two intervals overlap only when
+        the difference is below the sum of the half-widths; at exactly that sum they merely touch."""
+        return self.difference < self.tolerance
 
     def sentence(self) -> str:
-        verdict = "dalam" if self.ok else "melebihi"
+        verdict = "<" if self.ok else "≥"
         places = sorted(set(self.group_places))
         group_places = " atau ".join(str(p) for p in places)
         return (
@@ -193,7 +197,6 @@ def check(framework: Framework, result: OfficialResult) -> list[Consistency]:
             weights = {a: framework.group_weight("aspect", a) for a in members}
             checks.append(
                 consistency(
-                    framework,
                     what=f"domain {domain} dari {len(members)} aspek",
                     parts={a: aspects[a] for a in members},
                     weights=weights,

@@ -113,13 +113,7 @@ def trend(data: ReportData) -> Chart:
             fontsize=8,
             color="#5f6b7a",
         )
-    # One line per framework: a year on another scale is drawn apart and never joined to this one.
-    runs: list[list] = []
-    for p in data.history:
-        if runs and runs[-1][0].framework_id == p.framework_id:
-            runs[-1].append(p)
-        else:
-            runs.append([p])
+    runs = trend_runs(data)
     for run in runs:
         own = run[0].framework_id == data.framework.id
         label = data.index_name if own else f"{run[0].framework_id or 'kerangka tidak diketahui'} (skala berbeda)"
@@ -154,6 +148,18 @@ def trend(data: ReportData) -> Chart:
     ax.legend(loc="lower right", fontsize=9)
     ax.set_title(_label(f"Perkembangan indeks {data.framework.short_name} {data.city}"), fontsize=12)
     return _png(fig, canvas, "tren", "Perkembangan indeks dari tahun ke tahun", TREND_SIZE)
+
+
+def trend_runs(data: ReportData) -> list[list]:
+    """Consecutive years on one framework: each run is its own line, so a year on another scale is drawn
+    apart and never joined to this cycle's."""
+    runs: list[list] = []
+    for p in data.history:
+        if runs and runs[-1][0].framework_id == p.framework_id:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return runs
 
 
 def _bands(data: ReportData) -> list[tuple[float, float, str, str]]:
