@@ -127,7 +127,7 @@ class Framework:
         return scale.name(level)
 
     def level_text(self, level: object, *, indicator: int) -> str:
-        """ "3 (Terdefinisi)" for a whole level; a fractional value (Pemdi) has no single name."""
+        """A whole level with its name, "3 (Terdefinisi)"; a fractional value (Pemdi) has no single name."""
         if isinstance(level, int) and not isinstance(level, bool) and level in LEVELS:
             return f"{level} ({self.level_name(level, indicator=indicator)})"
         return decimal_text(level) if isinstance(level, Decimal | Fraction | int) else "—"

@@ -56,7 +56,7 @@ def environment(*, html: bool = False):
 
 
 def nama_level(level: object, framework_id: str, indicator: int) -> str:
-    """"3 (Terdefinisi)": a level with its name on the indicator's own scale (services: "3 (Transaksi)")."""
+    """A level with its name on the indicator's own scale: "3 (Terdefinisi)", for services "3 (Transaksi)"."""
     from spbe.frameworks import load_framework
 
     return load_framework(framework_id).level_text(level, indicator=indicator) if level is not None else "-"
