@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html.parser
 import json
-import math
 import re
 import struct
 import zipfile
@@ -150,7 +149,8 @@ def test_history_target_and_process(built: Built):
     assert target["index"] == "4.00" and target["plan_target"] == "4.20" and target["predicate"] == "Memuaskan"
     assert "4,20" in target["warning"] and "Sangat Baik" in target["warning"]
     assert Fraction(target["gap_exact"]) == Fraction("4.2") - Fraction(data["index_exact"])
-    assert Decimal(target["gap"]) == math.ceil(Fraction(target["gap_exact"]) * 100) / Decimal(100)
+    gap = Fraction(Decimal(target["gap"]))  # two decimals, never below the exact shortfall
+    assert gap >= Fraction(target["gap_exact"]) > gap - Fraction(1, 100) and target["met"] is False
     proc = data["process"]
     assert proc["late_indicators"] == sorted(built.seeded.late) and proc["late_versions"] == len(built.seeded.late)
     assert proc["revise_reviews"] == built.seeded.revise_reviews
@@ -408,6 +408,33 @@ def test_build_and_deliver_on_each_backend(database_url: str, tmp_path: Path):
         assert [e.detail["recipients"] for e in events] == [["sekda", "walikota"], ["koordinator"]]
         snap = take_snapshot(session, cycle)
         assert snap.report_built and snap.report_delivered
+
+
+def test_an_exact_4_195_reads_sangat_baik_in_every_format(sqlite_url: str, tmp_path: Path):
+    levels = {i.number: 4 for i in FW.indicators}
+    levels.update(dict.fromkeys((42, 43, 44, 45, 21, 22, 23, 24, 25), 5))  # 4 + 0.12 + 0.075 = 4.195
+    engine = loaded(sqlite_url)
+    with session_scope(engine) as session:
+        seed(session, levels=levels)
+    with clock.use_clock(BUILT), session_scope(engine) as session:
+        cycle = session.exec(select(m.Cycle)).one()
+        result = build_report(session, cycle=cycle, out_dir=tmp_path / "out", actor="koordinator")
+    sentence = "4,195 (tampil 4,20): di bawah batas Memuaskan 4,20"
+    data = json.loads(result.files["json"].read_text(encoding="utf-8"))
+    assert (data["index"], data["index_exact"], data["predicate"]) == ("4.20", "839/200", "Sangat Baik")
+    assert data["bound_note"] == sentence and data["target"]["met"] is False and data["target"]["gap"] == "0.01"
+    md = result.files["md"].read_text(encoding="utf-8")
+    assert "**Indeks SPBE 2025:** 4,20 (Sangat Baik); indeks tepat 4,195" in md and sentence in md
+    assert "**Terhadap target:** kurang 0,01" in md
+    assert sentence in result.files["html"].read_text(encoding="utf-8")
+    from openpyxl import load_workbook
+
+    ws = load_workbook(result.files["xlsx"])["Ringkasan"]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(sentence in t for t in texts) and "4,195" in texts
+    rec = data["recommendation"]  # the plan reaches the exact 4,20, one step more than the rounding needed
+    assert rec["reachable"] and Fraction(rec["index_after_exact"]) >= Fraction("4.2") and rec["steps"] >= 1
+    assert rec["predicate_after"] == "Memuaskan"
 
 
 def test_delivery_of_an_unknown_report_is_refused(sqlite_url: str):
