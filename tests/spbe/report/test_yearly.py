@@ -8,14 +8,12 @@ from decimal import Decimal as D
 
 from openpyxl import load_workbook
 
-from spbe.domain.snapshot import CycleSnapshot, IndicatorState
 from spbe.frameworks import load_framework
 from spbe.history import GroupValue, OfficialResult
 from spbe.report import render_html, render_json, render_markdown, render_xlsx
 from spbe.report.charts import draw_all, trend_runs
-from spbe.report.model import ReportData, assemble
-from spbe.services.levels import Basis
-from tests.utils.report import BUILT
+from spbe.report.model import ReportData
+from tests.utils.report import assemble_claimed
 
 FW59 = load_framework("permenpanrb-59-2020")
 PEMDI = load_framework("pemdi-2026")
@@ -25,21 +23,6 @@ SCALES = "berada pada skala yang berbeda"
 
 
 def pemdi_report(**kwargs) -> ReportData:
-    snap = CycleSnapshot(
-        cycle_id=1,
-        code="kota-2026",
-        year=2026,
-        timezone="Asia/Jakarta",
-        phases={},
-        opds={},
-        people={},
-        indicators=tuple(
-            IndicatorState(i.number, i.name, str(i.weight), None, None, version=1, claimed_level=4)
-            for i in PEMDI.indicators
-        ),
-        attendance={},
-        assignments_approved=True,
-    )
     official = [
         OfficialResult(
             2025,
@@ -49,24 +32,8 @@ def pemdi_report(**kwargs) -> ReportData:
             tuple(GroupValue("aspect", n, D(v)) for n, v in zip(FW59.aspects(), MINISTRY_ASPECTS, strict=True)),
         )
     ]
-    args = {
-        "snapshot": snap,
-        "framework": PEMDI,
-        "city": "Kota Uji",
-        "target_index": D("4.00"),
-        "target_predicate": "Memuaskan",
-        "history": {2024: D("3.76"), 2025: D("4.21")},
-        "basis": Basis.CLAIMED,
-        "built_at": BUILT,
-        "phases": (),
-        "submissions": (),
-        "evidence_status": {},
-        "reminders_sent": None,
-        "official": official,
-        "frameworks": FRAMEWORKS,
-        **kwargs,
-    }
-    return assemble(**args)
+    args = {"history": {2024: D("3.76"), 2025: D("4.21")}, "official": official, "frameworks": FRAMEWORKS, **kwargs}
+    return assemble_claimed(PEMDI, year=2026, level=4, **args)
 
 
 def test_spbe_years_in_a_pemdi_cycle_are_on_another_scale_in_the_data():
@@ -119,48 +86,9 @@ def test_a_cycle_file_value_that_differs_from_the_record_is_noted():
 
 
 def test_the_same_framework_compares_per_aspect_with_the_current_year():
-    from spbe.domain.snapshot import CycleSnapshot
-
-    snap = CycleSnapshot(
-        cycle_id=1,
-        code="kota-2025",
-        year=2025,
-        timezone="Asia/Jakarta",
-        phases={},
-        opds={},
-        people={},
-        indicators=tuple(
-            IndicatorState(i.number, i.name, str(i.weight), None, None, version=1, claimed_level=4)
-            for i in FW59.indicators
-        ),
-        attendance={},
-        assignments_approved=True,
-    )
-    official = [
-        OfficialResult(
-            2024,
-            FW59.id,
-            D("4.2125"),
-            None,
-            tuple(GroupValue("aspect", n, D(v)) for n, v in zip(FW59.aspects(), MINISTRY_ASPECTS, strict=True)),
-        )
-    ]
-    data = assemble(
-        snapshot=snap,
-        framework=FW59,
-        city="Kota Uji",
-        target_index=D("4.20"),
-        target_predicate="Memuaskan",
-        history={},
-        basis=Basis.CLAIMED,
-        built_at=BUILT,
-        phases=(),
-        submissions=(),
-        evidence_status={},
-        reminders_sent=None,
-        official=official,
-        frameworks=FRAMEWORKS,
-    )
+    aspects = tuple(GroupValue("aspect", n, D(v)) for n, v in zip(FW59.aspects(), MINISTRY_ASPECTS, strict=True))
+    official = [OfficialResult(2024, FW59.id, D("4.2125"), None, aspects)]
+    data = assemble_claimed(FW59, year=2025, level=4, target_index=D("4.20"), official=official, frameworks=FRAMEWORKS)
     assert data.history_notes == () and [p.delta for p in data.history] == [None, D("-0.21")]
     (table,) = data.group_history
     assert table.years == (2024, 2025) and table.current_year == 2025 and table.comparable

@@ -285,41 +285,11 @@ def test_charts_are_real_pngs_of_the_expected_size(built: Built):
 
 
 def test_frameworks_without_domains_get_an_aspect_radar():
-    from spbe.domain.snapshot import CycleSnapshot, IndicatorState
     from spbe.report.charts import RADAR_SIZE, draw_all
-    from spbe.report.model import assemble
-    from spbe.services.levels import Basis
+    from tests.utils.report import assemble_claimed
 
     pemdi = load_framework("pemdi-2026")
-    snap = CycleSnapshot(
-        cycle_id=1,
-        code="kota-2026",
-        year=2026,
-        timezone="Asia/Jakarta",
-        phases={},
-        opds={},
-        people={},
-        indicators=tuple(
-            IndicatorState(i.number, i.name, str(i.weight), None, None, version=1, claimed_level=3)
-            for i in pemdi.indicators
-        ),
-        attendance={},
-        assignments_approved=True,
-    )
-    data = assemble(
-        snapshot=snap,
-        framework=pemdi,
-        city="Kota $\\foo{$ Uji",
-        target_index=Decimal("4.00"),
-        target_predicate="Memuaskan",
-        history={2025: Decimal("3.10")},
-        basis=Basis.CLAIMED,
-        built_at=BUILT,
-        phases=(),
-        submissions=(),
-        evidence_status={},
-        reminders_sent=None,
-    )
+    data = assemble_claimed(pemdi, year=2026, level=3, city="Kota $\\foo{$ Uji", history={2025: Decimal("3.10")})
     assert not data.domains and data.index == Decimal("3.00") and data.process.reminders_sent is None
     assert data.title == "Laporan Akhir Evaluasi Pemdi Kota $\\foo{$ Uji Tahun 2026"
     assert any("Periodisitas evaluasi Pemdi belum dikonfirmasi" in n for n in data.notes)
