@@ -241,9 +241,7 @@ def _group_tables(
             if is_own:
                 years.append(year)
                 columns.append(own[kind])
-            rows = tuple(
-                GroupYearRow(n, fw.group_weight(kind, n), tuple(col.get(n) for col in columns)) for n in names
-            )
+            rows = tuple(GroupYearRow(n, fw.group_weight(kind, n), tuple(col.get(n) for col in columns)) for n in names)
             note = None
             if not is_own:
                 note = (
