@@ -1,5 +1,9 @@
 """Scoring throughput at national scale: score 600 agencies' level sets, report scorings per second.
 
+Two batches: whole levels on the 47-indicator 59/2020 catalog (the integer path), and exact fractional
+values on the 20-indicator Pemdi catalog (sixths, halves and hundredths, as official Pemdi values
+are: the common-denominator path).
+
 Run: .venv/bin/python bench/scoring.py [--agencies 600] [--rounds 5]
 """
 
@@ -9,9 +13,32 @@ import argparse
 import random
 import statistics
 import time
+from fractions import Fraction
 
 from spbe.frameworks import load_framework
 from spbe.scoring import score
+
+FRACTIONS = [Fraction(k, 6) for k in range(6, 31)] + [Fraction(k, 100) for k in (117, 125, 126, 130, 150, 250)]
+
+
+def measure(fw, batch, rounds: int) -> list[float]:
+    rates = []
+    for _ in range(rounds):
+        start = time.perf_counter()
+        results = [score(fw, levels) for levels in batch]
+        _ = [
+            (r.index, r.predicate, r.bound_note, [d.index for d in r.domains], [a.index for a in r.aspects])
+            for r in results
+        ]
+        rates.append(len(batch) / (time.perf_counter() - start))
+    return rates
+
+
+def report(label: str, fw, rates: list[float], agencies: int) -> None:
+    median = statistics.median(rates)
+    print(f"{label}: {agencies} agencies × {len(fw.indicators)} indicators (index, predicate, note, groups)")
+    print(f"  median {median:,.0f} scorings/s; best {max(rates):,.0f}; worst {min(rates):,.0f}")
+    print(f"  one national batch: {agencies / median * 1000:.0f} ms")
 
 
 def main() -> None:
@@ -20,19 +47,15 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
-    fw = load_framework("permenpanrb-59-2020")
     rng = random.Random(args.seed)
-    batch = [{i.number: rng.randint(1, 5) for i in fw.indicators} for _ in range(args.agencies)]
-    rates = []
-    for _ in range(args.rounds):
-        start = time.perf_counter()
-        results = [score(fw, levels) for levels in batch]
-        _ = [(r.index, r.predicate, [d.index for d in r.domains], [a.index for a in r.aspects]) for r in results]
-        elapsed = time.perf_counter() - start
-        rates.append(args.agencies / elapsed)
-    print(f"scoring: {args.agencies} agencies × {len(fw.indicators)} indicators (index, predicate, domains, aspects)")
-    print(f"  median {statistics.median(rates):,.0f} scorings/s; best {max(rates):,.0f}; worst {min(rates):,.0f}")
-    print(f"  one national batch: {args.agencies / statistics.median(rates) * 1000:.0f} ms")
+
+    fw = load_framework("permenpanrb-59-2020")
+    whole = [{i.number: rng.randint(1, 5) for i in fw.indicators} for _ in range(args.agencies)]
+    report("59/2020, whole levels", fw, measure(fw, whole, args.rounds), args.agencies)
+
+    pemdi = load_framework("pemdi-2026")
+    exact = [{i.number: rng.choice(FRACTIONS) for i in pemdi.indicators} for _ in range(args.agencies)]
+    report("Pemdi, exact fractional values", pemdi, measure(pemdi, exact, args.rounds), args.agencies)
 
 
 if __name__ == "__main__":

@@ -78,9 +78,11 @@ class CycleConfig:
 
 def target_note(framework: Framework, target_index: Decimal, target_predicate: str) -> str | None:
     """Say plainly when the target index and target predicate disagree under the framework."""
-    from spbe.scoring import predicate_for
+    from fractions import Fraction
 
-    at_index = predicate_for(framework, target_index.quantize(Decimal("0.01")))
+    from spbe.scoring import predicate_of
+
+    at_index = predicate_of(framework, Fraction(target_index))  # the framework's own reading of the index
     if at_index.casefold() == target_predicate.casefold():
         return None
     bound = framework.predicate_lower_bound(target_predicate)

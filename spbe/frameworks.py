@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spbe.errors import ConfigError
+from spbe.number_text import decimal_text
 from spbe.paths import frameworks_dir
 
 if TYPE_CHECKING:
@@ -25,6 +26,8 @@ LEVELS = (1, 2, 3, 4, 5)
 # How evidence is asked for: "levels" (59/2020: one claimed level per indicator, with explanation and
 # evidence) or "items" (Pemdi: numbered evidence items per level, judged one by one; see spbe.items).
 EVIDENCE_MODELS = ("levels", "items")
+PREDICATE_READINGS = ("exact", "rounded")  # what a predicate bound is compared with
+DEFAULT_SCALE = "default"
 
 
 @dataclass(frozen=True, slots=True)
@@ -41,12 +44,35 @@ class Level:
     level: int
     name: str
     asks: str
+    alias: str = ""  # the regulation's second name, e.g. "Initiate" for Pemdi's "Merintis"
+
+    @property
+    def label(self) -> str:
+        return f"{self.name} ({self.alias})" if self.alias else self.name
+
+
+@dataclass(frozen=True, slots=True)
+class Scale:
+    """A named set of five level names; a framework can give some indicators their own scale.
+
+    59/2020 names capability levels Rintisan..Optimum, but its service indicators (32-47) are also
+    read on the technical-function scale Informasi..Optimalisasi: the names people see follow the
+    indicator, the arithmetic does not change.
+    """
+
+    key: str
+    title: str
+    levels: tuple[Level, ...]
+    indicators: frozenset[int] = frozenset()  # empty for the default scale: every other indicator
+
+    def name(self, level: int) -> str:
+        return self.levels[level - 1].name
 
 
 @dataclass(frozen=True, slots=True)
 class Predicate:
     name: str
-    min: Decimal  # inclusive lower bound of the reported (2-decimal) index
+    min: Decimal  # inclusive lower bound of the index (two decimals, as the regulation writes it)
 
 
 @dataclass(frozen=True)
@@ -55,15 +81,26 @@ class Framework:
     name: str
     verified: bool
     indicators: tuple[Indicator, ...]
-    levels: tuple[Level, ...]
+    levels: tuple[Level, ...]  # the default scale
     predicates: tuple[Predicate, ...]  # highest bound first
     evidence_model: str = "levels"
     items: ItemsModel | None = field(default=None, compare=False, repr=False)  # with evidence_model "items"
+    predicate_reading: str = "exact"  # "exact": the exact index meets a bound; "rounded": the shown one
+    scales: tuple[Scale, ...] = ()  # scales of particular indicators, beside the default one
+    short_name: str = "SPBE"  # as in "Indeks SPBE", "Evaluasi Pemdi"
+    notes: tuple[str, ...] = ()  # caveats every report on this framework carries
+    first_year: int | None = None  # evaluation years the framework governs, where known
+    last_year: int | None = None
+    scale_title: str = "Tingkat kematangan"
 
     @property
     def label(self) -> str:
         """The id as users should see it: unverified frameworks always carry the warning."""
         return self.id if self.verified else f"{self.id} (BELUM TERVERIFIKASI / unverified)"
+
+    @property
+    def index_name(self) -> str:
+        return f"Indeks {self.short_name}"
 
     def indicator(self, number: int) -> Indicator:
         return self._by_number[number]
@@ -79,8 +116,35 @@ class Framework:
             object.__setattr__(self, "_by_number_cache", cached)
         return cached
 
-    def level_name(self, level: int) -> str:
-        return self.levels[level - 1].name
+    @property
+    def default_scale(self) -> Scale:
+        return Scale(DEFAULT_SCALE, self.scale_title, self.levels)
+
+    def all_scales(self) -> list[Scale]:
+        """The default scale first, then the per-indicator ones."""
+        return [self.default_scale, *self.scales]
+
+    def scale_for(self, number: int) -> Scale:
+        for scale in self.scales:
+            if number in scale.indicators:
+                return scale
+        return self.default_scale
+
+    def level_name(self, level: int, *, indicator: int | None = None) -> str:
+        """The level's name on the indicator's own scale (the default scale without an indicator)."""
+        scale = self.scale_for(indicator) if indicator is not None else self.default_scale
+        return scale.name(level)
+
+    def level_text(self, level: object, *, indicator: int) -> str:
+        """A whole level with its name, "3 (Terdefinisi)"; a fractional value (Pemdi) has no single name."""
+        if isinstance(level, int) and not isinstance(level, bool) and level in LEVELS:
+            return f"{level} ({self.level_name(level, indicator=indicator)})"
+        return decimal_text(level) if isinstance(level, Decimal | Fraction | int) else "—"
+
+    def covers_year(self, year: int) -> bool:
+        return (self.first_year is None or year >= self.first_year) and (
+            self.last_year is None or year <= self.last_year
+        )
 
     def domains(self) -> list[str]:
         """Domains in catalog order (empty for frameworks without domains)."""
@@ -88,6 +152,11 @@ class Framework:
 
     def aspects(self) -> list[str]:
         return list(dict.fromkeys(i.aspect for i in self.indicators))
+
+    def group_weight(self, kind: str, name: str) -> Decimal:
+        """The weight of one domain or aspect: the sum of its indicators' weights."""
+        key = (lambda i: i.domain) if kind == "domain" else (lambda i: i.aspect)
+        return sum((i.weight for i in self.indicators if key(i) == name), Decimal(0))
 
     def predicate_lower_bound(self, name: str) -> Decimal:
         for p in self.predicates:
@@ -122,10 +191,11 @@ def parse_framework(folder: Path) -> Framework:
         raise ConfigError(str(exc), source=str(meta_path)) from None
 
     indicators = _read_indicators(folder / "indicators.csv", problems)
-    levels = _read_levels(meta.get("levels", []), problems)
+    levels = _read_levels(meta.get("levels", []), "levels", problems)
     predicates = _read_predicates(meta.get("predicates", []), problems)
-
     numbers = [i.number for i in indicators]
+    scales = _read_scales(meta.get("scales", []), set(numbers), problems)
+
     if len(set(numbers)) != len(numbers):
         dupes = sorted({n for n in numbers if numbers.count(n) > 1})
         problems.append(f"indicators.csv: indicator numbers repeat: {dupes}")
@@ -150,6 +220,24 @@ def parse_framework(folder: Path) -> Framework:
         from spbe.items.model import parse_items_model  # it never imports this module: no cycle
 
         items = parse_items_model(folder, meta, indicators=sorted(set(numbers)), problems=problems)
+    reading = meta.get("predicate_reading", "exact")
+    if reading not in PREDICATE_READINGS:
+        problems.append(
+            f"framework.toml: predicate_reading must be one of {', '.join(PREDICATE_READINGS)}, got {reading!r}"
+        )
+    notes = meta.get("notes", [])
+    if not isinstance(notes, list) or not all(isinstance(n, str) for n in notes):
+        problems.append("framework.toml: `notes` must be a list of strings")
+        notes = []
+    years = {}
+    for key in ("first_year", "last_year"):
+        value = meta.get(key)
+        if value is not None and (isinstance(value, bool) or not isinstance(value, int)):
+            problems.append(f"framework.toml: `{key}` must be a year (an integer), got {value!r}")
+            value = None
+        years[key] = value
+    if years["first_year"] and years["last_year"] and years["first_year"] > years["last_year"]:
+        problems.append(f"framework.toml: first_year {years['first_year']} is after last_year {years['last_year']}")
     if problems:
         raise ConfigError(problems, source=f"framework {folder.name}")
     return Framework(
@@ -161,6 +249,13 @@ def parse_framework(folder: Path) -> Framework:
         predicates=tuple(predicates),
         evidence_model=evidence_model,
         items=items,
+        predicate_reading=reading,
+        scales=tuple(scales),
+        short_name=str(meta.get("short_name", "SPBE")),
+        notes=tuple(notes),
+        first_year=years["first_year"],
+        last_year=years["last_year"],
+        scale_title=str(meta.get("scale_title", "Tingkat kematangan")),
     )
 
 
@@ -191,11 +286,53 @@ def _read_indicators(path: Path, problems: list[str]) -> list[Indicator]:
     return out
 
 
-def _read_levels(raw: list[dict], problems: list[str]) -> list[Level]:
-    levels = [Level(int(x["level"]), str(x["name"]), str(x.get("asks", ""))) for x in raw]
+def _read_levels(raw: list[dict], where: str, problems: list[str]) -> list[Level]:
+    try:
+        levels = [Level(int(x["level"]), str(x["name"]), str(x.get("asks", "")), str(x.get("alias", ""))) for x in raw]
+    except (KeyError, TypeError, ValueError):
+        problems.append(f"framework.toml: every entry of {where} needs a level number and a name")
+        return []
     if [lv.level for lv in levels] != list(LEVELS):
-        problems.append(f"framework.toml: levels must be exactly 1..5 in order, got {[lv.level for lv in levels]}")
+        problems.append(f"framework.toml: {where} must be exactly 1..5 in order, got {[lv.level for lv in levels]}")
     return levels
+
+
+def _read_scales(raw: list[dict], numbers: set[int], problems: list[str]) -> list[Scale]:
+    """`[[scales]]`: key, title, `indicators = "32-47"` (ranges and commas) and five `[[scales.levels]]`."""
+    scales: list[Scale] = []
+    claimed: dict[int, str] = {}
+    for x in raw:
+        key = str(x.get("key", "")).strip()
+        if not key or key == DEFAULT_SCALE:
+            problems.append(f"framework.toml: a scale needs a key other than {DEFAULT_SCALE!r}, got {key!r}")
+            continue
+        members = _parse_ranges(str(x.get("indicators", "")))
+        if members is None or not members:
+            problems.append(f"framework.toml: scale {key}: indicators {x.get('indicators')!r} must read like '32-47'")
+            continue
+        unknown = sorted(members - numbers)
+        if unknown:
+            problems.append(f"framework.toml: scale {key}: unknown indicator(s) {unknown}")
+        for n in sorted(members):
+            if n in claimed:
+                problems.append(f"framework.toml: indicator {n} is in scale {claimed[n]} and in scale {key}")
+            claimed[n] = key
+        levels = _read_levels(x.get("levels", []), f"scale {key} levels", problems)
+        scales.append(Scale(key, str(x.get("title", key)), tuple(levels), frozenset(members)))
+    return scales
+
+
+def _parse_ranges(text: str) -> set[int] | None:
+    out: set[int] = set()
+    for part in (p.strip() for p in text.split(",")):
+        low, sep, high = part.partition("-")
+        if not low.strip().isdigit() or (sep and not high.strip().isdigit()):
+            return None
+        a, b = int(low), int(high) if sep else int(low)
+        if b < a:
+            return None
+        out.update(range(a, b + 1))
+    return out
 
 
 def _read_predicates(raw: list[dict], problems: list[str]) -> list[Predicate]:
@@ -214,6 +351,9 @@ def _read_predicates(raw: list[dict], problems: list[str]) -> list[Predicate]:
         problems.append(f"framework.toml: the lowest predicate must start at or below 1.00, got {bounds[-1]}")
     elif bounds[0] > 5:
         problems.append(f"framework.toml: a predicate bound above 5.00 can never be reached: {bounds[0]}")
+    for p in preds:
+        if p.min.is_finite() and p.min.as_tuple().exponent < -2:  # type: ignore[operator]
+            problems.append(f"framework.toml: predicate {p.name} bound {p.min} has more than two decimals")
     return preds
 
 

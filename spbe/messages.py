@@ -51,7 +51,15 @@ def environment(*, html: bool = False):
     )
     env.filters["tanggal"] = tanggal
     env.filters["tanggal_jam"] = tanggal_jam
+    env.filters["nama_level"] = nama_level
     return env
+
+
+def nama_level(level: object, framework_id: str, indicator: int) -> str:
+    """A level with its name on the indicator's own scale: "3 (Terdefinisi)", for services "3 (Transaksi)"."""
+    from spbe.frameworks import load_framework
+
+    return load_framework(framework_id).level_text(level, indicator=indicator) if level is not None else "-"
 
 
 def render(template: str, **context) -> tuple[str, str]:

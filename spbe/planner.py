@@ -1,10 +1,12 @@
-"""Target planner: the cheapest set of level raises that makes the reported index reach a target.
+"""Target planner: the cheapest set of level raises that makes the exact index reach a target.
 
-"Met" uses the reported index (rounded half-up to two decimals, as `scoring.report_value` does), so a
-plan never promises a predicate that `score` would not show. Greedy by weight is wrong once costs or
-caps differ per indicator, so this solves the multiple-choice knapsack exactly: weights are turned
-into integer units (1/lcm of their denominators), costs into integers, and a DP over "units gained",
-capped at the units needed, finds the optimum. Pure: no I/O, no database, no Prefect.
+"Met" means the exact index is at or above the target, never the rounded one: a plan that lands on an
+exact 4,1965 (shown 4,20) has not reached Memuaskan under 59/2020, and a plan never depends on
+rounding, whatever the framework's predicate reading (an exact index at the bound is also shown at
+or above it). Greedy by weight is wrong once costs or caps differ per indicator, so this solves the
+multiple-choice knapsack exactly: weights are turned into integer units (1/lcm of their
+denominators), costs into integers, and a DP over "units gained", capped at the units needed, finds
+the optimum. Pure: no I/O, no database, no Prefect.
 """
 
 from __future__ import annotations
@@ -16,7 +18,8 @@ from decimal import Decimal
 from fractions import Fraction
 
 from spbe.frameworks import LEVELS, Framework
-from spbe.scoring import predicate_for, report_value
+from spbe.number_text import decimal_text
+from spbe.scoring import bound_note, predicate_of, report_value
 
 MIN_LEVEL, MAX_LEVEL = LEVELS[0], LEVELS[-1]
 
@@ -46,12 +49,18 @@ class Plan:
     target: Decimal
     already_met: bool
     reachable: bool
-    index_before: Decimal
+    index_before: Decimal  # shown (two decimals)
     index_after: Decimal  # if unreachable: the best index the caps allow
     predicate_after: str
     total_cost: Decimal
     raises: tuple[Raise, ...]
     best_reachable: Decimal  # everything raised to its cap
+    exact_before: Fraction = Fraction(0)
+    exact_after: Fraction = Fraction(0)
+    best_reachable_exact: Fraction = Fraction(0)
+    predicate_before: str = ""
+    note_before: str | None = None  # bound_note of the index before and after: exact and shown disagree
+    note_after: str | None = None
 
     def as_dict(self) -> dict:
         return {
@@ -59,8 +68,13 @@ class Plan:
             "reachable": self.reachable,
             "already_met": self.already_met,
             "index_before": str(self.index_before),
+            "index_before_exact": str(self.exact_before),
+            "predicate_before": self.predicate_before,
             "index_after": str(self.index_after),
+            "index_after_exact": str(self.exact_after),
             "predicate_after": self.predicate_after,
+            "bound_note_before": self.note_before,
+            "bound_note_after": self.note_after,
             "total_cost": str(self.total_cost),
             "raises": [r.as_dict() for r in self.raises],
         }
@@ -86,9 +100,8 @@ def plan(
     top = [max(lv, caps.get(i.number, MAX_LEVEL)) for i, lv in zip(inds, cur, strict=True)]
     step_cost = [Decimal(costs.get(i.number, 1)) for i in inds]
 
-    # index = S / (100·unit) with S = Σ level·w_units; reported >= target <=> S >= threshold.
-    hundredths = math.ceil(Fraction(target) * 100)
-    threshold = math.ceil(Fraction(unit * (2 * hundredths - 1), 2))
+    # index = S / (100·unit) with S = Σ level·w_units; exact index >= target <=> S >= threshold.
+    threshold = math.ceil(Fraction(target) * 100 * unit)
     s_before = sum(lv * w for lv, w in zip(cur, w_units, strict=True))
     s_best = sum(lv * w for lv, w in zip(top, w_units, strict=True))
     need = threshold - s_before
@@ -112,17 +125,23 @@ def plan(
             for k, (i, a, b) in enumerate(zip(inds, cur, after, strict=True))
             if b > a
         )
-        index_after = report_value(exact(sum(lv * w for lv, w in zip(after, w_units, strict=True))))
+        exact_after = exact(sum(lv * w for lv, w in zip(after, w_units, strict=True)))
         return Plan(
             target=target,
             already_met=met,
             reachable=reachable,
             index_before=index_before,
-            index_after=index_after,
-            predicate_after=predicate_for(framework, index_after),
+            index_after=report_value(exact_after),
+            predicate_after=predicate_of(framework, exact_after),
             total_cost=sum((r.cost for r in raises), Decimal(0)),
             raises=raises,
             best_reachable=best_reachable,
+            exact_before=exact(s_before),
+            exact_after=exact_after,
+            best_reachable_exact=exact(s_best),
+            predicate_before=predicate_of(framework, exact(s_before)),
+            note_before=bound_note(framework, exact(s_before)),
+            note_after=bound_note(framework, exact_after),
         )
 
     if need <= 0:
@@ -197,21 +216,21 @@ def default_target(framework: Framework, target_index: Decimal, target_predicate
     """The index to plan for: a predicate goal is only met at its framework's bound.
 
     A goal like "Memuaskan, index above 4.0" is short of Memuaskan under 59/2020 (bound 4.20), so the
-    higher of the two wins and the difference is said plainly.
+    higher of the two wins and the difference is said plainly (in the words people read).
     """
     bound = framework.predicate_lower_bound(target_predicate)
     name = next(p.name for p in framework.predicates if p.name.casefold() == target_predicate.casefold())
     if target_index == bound:
         return bound, None
     if target_index < bound:
-        shown_as = predicate_for(framework, report_value(Fraction(target_index)))
+        shown_as = predicate_of(framework, Fraction(target_index))
         return bound, (
-            f"an index of {target_index} is {shown_as} under {framework.id}; "
-            f"{name} starts at {bound}, so the plan targets {bound}"
+            f"Indeks {decimal_text(target_index)} masih berpredikat {shown_as} menurut {framework.id}; predikat "
+            f"{name} dimulai dari {decimal_text(bound)}, maka target perencanaan {decimal_text(bound)}."
         )
     return target_index, (
-        f"target index {target_index} is above the {name} bound {bound} under {framework.id}; "
-        f"the plan targets {target_index}"
+        f"Target indeks {decimal_text(target_index)} di atas batas bawah predikat {name} "
+        f"({decimal_text(bound)}) menurut {framework.id}; target perencanaan {decimal_text(target_index)}."
     )
 
 

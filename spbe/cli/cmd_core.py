@@ -80,20 +80,30 @@ def score(
         return
     from spbe.frameworks import load_framework
     from spbe.levels_file import read_levels
+    from spbe.number_text import decimal_text, exact_text
     from spbe.scoring import score as compute
 
     fw = load_framework(framework)
     result = compute(fw, read_levels(levels, fw))
     if not fw.verified:
-        warn(f"framework {fw.id} is UNVERIFIED: weights and bounds come from second-hand sources")
+        warn(f"kerangka {fw.id} BELUM TERVERIFIKASI: bobot dan batas predikat dari sumber sekunder")
     if as_json:
         print_json(result.as_dict())
         return
-    typer.echo(f"Kerangka / framework: {fw.label}")
-    typer.echo(f"Indeks SPBE: {result.index}  Predikat: {result.predicate}\n")
+    typer.echo(f"Kerangka: {fw.label} · {fw.name}")
+    typer.echo(
+        f"{fw.index_name}: {decimal_text(result.index)} (tepat {exact_text(result.exact)})  Predikat: {result.predicate}"
+    )
+    reading = "nilai tepat" if fw.predicate_reading == "exact" else "nilai tampil (dibulatkan dua desimal)"
+    typer.echo(f"Predikat dibaca dari {reading}.")
+    if result.bound_note:
+        typer.echo(f"Catatan: {result.bound_note}.")
+    typer.echo("")
     if result.domains:
-        typer.echo(table([(d.name, d.weight, d.index) for d in result.domains], ["Domain", "Bobot %", "Indeks"]) + "\n")
-    typer.echo(table([(a.name, a.weight, a.index) for a in result.aspects], ["Aspek", "Bobot %", "Indeks"]))
+        rows = [(d.name, decimal_text(d.weight), decimal_text(d.index)) for d in result.domains]
+        typer.echo(table(rows, ["Domain", "Bobot %", "Indeks"]) + "\n")
+    rows = [(a.name, decimal_text(a.weight), decimal_text(a.index)) for a in result.aspects]
+    typer.echo(table(rows, ["Aspek", "Bobot %", "Indeks"]))
 
 
 def timeline(

@@ -251,7 +251,18 @@ def status(as_json: JsonOption = False) -> None:
     if as_json:
         print_json(data)
         return
+    from fractions import Fraction
+
+    from spbe.number_text import decimal_text, exact_text
+
     typer.echo(f"{data['city']} {data['year']} ({data['framework']})  now {data['now']}")
+    standing = data["index"]
+    typer.echo(
+        f"Indeks saat ini (tervalidasi, selebihnya klaim/level 1): {decimal_text(Fraction(standing['index_exact']))} "
+        f"(tepat {exact_text(Fraction(standing['index_exact']))})  Predikat: {standing['predicate']}"
+    )
+    if standing["bound_note"]:
+        typer.echo(f"Catatan: {standing['bound_note']}.")
     typer.echo(
         table(
             [(p["name"], p["state"], p["opens"], p["deadline"]) for p in data["phases"]],

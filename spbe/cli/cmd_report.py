@@ -104,7 +104,7 @@ def plan_cmd(
     if result.target_warning:
         warn(result.target_warning)
     if not fw.verified:
-        warn(f"framework {fw.id} is UNVERIFIED: weights and bounds come from second-hand sources")
+        warn(f"kerangka {fw.id} BELUM TERVERIFIKASI: bobot dan batas predikat dari sumber sekunder")
     if as_json:
         print_json(result.as_dict())
         return
@@ -112,24 +112,30 @@ def plan_cmd(
 
 
 def _print_plan(view: PlanView, ctx: _Context, with_costs: bool) -> None:
+    from spbe.number_text import amount_text, exact_text
+    from spbe.number_text import decimal_text as num
+
     p = view.plan
+    fw = view.framework
     source = view.extra.get("levels_source")
     basis = view.extra.get("basis")
-    typer.echo(
-        f"{ctx.city} {ctx.year} · {view.framework.label} · level dari {source}" + (f" ({basis})" if basis else "")
-    )
-    typer.echo(f"Indeks saat ini: {p.index_before} ({_predicate(view, p.index_before)})")
-    typer.echo(f"Target: {p.target} ({_predicate(view, p.target)})")
+    typer.echo(f"{ctx.city} {ctx.year} · {fw.label} · level dari {source}" + (f" ({basis})" if basis else ""))
+    typer.echo(f"Indeks saat ini: {num(p.index_before)} (tepat {exact_text(p.exact_before)}, {p.predicate_before})")
+    typer.echo(f"Target: indeks tepat {num(p.target)} ({_predicate(view, p.target)})")
     for note in view.notes:
         typer.echo(f"Catatan: {note}")
+    if p.note_before:
+        typer.echo(f"Catatan: {p.note_before}.")
     typer.echo("")
     if p.already_met:
-        typer.echo(f"Sudah tercapai / already met: indeks {p.index_before} ≥ target {p.target}. Tidak perlu kenaikan.")
+        typer.echo(
+            f"Sudah tercapai: indeks tepat {exact_text(p.exact_before)} ≥ target {num(p.target)}. Tidak perlu kenaikan."
+        )
         return
     if not p.reachable:
         typer.echo(
-            f"Tidak dapat dicapai / unreachable (best reachable: {p.best_reachable}): "
-            f"target {p.target} di atas indeks tertinggi yang diizinkan batas level."
+            f"Tidak dapat dicapai: indeks tertinggi yang diizinkan batas level {num(p.best_reachable)} "
+            f"(tepat {exact_text(p.best_reachable_exact)}) di bawah target {num(p.target)}."
         )
         typer.echo("Kenaikan ke batas masing-masing indikator memberi:\n")
     rows = []
@@ -140,26 +146,33 @@ def _print_plan(view: PlanView, ctx: _Context, with_costs: bool) -> None:
                 r.number,
                 _short(r.name, 48),
                 owner.code if owner else "-",
-                f"{r.from_level} → {r.to_level}",
-                f"+{r.as_dict()['gain']}",
-                r.cost,
+                f"{fw.level_text(r.from_level, indicator=r.number)} → {fw.level_text(r.to_level, indicator=r.number)}",
+                f"+{num(r.gain, 4)}",
+                amount_text(r.cost),
             )
         )
     header = ["No", "Indikator", "OPD pemilik", "Level", "Tambahan indeks", "Biaya"]
     typer.echo(table(rows, header))
     typer.echo("")
     total = (
-        f"Total biaya: {p.total_cost} ({view.steps} kenaikan level, {len(p.raises)} indikator)"
+        f"Total biaya: {amount_text(p.total_cost)} ({view.steps} kenaikan level, {len(p.raises)} indikator)"
         if with_costs
         else f"Total: {view.steps} kenaikan level pada {len(p.raises)} indikator"
     )
-    typer.echo(f"Indeks setelah rencana: {p.index_after}  Predikat: {p.predicate_after}  {total}")
+    typer.echo(
+        f"Indeks setelah rencana: {num(p.index_after)} (tepat {exact_text(p.exact_after)})  "
+        f"Predikat: {p.predicate_after}  {total}"
+    )
+    if p.note_after:
+        typer.echo(f"Catatan: {p.note_after}.")
 
 
 def _predicate(view: PlanView, index: Decimal) -> str:
-    from spbe.scoring import predicate_for
+    from fractions import Fraction
 
-    return predicate_for(view.framework, index.quantize(Decimal("0.01")))
+    from spbe.scoring import predicate_of
+
+    return predicate_of(view.framework, Fraction(index))
 
 
 def _short(text: str, width: int) -> str:
@@ -265,15 +278,26 @@ def report_cmd(
     with session_scope(engine) as session:
         cycle = cycle_for_year(session, year)
         result = build_report(session, cycle=cycle, out_dir=out, basis=parse_basis(basis) if basis else None)
+    from spbe.number_text import decimal_text as num
+    from spbe.number_text import exact_text
+
     data = result.data
-    for note in data.notes:
+    for note in [*data.notes, *data.history_notes]:
         warn(note)
     if as_json:
         print_json(result.summary())
         return
     typer.echo(f"Laporan {data.city} {data.year} (#{result.report_id})")
-    typer.echo(f"Indeks SPBE: {data.index}  Predikat: {data.predicate}  (dasar {data.basis_label})")
-    typer.echo(f"Target: {data.plan_target} ({data.target_predicate})")
+    typer.echo(
+        f"{data.index_name}: {num(data.index)} (tepat {exact_text(data.exact)})  Predikat: {data.predicate}  "
+        f"(dasar {data.basis_label})"
+    )
+    if data.index_note:
+        typer.echo(f"Catatan: {data.index_note}.")
+    typer.echo(
+        f"Target: {num(data.plan_target)} ({data.target_predicate}): "
+        + ("tercapai" if data.target_met else f"kurang {num(data.gap)}")
+    )
     for fmt, path in result.files.items():
         typer.echo(f"  {fmt:<6} {path}")
 

@@ -7,7 +7,7 @@ import sys
 
 import typer
 
-from spbe.cli import cmd_core, cmd_intake, cmd_items, cmd_phases, cmd_reminders, cmd_report, cmd_run
+from spbe.cli import cmd_core, cmd_history, cmd_intake, cmd_items, cmd_phases, cmd_reminders, cmd_report, cmd_run
 from spbe.errors import SpbeError
 
 app = typer.Typer(
@@ -19,7 +19,7 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for module in (cmd_core, cmd_items, cmd_phases, cmd_intake, cmd_reminders, cmd_report, cmd_run):
+for module in (cmd_core, cmd_items, cmd_phases, cmd_intake, cmd_reminders, cmd_report, cmd_history, cmd_run):
     module.register(app)
 
 

@@ -391,7 +391,7 @@ def final_summary(year: Year) -> dict:
     from sqlmodel import Session, col, select
 
     from spbe.planner import default_target, plan
-    from spbe.report.model import target_note_id
+    from spbe.report.model import shortfall, target_note_id
     from spbe.services.cycles import framework_of
     from spbe.services.levels import current_levels
     from spbe.store import models as m
@@ -411,22 +411,17 @@ def final_summary(year: Year) -> dict:
     before = result.index_before
     return {
         "index": str(before),
-        "predicate": _predicate(framework, before),
+        "predicate": result.predicate_before,
+        "bound_note": result.note_before,
         "target": str(target),
         "target_note": note,
-        "gap": str(max(Decimal(0), target - before)),
+        "gap": str(shortfall(target, result.exact_before)),
         "plan": result,
         "owners": owners,
         "report_dir": report.out_dir if report else None,
         "levels_note": levels.note(),
         "phases": {p.name: p.state for p in snap.phases.values()},
     }
-
-
-def _predicate(framework, index) -> str:
-    from spbe.scoring import predicate_for
-
-    return predicate_for(framework, index)
 
 
 def run_demo(*, seed: int, data_dir: Path, interactive: bool | None = None) -> DemoResult:
@@ -541,6 +536,8 @@ def print_summary(console, result: DemoResult) -> None:
     s = result.summary
     console.print("\n[bold]Hasil Evaluasi SPBE 2025 Kota Pekalongan (simulasi)[/bold]")
     console.print(f"  Indeks SPBE : {s['index']}  Predikat: {s['predicate']}")
+    if s.get("bound_note"):
+        console.print(f"  Catatan     : {s['bound_note']}")
     console.print(f"  Target      : {s['target']}  selisih: {s['gap']}")
     if s["target_note"]:
         console.print(f"  Catatan     : {s['target_note']}")

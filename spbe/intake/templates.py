@@ -260,20 +260,31 @@ def _write_xlsx(
                 cell.protection = Protection(locked=False)
     last = max(len(rows) + 1, 2)
     level_col = get_column_letter(next(j for j, c in enumerate(columns, start=1) if c.key == "level"))
-    names = "; ".join(f"{lv.level} {lv.name}" for lv in framework.levels)
-    levels = DataValidation(
-        type="list",
-        formula1='"1,2,3,4,5"',
-        allow_blank=True,
-        showErrorMessage=True,
-        showInputMessage=True,
-        errorTitle="Level tidak valid",
-        error="Pilih level 1 sampai 5 dari daftar.",
-        promptTitle="Level 1-5",
-        prompt=names[:250],
-    )
-    levels.add(f"{level_col}2:{level_col}{last}")
-    ws.add_data_validation(levels)
+    # One list per level scale: a service indicator's prompt names Informasi..Optimalisasi, the others
+    # Rintisan..Optimum (59/2020); the numbers 1-5 are the same on every scale.
+    by_scale: dict[str, list[int]] = {}
+    for i, row in enumerate(rows, start=2):
+        by_scale.setdefault(framework.scale_for(int(row["indicator"])).key, []).append(i)
+    if not by_scale:
+        by_scale[framework.default_scale.key] = [2]
+    for scale in framework.all_scales():
+        if scale.key not in by_scale:
+            continue
+        names = "; ".join(f"{lv.level} {lv.name}" for lv in scale.levels)
+        levels = DataValidation(
+            type="list",
+            formula1='"1,2,3,4,5"',
+            allow_blank=True,
+            showErrorMessage=True,
+            showInputMessage=True,
+            errorTitle="Level tidak valid",
+            error="Pilih level 1 sampai 5 dari daftar.",
+            promptTitle="Level 1-5",
+            prompt=names[:250],
+        )
+        for start, end in _runs(by_scale[scale.key]):
+            levels.add(f"{level_col}{start}:{level_col}{end}" if end > start else f"{level_col}{start}")
+        ws.add_data_validation(levels)
     if kind == L.ASSESSOR:
         verdict_col = get_column_letter(next(j for j, c in enumerate(columns, start=1) if c.key == "verdict"))
         verdicts = DataValidation(
@@ -299,8 +310,17 @@ def _write_xlsx(
         lv_ws.column_dimensions[get_column_letter(j)].width = width
     for i, lv in enumerate(framework.levels, start=2):
         lv_ws.cell(row=i, column=1, value=lv.level)
-        lv_ws.cell(row=i, column=2, value=safe_cell(lv.name))
+        lv_ws.cell(row=i, column=2, value=safe_cell(lv.label))
         lv_ws.cell(row=i, column=3, value=safe_cell(lv.asks)).alignment = wrap
+    row = len(framework.levels) + 3
+    for scale in framework.scales:  # indicators with their own scale (59/2020: services 32-47)
+        members = ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in _runs(sorted(scale.indicators)))
+        lv_ws.cell(row=row, column=1, value=safe_cell(f"{scale.title}: indikator {members}")).font = Font(bold=True)
+        for k, lv in enumerate(scale.levels, start=row + 1):
+            lv_ws.cell(row=k, column=1, value=lv.level)
+            lv_ws.cell(row=k, column=2, value=safe_cell(lv.label))
+            lv_ws.cell(row=k, column=3, value=safe_cell(lv.asks)).alignment = wrap
+        row += len(scale.levels) + 2
 
     meta_ws = wb.create_sheet(L.META_SHEET)
     for i, key in enumerate(L.META_KEYS, start=1):
@@ -310,6 +330,17 @@ def _write_xlsx(
     wb.active = wb.index(ws)
     wb.properties.creator = "spbe"
     wb.save(path)
+
+
+def _runs(numbers: list[int]) -> list[tuple[int, int]]:
+    """[2, 3, 4, 7] → [(2, 4), (7, 7)]: consecutive rows share one validation range."""
+    out: list[tuple[int, int]] = []
+    for n in numbers:
+        if out and n == out[-1][1] + 1:
+            out[-1] = (out[-1][0], n)
+        else:
+            out.append((n, n))
+    return out
 
 
 def _help_lines(kind: str, cycle: m.Cycle, title: str, issued_at: datetime, deadline: datetime | None) -> list[str]:

@@ -13,6 +13,7 @@ import textwrap
 from dataclasses import dataclass
 from decimal import Decimal
 
+from spbe.number_text import decimal_text as num
 from spbe.report.model import ReportData
 
 DPI = 100
@@ -55,9 +56,10 @@ def aspect_bars(data: ReportData) -> Chart:
     ax.set_yticks(range(len(values)), names, fontsize=9)
     ax.set_xlim(0, 5.4)
     ax.set_xticks([1, 2, 3, 4, 5])
-    ax.axvline(target, color=RED, linestyle="--", linewidth=1.5, label=f"Target {data.plan_target}")
-    for bar, value in zip(bars, values, strict=True):
-        ax.text(value + 0.05, bar.get_y() + bar.get_height() / 2, f"{value:.2f}", va="center", fontsize=9)
+    ax.axvline(target, color=RED, linestyle="--", linewidth=1.5, label=f"Target {num(data.plan_target)}")
+    for bar, aspect in zip(bars, data.aspects[::-1], strict=True):
+        value = float(aspect.index)
+        ax.text(value + 0.05, bar.get_y() + bar.get_height() / 2, num(aspect.index), va="center", fontsize=9)
     ax.set_xlabel("Indeks")
     ax.legend(loc="lower right", fontsize=9)
     ax.set_title(_label(f"Indeks per aspek {data.year} dan target"), fontsize=12)
@@ -78,9 +80,11 @@ def domain_radar(data: ReportData) -> Chart | None:
     closed = [*angles, angles[0]]
     values = [float(g.index) for g in groups]
     target = float(data.plan_target)
-    ax.plot(closed, [*values, values[0]], color=BLUE, linewidth=2, label=f"Indeks {data.year}")
+    ax.plot(closed, [*values, values[0]], color=BLUE, linewidth=2, label=f"{data.index_name} {data.year}")
     ax.fill(closed, [*values, values[0]], color=BLUE, alpha=0.2)
-    ax.plot(closed, [target] * (n + 1), color=RED, linestyle="--", linewidth=1.5, label=f"Target {data.plan_target}")
+    ax.plot(
+        closed, [target] * (n + 1), color=RED, linestyle="--", linewidth=1.5, label=f"Target {num(data.plan_target)}"
+    )
     ax.set_theta_offset(math.pi / 2)  # the first group at the top, then clockwise
     ax.set_theta_direction(-1)
     ax.set_ylim(0, 5)
@@ -97,7 +101,6 @@ def trend(data: ReportData) -> Chart:
     fig, canvas = _figure(TREND_SIZE)
     ax = fig.add_axes((0.08, 0.12, 0.8, 0.76))
     years = [p.year for p in data.history]
-    values = [float(p.index) for p in data.history]
     target = float(data.plan_target)
     for lower, upper, shade, name in _bands(data):
         ax.axhspan(lower, upper, color=shade, linewidth=0)
@@ -110,18 +113,53 @@ def trend(data: ReportData) -> Chart:
             fontsize=8,
             color="#5f6b7a",
         )
-    ax.plot(years, values, color=BLUE, marker="o", linewidth=2, label="Indeks SPBE")
-    for y, v in zip(years, values, strict=True):
-        ax.annotate(f"{v:.2f}", (y, v), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=9)
-    ax.axhline(target, color=RED, linestyle="--", linewidth=1.5, label=f"Target {data.plan_target}")
+    runs = trend_runs(data)
+    for run in runs:
+        own = run[0].framework_id == data.framework.id
+        label = data.index_name if own else f"{run[0].framework_id or 'kerangka tidak diketahui'} (skala berbeda)"
+        ax.plot(
+            [p.year for p in run],
+            [float(p.index) for p in run],
+            color=BLUE if own else GREY,
+            marker="o",
+            linewidth=2,
+            linestyle="-" if own else ":",
+            label=label,
+        )
+    for p in data.history:
+        ax.annotate(
+            num(p.index), (p.year, float(p.index)), textcoords="offset points", xytext=(0, 8), ha="center", fontsize=9
+        )
+    if len(runs) > 1:
+        ax.text(
+            0.01,
+            0.02,
+            "Kerangka berbeda: indeks antar kerangka tidak dapat dibandingkan langsung",
+            transform=ax.transAxes,
+            fontsize=8,
+            color=RED,
+        )
+    ax.axhline(target, color=RED, linestyle="--", linewidth=1.5, label=f"Target {num(data.plan_target)}")
     ax.set_xticks(years, [str(y) for y in years])
     if len(years) == 1:
         ax.set_xlim(years[0] - 1, years[0] + 1)
     ax.set_ylim(1, 5)
     ax.set_ylabel("Indeks")
     ax.legend(loc="lower right", fontsize=9)
-    ax.set_title(_label(f"Perkembangan indeks SPBE {data.city}"), fontsize=12)
+    ax.set_title(_label(f"Perkembangan indeks {data.framework.short_name} {data.city}"), fontsize=12)
     return _png(fig, canvas, "tren", "Perkembangan indeks dari tahun ke tahun", TREND_SIZE)
+
+
+def trend_runs(data: ReportData) -> list[list]:
+    """Consecutive years on one framework: each run is its own line, so a year on another scale is drawn
+    apart and never joined to this cycle's."""
+    runs: list[list] = []
+    for p in data.history:
+        if runs and runs[-1][0].framework_id == p.framework_id:
+            runs[-1].append(p)
+        else:
+            runs.append([p])
+    return runs
 
 
 def _bands(data: ReportData) -> list[tuple[float, float, str, str]]:

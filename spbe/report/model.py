@@ -6,16 +6,22 @@ in it comes from `spbe.scoring.score` on the levels listed here: the report equa
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
+from fractions import Fraction
 
 from spbe.domain.snapshot import CycleSnapshot, ItemStatus
 from spbe.frameworks import Framework
+from spbe.history import OfficialResult
+from spbe.number_text import decimal_text, machine_exact
+from spbe.planner import default_target
 from spbe.report.planning import Owner, PlanView, plan_view
-from spbe.scoring import predicate_for, score
+from spbe.report.yearly import GroupHistory, YearPoint, year_over_year
+from spbe.scoring import report_value, score
 from spbe.services.levels import BASIS_LABEL, Assumed, Basis, LevelsView, current_levels
 
 STATUS_LABEL = {
@@ -41,36 +47,35 @@ PHASE_STATE_LABEL = {
 }
 
 
+def shortfall(target: Decimal, exact: Fraction) -> Decimal:
+    """How far an exact index is below a target, rounded up to two decimals: "kurang 0,01" for an exact
+    4,195 against 4,20, never a "kurang 0,00" that reads as met."""
+    gap = Fraction(target) - exact
+    return Decimal(max(0, math.ceil(gap * 100))) / 100 if gap > 0 else Decimal("0.00")
+
+
 @dataclass(frozen=True)
 class GroupRow:
     name: str
     weight: Decimal
-    index: Decimal
+    exact: Fraction
     target: Decimal
 
     @property
+    def index(self) -> Decimal:
+        return report_value(self.exact)
+
+    @property
     def gap(self) -> Decimal:
-        return max(Decimal("0.00"), self.target - self.index)
-
-    def as_dict(self) -> dict:
-        return {"name": self.name, "weight": str(self.weight), "index": str(self.index), "gap": str(self.gap)}
-
-
-@dataclass(frozen=True)
-class YearPoint:
-    year: int
-    index: Decimal
-    predicate: str
-    delta: Decimal | None  # against the year before it in the list
-    current: bool
+        return shortfall(self.target, self.exact).quantize(Decimal("0.01"))
 
     def as_dict(self) -> dict:
         return {
-            "year": self.year,
+            "name": self.name,
+            "weight": str(self.weight),
             "index": str(self.index),
-            "predicate": self.predicate,
-            "change": None if self.delta is None else str(self.delta),
-            "current": self.current,
+            "index_exact": str(self.exact),
+            "gap": str(self.gap),
         }
 
 
@@ -113,6 +118,21 @@ class IndicatorRow:
     revise_rounds: int
     late: bool
     evidence: EvidenceSummary
+    level_name: str | None = None  # on the indicator's own scale: "Terdefinisi", "Transaksi"
+    claimed_name: str | None = None
+    validated_name: str | None = None
+
+    @property
+    def level_label(self) -> str:
+        return _labelled(self.level, self.level_name)
+
+    @property
+    def claimed_label(self) -> str:
+        return _labelled(self.claimed, self.claimed_name)
+
+    @property
+    def validated_label(self) -> str:
+        return _labelled(self.validated, self.validated_name)
 
     @property
     def status_label(self) -> str:
@@ -131,6 +151,7 @@ class IndicatorRow:
             "claimed_level": self.claimed,
             "validated_level": self.validated,
             "level_scored": self.level,
+            "level_name": self.level_name,
             "assumed": self.assumed,
             "status": self.status.value,
             "version": self.version,
@@ -246,22 +267,47 @@ class ReportData:
     process: ProcessStats
     plan: PlanView
     notes: tuple[str, ...] = field(default=())
+    exact: Fraction = Fraction(0)
+    index_note: str | None = None  # exact and shown index on different sides of a bound
+    claimed_exact: Fraction = Fraction(0)
+    claimed_note: str | None = None
+    group_history: tuple[GroupHistory, ...] = ()
+    history_notes: tuple[str, ...] = ()  # different scales across years, and the like
 
     @property
     def title(self) -> str:
-        return f"Laporan Akhir Evaluasi SPBE {self.city} Tahun {self.year}"
+        return f"Laporan Akhir Evaluasi {self.framework.short_name} {self.city} Tahun {self.year}"
+
+    @property
+    def index_name(self) -> str:
+        return self.framework.index_name
 
     @property
     def basis_label(self) -> str:
         return BASIS_LABEL[self.basis]
 
     @property
+    def reading_label(self) -> str:
+        if self.framework.predicate_reading == "rounded":
+            return "predikat dibaca dari indeks yang dibulatkan dua desimal"
+        return "predikat dibaca dari indeks tepat (tidak dibulatkan)"
+
+    @property
     def gap(self) -> Decimal:
-        return max(Decimal("0.00"), self.plan_target - self.index)
+        return shortfall(self.plan_target, self.exact)
 
     @property
     def target_met(self) -> bool:
-        return self.index >= self.plan_target
+        """The exact index reaches the target: a plan never depends on rounding, nor does this."""
+        return self.exact >= Fraction(self.plan_target)
+
+    @property
+    def all_notes(self) -> list[str]:
+        """Every qualifying sentence, as each format lists them under the title."""
+        bound = [f"Indeks {self.year}: {self.index_note}." if self.index_note else None]
+        claimed = [f"Indeks klaim OPD: {self.claimed_note}." if self.claimed_note else None]
+        target = [self.target_warning]
+        return [n for n in [*self.notes, *bound, *claimed, *target] if n]
 
     def as_dict(self) -> dict:
         return {
@@ -276,17 +322,28 @@ class ReportData:
             "levels": self.levels.as_dict(),
             "index": str(self.index),
             "index_exact": self.index_exact,
+            "index_exact_decimal": machine_exact(self.exact),
             "predicate": self.predicate,
-            "claimed": {"index": str(self.claimed_index), "predicate": self.claimed_predicate},
+            "predicate_reading": self.framework.predicate_reading,
+            "bound_note": self.index_note,
+            "claimed": {
+                "index": str(self.claimed_index),
+                "index_exact": str(self.claimed_exact),
+                "predicate": self.claimed_predicate,
+                "bound_note": self.claimed_note,
+            },
             "target": {
                 "index": str(self.target_index),
                 "predicate": self.target_predicate,
                 "plan_target": str(self.plan_target),
                 "warning": self.target_warning,
                 "gap": str(self.gap),
+                "gap_exact": str(max(Fraction(0), Fraction(self.plan_target) - self.exact)),
                 "met": self.target_met,
             },
             "history": [y.as_dict() for y in self.history],
+            "history_by_group": [g.as_dict() for g in self.group_history],
+            "history_notes": list(self.history_notes),
             "domains": [d.as_dict() for d in self.domains],
             "aspects": [a.as_dict() for a in self.aspects],
             "indicators": [i.as_dict() for i in self.indicators],
@@ -312,8 +369,14 @@ def assemble(
     evidence_status: Mapping[str, str],
     reminders_sent: int | None,
     assessor_names: Mapping[str, str] | None = None,
+    official: Sequence[OfficialResult] = (),
+    frameworks: Mapping[str, Framework] | None = None,
 ) -> ReportData:
-    """Pure: the report from a snapshot and a few facts the snapshot does not carry."""
+    """Pure: the report from a snapshot and a few facts the snapshot does not carry.
+
+    `official` are the recorded results of earlier years (they win over `history`, the cycle file's one
+    number a year); `frameworks` are the ones those years may be on, so a year on another framework is
+    shown as being on another scale."""
     view = current_levels(snapshot, basis)
     result = score(framework, view.levels)
     claimed_view = current_levels(snapshot, Basis.CLAIMED)
@@ -327,6 +390,7 @@ def assemble(
     notes = [n for n in (view.note(),) if n]
     if not framework.verified:
         notes.append(f"kerangka {framework.id} BELUM TERVERIFIKASI: bobot dan batas predikat dari sumber sekunder")
+    notes += framework.notes
     plan = plan_view(
         framework,
         view.levels,
@@ -365,18 +429,20 @@ def assemble(
                 revise_rounds=item.revise_rounds,
                 late=item.number in late_numbers,
                 evidence=EvidenceSummary(len(item.evidence), dict(sorted(counts.items(), key=_evidence_order))),
+                level_name=_level_name(framework, view.levels[item.number], item.number),
+                claimed_name=_level_name(framework, item.claimed_level, item.number),
+                validated_name=_level_name(framework, item.validated_level, item.number),
             )
         )
 
-    years = sorted((y, v) for y, v in history.items() if y < snapshot.year)
-    points: list[YearPoint] = []
-    previous: Decimal | None = None
-    for y, v in [*years, (snapshot.year, result.index)]:
-        v = Decimal(v).quantize(Decimal("0.01"))
-        points.append(
-            YearPoint(y, v, predicate_for(framework, v), None if previous is None else v - previous, y == snapshot.year)
-        )
-        previous = v
+    yearly = year_over_year(
+        framework=framework,
+        year=snapshot.year,
+        result=result,
+        history=history,
+        official=official,
+        frameworks=frameworks or {},
+    )
 
     late = [s for s in submissions if s.late]
     status_counts = Counter(i.status.value for i in snapshot.indicators)
@@ -414,33 +480,40 @@ def assemble(
         target_index=target_index,
         target_predicate=target_predicate,
         plan_target=target,
-        target_warning=target_note_id(framework, target_index, target_predicate, target)
-        if plan.target_warning
-        else None,
-        history=tuple(points),
-        domains=tuple(GroupRow(d.name, d.weight, d.index, target) for d in result.domains),
-        aspects=tuple(GroupRow(a.name, a.weight, a.index, target) for a in result.aspects),
+        target_warning=plan.target_warning,
+        history=yearly.points,
+        domains=tuple(GroupRow(d.name, d.weight, d.exact, target) for d in result.domains),
+        aspects=tuple(GroupRow(a.name, a.weight, a.exact, target) for a in result.aspects),
         indicators=tuple(rows),
         phases=tuple(phases),
         process=process,
         plan=plan,
         notes=tuple(notes),
+        exact=result.exact,
+        index_note=result.bound_note,
+        claimed_exact=claimed.exact,
+        claimed_note=claimed.bound_note,
+        group_history=yearly.groups,
+        history_notes=yearly.notes,
     )
 
 
 def target_note_id(framework: Framework, target_index: Decimal, target_predicate: str, plan_target: Decimal) -> str:
-    """The planner's target warning, in the report's language."""
-    bound = framework.predicate_lower_bound(target_predicate)
-    if plan_target > target_index:
-        shown = predicate_for(framework, target_index.quantize(Decimal("0.01")))
-        return (
-            f"Indeks {target_index} masih berpredikat {shown} menurut {framework.id}; predikat {target_predicate} "
-            f"dimulai dari {bound}, maka target perencanaan {bound}."
-        )
-    return (
-        f"Target indeks {target_index} di atas batas bawah predikat {target_predicate} ({bound}) menurut "
-        f"{framework.id}; target perencanaan {target_index}."
-    )
+    """The planner's target warning (kept for callers that have the target but not the warning)."""
+    _target, warning = default_target(framework, target_index, target_predicate)
+    return warning or f"Target perencanaan {decimal_text(plan_target)}."
+
+
+def _level_name(framework: Framework, level: object, number: int) -> str | None:
+    if isinstance(level, int) and not isinstance(level, bool) and 1 <= level <= 5:
+        return framework.level_name(level, indicator=number)
+    return None
+
+
+def _labelled(level: int | None, name: str | None) -> str:
+    if level is None:
+        return "—"
+    return f"{level} ({name})" if name else str(level)
 
 
 def _evidence_order(item: tuple[str, int]) -> int:

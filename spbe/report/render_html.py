@@ -11,6 +11,7 @@ import base64
 from collections.abc import Sequence
 
 from spbe.messages import environment
+from spbe.number_text import decimal_text, exact_text, signed_text
 from spbe.report.charts import Chart
 from spbe.report.model import ReportData
 
@@ -18,7 +19,11 @@ TEMPLATE = "report.html.j2"
 
 
 def _environment():
-    return environment(html=True)
+    """The shared HTML environment, with the number filters the report reads: `angka` ("4,20"),
+    `tepat` (an exact value, "4,195") and `bertanda` (a change, "+0,47")."""
+    env = environment(html=True)
+    env.filters.update(angka=decimal_text, tepat=exact_text, bertanda=signed_text)
+    return env
 
 
 def render(data: ReportData, charts: Sequence[Chart] = ()) -> str:

@@ -11,6 +11,8 @@ from collections.abc import Sequence
 from decimal import Decimal
 
 from spbe.messages import tanggal, tanggal_jam
+from spbe.number_text import decimal_text as num
+from spbe.number_text import exact_text
 from spbe.report.charts import Chart
 from spbe.report.model import ReportData
 from spbe.safe_text import safe_cell
@@ -36,8 +38,10 @@ def render(data: ReportData, charts: Sequence[Chart] = ()) -> bytes:
             ["Kerangka", data.framework.label],
             ["Dasar level", data.basis_label],
             ["Disusun", tanggal_jam(data.built_at, tz)],
-            ["Indeks SPBE", data.index],
+            [data.index_name, data.index],
             ["Predikat", data.predicate],
+            ["Indeks tepat", exact_text(data.exact)],
+            ["Pembacaan predikat", data.reading_label],
             ["Indeks berdasarkan klaim OPD", data.claimed_index],
             ["Predikat berdasarkan klaim OPD", data.claimed_predicate],
             ["Target indeks (ditetapkan)", data.target_index],
@@ -45,14 +49,26 @@ def render(data: ReportData, charts: Sequence[Chart] = ()) -> bytes:
             ["Target perencanaan", data.plan_target],
             ["Selisih terhadap target", data.gap],
             ["Target tercapai", "ya" if data.target_met else "belum"],
-            *[["Catatan", n] for n in [*data.notes, *([data.target_warning] if data.target_warning else [])]],
+            *[["Catatan", n] for n in data.all_notes],
             [],
-            _Header(["Tahun", "Indeks", "Predikat", "Perubahan"]),
-            *[[p.year, p.index, p.predicate, p.delta] for p in data.history],
+            _Header(["Tahun", "Indeks", "Predikat", "Perubahan", "Kerangka", "Sumber"]),
+            *[
+                [
+                    p.year,
+                    p.index,
+                    p.predicate,
+                    p.delta,
+                    (p.framework_id or "tidak diketahui")
+                    + (" (skala berbeda)" if p.framework_id != data.framework.id else ""),
+                    p.source_label,
+                ]
+                for p in data.history
+            ],
+            *[["Catatan", n] for n in data.history_notes],
         ],
     )
     ws["A1"].font = Font(bold=True, size=14)
-    _widths(ws, [34, 60, 16, 12])
+    _widths(ws, [34, 60, 16, 12, 36, 26])
 
     ws = wb.create_sheet("Domain dan Aspek")
     rows: list[list] = []
@@ -62,6 +78,14 @@ def render(data: ReportData, charts: Sequence[Chart] = ()) -> bytes:
         rows += [[]]
     rows += [_Header(["Aspek", "Bobot %", "Indeks", "Selisih terhadap target"])]
     rows += [[g.name, g.weight, g.index, g.gap] for g in data.aspects]
+    for group in data.group_history:
+        kind = group.kind_label.capitalize()
+        rows += [[], [f"{kind} dari tahun ke tahun ({group.framework_id})"]]
+        if group.note:
+            rows += [["Catatan", group.note]]
+        years = [f"{y} (tahun ini)" if y == group.current_year else str(y) for y in group.years]
+        rows += [_Header([kind, "Bobot %", *years, "Perubahan"])]
+        rows += [[r.name, r.weight, *r.values, r.change] for r in group.rows]
     _rows(ws, rows)
     _widths(ws, [60, 10, 10, 22])
 
@@ -78,6 +102,7 @@ def render(data: ReportData, charts: Sequence[Chart] = ()) -> bytes:
         "Level klaim",
         "Level tervalidasi",
         "Level dinilai",
+        "Nama level dinilai",
         "Asumsi",
         "Status",
         "Terlambat",
@@ -103,6 +128,7 @@ def render(data: ReportData, charts: Sequence[Chart] = ()) -> bytes:
                 i.claimed,
                 i.validated,
                 i.level,
+                i.level_name,
                 assumed.get(i.assumed or ""),
                 i.status_label,
                 "ya" if i.late else "",
@@ -115,7 +141,7 @@ def render(data: ReportData, charts: Sequence[Chart] = ()) -> bytes:
         ],
     )
     ws.freeze_panes = "C2"
-    _widths(ws, [5, 60, 28, 40, 8, 16, 40, 24, 10, 10, 10, 18, 20, 10, 7, 10, 10, 30])
+    _widths(ws, [5, 60, 28, 40, 8, 16, 40, 24, 10, 10, 10, 22, 18, 20, 10, 7, 10, 10, 30])
 
     ws = wb.create_sheet("Proses")
     s = data.process
@@ -169,16 +195,26 @@ def render(data: ReportData, charts: Sequence[Chart] = ()) -> bytes:
     ws = wb.create_sheet("Rekomendasi")
     p = data.plan.plan
     if p.already_met:
-        status = f"Target {p.target} sudah tercapai"
+        status = f"Target {num(p.target)} sudah tercapai"
     elif not p.reachable:
-        status = f"Target {p.target} tidak dapat dicapai; tertinggi yang dapat dicapai {p.best_reachable}"
+        status = f"Target {num(p.target)} tidak dapat dicapai; tertinggi yang dapat dicapai {num(p.best_reachable)}"
     else:
-        status = f"Kenaikan paling hemat menuju {p.target}"
+        status = f"Kenaikan paling hemat menuju indeks tepat {num(p.target)}"
+    fw = data.framework
     raises = []
     for r in p.raises:
         o = data.plan.owner(r)
         raises.append(
-            [r.number, r.name, o.code if o else None, o.name if o else None, r.from_level, r.to_level, r.cost]
+            [
+                r.number,
+                r.name,
+                o.code if o else None,
+                o.name if o else None,
+                r.from_level,
+                r.to_level,
+                fw.level_name(r.to_level, indicator=r.number),
+                r.cost,
+            ]
         )
     _rows(
         ws,
@@ -186,14 +222,27 @@ def render(data: ReportData, charts: Sequence[Chart] = ()) -> bytes:
             [status],
             ["Indeks sekarang", p.index_before],
             ["Indeks setelah kenaikan", p.index_after],
+            ["Indeks tepat setelah kenaikan", exact_text(p.exact_after)],
             ["Predikat setelah kenaikan", p.predicate_after],
+            *([["Catatan", p.note_after]] if p.note_after else []),
             [],
-            _Header(["No", "Indikator", "OPD pemilik (kode)", "OPD pemilik", "Dari level", "Ke level", "Biaya"]),
+            _Header(
+                [
+                    "No",
+                    "Indikator",
+                    "OPD pemilik (kode)",
+                    "OPD pemilik",
+                    "Dari level",
+                    "Ke level",
+                    "Nama level",
+                    "Biaya",
+                ]
+            ),
             *raises,
         ],
     )
     ws["A1"].font = bold
-    _widths(ws, [24, 60, 18, 40, 10, 10, 10])
+    _widths(ws, [24, 60, 18, 40, 10, 10, 22, 10])
 
     if charts:
         from openpyxl.drawing.image import Image

@@ -18,8 +18,10 @@ from sqlmodel import Session, func, select
 
 from spbe import clock
 from spbe.errors import SpbeError
+from spbe.frameworks import available_frameworks, load_framework
 from spbe.report.model import PhaseRow, ReportData, SubmissionFact, assemble
 from spbe.services.cycles import cycle_config_for, framework_of
+from spbe.services.history import official_results
 from spbe.services.levels import Basis, parse_basis
 from spbe.services.snapshot import take_snapshot
 from spbe.store import models as m
@@ -49,6 +51,7 @@ class ReportResult:
             "cycle": self.cycle_code,
             "index": str(d.index),
             "predicate": d.predicate,
+            "bound_note": d.index_note,
             "basis": d.basis.value,
             "target": str(d.plan_target),
             "target_met": d.target_met,
@@ -104,6 +107,7 @@ def gather_report(session: Session, *, cycle: m.Cycle, basis: Basis | None = Non
         )
     }
     names = {p.key: p.name for p in snapshot.people.values()}
+    official = official_results(session, city=cycle.city)
     return assemble(
         snapshot=snapshot,
         framework=framework_of(cycle),
@@ -118,6 +122,8 @@ def gather_report(session: Session, *, cycle: m.Cycle, basis: Basis | None = Non
         evidence_status=evidence,
         reminders_sent=reminders_sent(session, cid),
         assessor_names=names,
+        official=official,
+        frameworks={f: load_framework(f) for f in available_frameworks()},
     )
 
 
@@ -235,21 +241,24 @@ def mark_delivered(
 
 def report_summary_markdown(result: ReportResult) -> str:
     """A short Markdown summary for a Prefect artifact: the index, the target and what it takes."""
-    from spbe.report.render_markdown import md, recommendation_lines, table
+    from spbe.number_text import decimal_text as num
+    from spbe.report.render_markdown import history_rows, md, recommendation_lines, table
 
     d = result.data
     lines = [
         f"# {md(d.title)}",
         "",
-        f"**Indeks SPBE {d.year}: {d.index} ({md(d.predicate)})** · dasar {md(d.basis_label)}",
+        f"**{md(d.index_name)} {d.year}: {num(d.index)} ({md(d.predicate)})** · dasar {md(d.basis_label)}",
         "",
-        f"Target {d.plan_target} ({md(d.target_predicate)}): " + ("tercapai" if d.target_met else f"kurang {d.gap}"),
+        f"Target {num(d.plan_target)} ({md(d.target_predicate)}): "
+        + ("tercapai" if d.target_met else f"kurang {num(d.gap)}"),
         "",
     ]
-    lines += [f"> {md(n)}" for n in [*d.notes, *([d.target_warning] if d.target_warning else [])]]
-    lines += ["", table(["Tahun", "Indeks", "Predikat"], [(p.year, p.index, p.predicate) for p in d.history]), ""]
+    lines += [f"> {md(n)}" for n in d.all_notes]
+    lines += ["", table(["Tahun", "Indeks", "Predikat", "Kerangka"], history_rows(d, with_change=False)), ""]
+    lines += [f"> {md(n)}" for n in d.history_notes]
     if d.domains:
-        lines += [table(["Domain", "Indeks"], [(g.name, g.index) for g in d.domains]), ""]
+        lines += ["", table(["Domain", "Indeks"], [(g.name, num(g.index)) for g in d.domains]), ""]
     lines += ["## Rekomendasi", "", *recommendation_lines(d), ""]
     lines.append(f"Berkas: {md(', '.join(p.name for k, p in result.files.items() if not k.startswith('chart')))}")
     return "\n".join(lines) + "\n"
@@ -265,6 +274,7 @@ def report_table_rows(result: ReportResult) -> list[dict]:
             "level_klaim": i.claimed,
             "level_tervalidasi": i.validated,
             "level_dinilai": i.level,
+            "nama_level": i.level_name or "",
             "status": i.status_label + (", terlambat" if i.late else ""),
             "putaran_revisi": i.revise_rounds,
             "bukti_dukung": i.evidence.label,

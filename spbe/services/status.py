@@ -2,11 +2,17 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+from fractions import Fraction
 from zoneinfo import ZoneInfo
 
 from spbe import clock
 from spbe.domain.gates import evaluate
+from spbe.domain.snapshot import CycleSnapshot
+from spbe.frameworks import Framework
+from spbe.scoring import score
 from spbe.services.cycles import current_cycle, framework_of
+from spbe.services.levels import Basis, current_levels
 from spbe.services.snapshot import take_snapshot
 from spbe.store.db import require_schema, session_scope
 
@@ -30,11 +36,13 @@ def cycle_status() -> dict:
                 "outstanding": len(gate.outstanding),
                 "per_opd": [list(r) for r in gate.per_opd],
             }
+    framework = framework_of(cycle)
     return {
         "year": cycle.year,
         "city": cycle.city,
         "cycle": cycle.code,
-        "framework": framework_of(cycle).label,
+        "framework": framework.label,
+        "index": standing(framework, snap, Decimal(cycle.target_index)),
         "now": now.astimezone(tz).isoformat(),
         "phases": [
             {
@@ -47,4 +55,22 @@ def cycle_status() -> dict:
             for p in snap.phases.values()
         ],
         "progress": progress,
+    }
+
+
+def standing(framework: Framework, snap: CycleSnapshot, target_index: Decimal) -> dict:
+    """Where the index stands now (validated levels, the claim where not yet validated, 1 where nothing
+    was submitted), read the framework's way: the shown value, the exact one, and the sentence when the
+    two sit on different sides of a bound."""
+    view = current_levels(snap, Basis.VALIDATED)
+    result = score(framework, view.levels)
+    return {
+        "index": str(result.index),
+        "index_exact": str(result.exact),
+        "predicate": result.predicate,
+        "predicate_reading": framework.predicate_reading,
+        "bound_note": result.bound_note,
+        "target_index": str(target_index),
+        "target_met_exactly": result.exact >= Fraction(target_index),
+        "levels_note": view.note(),
     }

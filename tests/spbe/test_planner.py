@@ -1,4 +1,5 @@
-"""The planner must be optimal (checked against brute force) and agree with `score` on what it claims."""
+"""The planner must be optimal (checked against brute force), reach the exact target, and agree with
+`score` on what it claims."""
 
 from __future__ import annotations
 
@@ -14,6 +15,8 @@ from spbe.frameworks import Framework, Indicator, Level, Predicate, load_framewo
 from spbe.planner import Plan, default_target, plan
 from spbe.scoring import report_value, score
 
+FW59 = load_framework("permenpanrb-59-2020")
+
 PREDICATES_59 = (
     Predicate("Memuaskan", D("4.20")),
     Predicate("Sangat Baik", D("3.50")),
@@ -23,15 +26,16 @@ PREDICATES_59 = (
 )
 
 
-def make_framework(weights: list[D]) -> Framework:
+def make_framework(weights: list[D], reading: str = "exact") -> Framework:
     # The id names the weights: frameworks are identified by id, so two test catalogs must not share one.
     return Framework(
-        id="test-" + "-".join(str(w) for w in weights),
+        id=f"test-{reading}-" + "-".join(str(w) for w in weights),
         name="test",
         verified=True,
         indicators=tuple(Indicator(n, "", "A", f"ind {n}", w) for n, w in enumerate(weights, start=1)),
         levels=tuple(Level(lv, f"L{lv}", "") for lv in range(1, 6)),
         predicates=PREDICATES_59,
+        predicate_reading=reading,
     )
 
 
@@ -47,9 +51,10 @@ def check_consistent(fw: Framework, levels, p: Plan, costs, caps) -> dict[int, i
     """What the plan claims must be what `score` shows for the raised levels."""
     after = apply(levels, p)
     s = score(fw, after)
-    assert p.index_before == score(fw, levels).index
-    assert p.index_after == s.index
-    assert p.predicate_after == s.predicate
+    before = score(fw, levels)
+    assert (p.index_before, p.exact_before, p.predicate_before) == (before.index, before.exact, before.predicate)
+    assert (p.index_after, p.exact_after, p.predicate_after) == (s.index, s.exact, s.predicate)
+    assert p.note_after == s.bound_note
     for r in p.raises:
         assert r.to_level <= caps.get(r.number, 5)
         assert r.cost == costs.get(r.number, D(1)) * (r.to_level - r.from_level)
@@ -65,7 +70,7 @@ def instances(draw):
     total = int(100 / unit)
     cuts = sorted(draw(st.sets(st.integers(1, total - 1), min_size=n - 1, max_size=n - 1)))
     weights = [(b - a) * unit for a, b in itertools.pairwise([0, *cuts, total])]
-    fw = make_framework(weights)
+    fw = make_framework(weights, draw(st.sampled_from(["exact", "rounded"])))
     numbers = range(1, n + 1)
     levels = {i: draw(st.integers(1, 5)) for i in numbers}
     costs = {i: D(draw(st.integers(1, 10))) / 2 for i in numbers if draw(st.booleans())}
@@ -78,45 +83,110 @@ def instances(draw):
     return fw, levels, costs, caps, target
 
 
-@settings(max_examples=300, deadline=None)
-@given(instances())
-def test_plan_is_optimal_against_brute_force(instance):
-    fw, levels, costs, caps, target = instance
-    p = plan(fw, levels, target, costs=costs, caps=caps)
-    check_consistent(fw, levels, p, costs, caps)
-
+def brute_force(fw: Framework, levels, costs, caps, target):
+    """Every reachable combination: the best (cost, steps, exact index) at or above the exact target, and
+    the best exact index at all. The plan must never count an index that only rounds up to the target."""
     numbers = sorted(levels)
-    ranges = [range(levels[n], max(levels[n], caps.get(n, 5)) + 1) for n in numbers]
-    best = None  # lexicographic (cost, steps, exact index): the planner's stated preference
+    free = [n for n in numbers if caps.get(n, 5) > levels[n]]
+    ranges = [range(levels[n], caps.get(n, 5) + 1) for n in free]
+    best = best_rounded = None
     best_exact = None
     for combo in itertools.product(*ranges):
-        after = dict(zip(numbers, combo, strict=True))
+        after = {**levels, **dict(zip(free, combo, strict=True))}
         exact = score(fw, after).exact
         best_exact = exact if best_exact is None else max(best_exact, exact)
-        if report_value(exact) < target:
-            continue
         steps = sum(after[n] - levels[n] for n in numbers)
         cost = sum((costs.get(n, D(1)) * (after[n] - levels[n]) for n in numbers), D(0))
         key = (cost, steps, exact)
-        best = key if best is None or key < best else best
+        if report_value(exact) >= target:
+            best_rounded = key if best_rounded is None or key < best_rounded else best_rounded
+        if exact >= Fraction(target):
+            best = key if best is None or key < best else best
+    if best_rounded is not None and (best is None or best_rounded[:2] < best[:2]):
+        event("planning to the rounded index would stop short of the exact target")
+    return best, best_exact
 
-    assert p.best_reachable == report_value(best_exact)
+
+def check_against_brute_force(fw: Framework, levels, costs, caps, target) -> None:
+    p = plan(fw, levels, target, costs=costs, caps=caps)
+    check_consistent(fw, levels, p, costs, caps)
+    best, best_exact = brute_force(fw, levels, costs, caps, target)
+    assert p.best_reachable_exact == best_exact and p.best_reachable == report_value(best_exact)
     event("unreachable" if best is None else "already met" if best[1] == 0 else "raises needed")
     if best is None:
         assert not p.reachable and not p.already_met
         assert p.index_after == p.best_reachable
+        numbers = sorted(levels)
         tops = {n: max(levels[n], caps.get(n, 5)) for n in numbers}
         assert apply(levels, p) == tops
         return
     assert p.reachable
     assert p.already_met == (best[1] == 0)
     after = apply(levels, p)
-    steps = sum(after[n] - levels[n] for n in numbers)
+    steps = sum(after[n] - levels[n] for n in sorted(levels))
     assert (p.total_cost, steps, score(fw, after).exact) == best
+    assert p.exact_after >= Fraction(target)  # the exact bound, never a rounded one
+
+
+@settings(max_examples=300, deadline=None)
+@given(instances())
+def test_plan_is_optimal_against_brute_force(instance):
+    check_against_brute_force(*instance)
+
+
+@st.composite
+def catalog_instances(draw):
+    """Random level vectors on the real 59/2020 catalog, near the Memuaskan bound, with costs and caps.
+
+    Up to five indicators may move (caps above their level); the others are capped where they stand,
+    so brute force over the movable ones is the whole search space.
+    """
+    numbers = [i.number for i in FW59.indicators]
+    levels = {n: draw(st.integers(3, 5)) for n in numbers}
+    movable = draw(st.lists(st.sampled_from(numbers), min_size=1, max_size=5, unique=True))
+    for n in movable:
+        levels[n] = min(levels[n], draw(st.integers(1, 4)))
+    caps = {n: levels[n] for n in numbers if n not in movable}
+    caps.update({n: draw(st.integers(levels[n], 5)) for n in movable if draw(st.booleans())})
+    costs = {n: D(draw(st.integers(1, 12))) / 4 for n in movable if draw(st.booleans())}
+    bound = draw(st.sampled_from([p.min for p in FW59.predicates]))
+    current = score(FW59, levels).exact
+    target = draw(
+        st.one_of(
+            st.just(bound),
+            st.integers(0, 40).map(lambda k: report_value(current) + D(k) / 200),  # half-steps land on x,xx5
+        )
+    )
+    return FW59, levels, costs, caps, min(target, D(5))
+
+
+@settings(max_examples=300, deadline=None)
+@given(catalog_instances())
+def test_plan_on_the_real_catalog_reaches_the_exact_bound_against_brute_force(instance):
+    check_against_brute_force(*instance)
+
+
+def test_a_plan_that_lands_on_4_1965_is_not_a_plan_for_memuaskan():
+    """The case behind the issue: planning to the rounded 4,20 proposed raises that land on an exact
+    4,1965, shown 4,20 "Memuaskan", which the ministry's table calls Sangat Baik."""
+    levels = dict.fromkeys(range(1, 48), 4)
+    levels.update({n: 3 for n in (1, 19, 22, 23, 28, 30, 31, 33, 35, 42, 45)})
+    levels.update({n: 5 for n in (3, 5, 7, 10, 32, 37, 38, 43)})
+    rounding_plan = {33: 5, 34: 5, 35: 4, 42: 5, 44: 5, 45: 5}  # what the planner used to propose
+    landed = score(FW59, {**levels, **rounding_plan})
+    assert landed.exact == Fraction("4.1965") and landed.index == D("4.20")
+    assert landed.predicate == "Sangat Baik"
+    assert landed.bound_note == "4,1965 (tampil 4,20): di bawah batas Memuaskan 4,20"
+
+    p = plan(FW59, levels, D("4.20"))
+    after = check_consistent(FW59, levels, p, {}, {})
+    assert p.reachable and p.exact_after >= Fraction("4.2") and p.predicate_after == "Memuaskan"
+    assert score(FW59, after).predicate == "Memuaskan" and p.note_after is None
+    assert sum(r.to_level - r.from_level for r in p.raises) == 9  # no more steps than the short plan took
 
 
 def test_already_met_needs_no_raises():
-    fw = load_framework("permenpanrb-59-2020")
+    fw = FW59
     levels = {i.number: 5 if i.number % 2 else 4 for i in fw.indicators}
     p = plan(fw, levels, D("4.20"))
     assert p.already_met and p.reachable
@@ -161,38 +231,39 @@ def test_caps_below_current_level_never_lower():
 
 
 def test_real_catalog_from_all_threes_to_memuaskan_with_unit_costs():
-    fw = load_framework("permenpanrb-59-2020")
+    fw = FW59
     threes = {i.number: 3 for i in fw.indicators}
     p = plan(fw, threes, D("4.20"))
     # With unit costs, every indicator offers two steps (3→4→5) of its own weight; taking the heaviest
-    # steps first gives the fewest steps that reach the half-up bound 4.195 (exchange argument).
+    # steps first gives the fewest steps that reach the exact bound 4.20 (exchange argument).
     step_gains = sorted((Fraction(i.weight) / 100 for i in fw.indicators for _ in range(2)), reverse=True)
     gained, expected = Fraction(0), 0
-    while report_value(Fraction(3) + gained) < D("4.20"):
+    while Fraction(3) + gained < Fraction("4.2"):
         gained += step_gains[expected]
         expected += 1
-    # By hand: 6 indicators × 2 steps of 3.00% and 10 × 2 of 2.75% give +0.91 (3.91); reaching 4.195 needs
-    # 0.285 more, i.e. 11.4 → 12 steps of 2.50%. 12 + 20 + 12 = 44; 43 steps give at most 4.185.
+    # By hand: 6 indicators × 2 steps of 3.00% and 10 × 2 of 2.75% give +0.91 (3.91); reaching 4.20 needs
+    # 0.29 more, i.e. 11.6 → 12 steps of 2.50%. 12 + 20 + 12 = 44; 43 steps give at most 4.185.
     assert expected == 44
     steps = sum(r.to_level - r.from_level for r in p.raises)
     assert steps == expected and p.total_cost == expected
     assert p.reachable and not p.already_met
-    assert p.index_after >= D("4.20") and p.predicate_after == "Memuaskan"
+    assert p.exact_after >= Fraction("4.2") and p.predicate_after == "Memuaskan"
     assert score(fw, apply(threes, p)).predicate == "Memuaskan"
 
 
-def test_half_up_boundary_counts_4_195_but_not_4_1949():
-    # Two indicators, capped so that the best reachable index is exactly the boundary case.
-    reach = make_framework([D("80.5"), D("19.5")])  # 4·80.5 + 5·19.5 = 419.5 → 4.195
+@pytest.mark.parametrize("reading", ["exact", "rounded"])
+def test_an_exact_4_195_does_not_reach_4_20_whatever_the_reading(reading):
+    # Two indicators, capped so that the best reachable index is exactly 4.195: shown 4.20.
+    reach = make_framework([D("80.5"), D("19.5")], reading)  # 4·80.5 + 5·19.5 = 419.5 → 4.195
     p = plan(reach, {1: 1, 2: 1}, D("4.20"), caps={1: 4})
-    assert p.reachable and p.index_after == D("4.20") and p.predicate_after == "Memuaskan"
+    assert not p.reachable and p.best_reachable == D("4.20") and p.best_reachable_exact == Fraction("4.195")
     assert score(reach, apply({1: 1, 2: 1}, p)).exact == Fraction("4.195")
-
-    short = make_framework([D("80.51"), D("19.49")])  # 4·80.51 + 5·19.49 = 419.49 → 4.1949
-    q = plan(short, {1: 1, 2: 1}, D("4.20"), caps={1: 4})
-    assert not q.reachable and q.best_reachable == D("4.19")
-    assert q.predicate_after == "Sangat Baik"
-    assert score(short, apply({1: 1, 2: 1}, q)).exact == Fraction("4.1949")
+    # The predicate follows the framework's reading; the plan does not.
+    assert p.predicate_after == {"exact": "Sangat Baik", "rounded": "Memuaskan"}[reading]
+    assert p.note_after is not None and p.note_after.startswith("4,195 (tampil 4,20): ")
+    # The same instance with the exact bound in reach: the plan goes there.
+    q = plan(reach, {1: 1, 2: 1}, D("4.20"))
+    assert q.reachable and q.exact_after >= Fraction("4.2") and q.predicate_after == "Memuaskan"
 
 
 def test_prefers_cheap_indicators_over_heavy_ones():
@@ -211,8 +282,13 @@ def test_as_dict_shape():
         "reachable": True,
         "already_met": False,
         "index_before": "3.00",
+        "index_before_exact": "3",
+        "predicate_before": "Baik",
         "index_after": "3.60",
+        "index_after_exact": "18/5",
         "predicate_after": "Sangat Baik",
+        "bound_note_before": None,
+        "bound_note_after": None,
         "total_cost": "1.5",
         "raises": [{"indicator": 1, "name": "ind 1", "from": 3, "to": 4, "cost": "1.5", "gain": "0.6000"}],
     }
@@ -243,7 +319,10 @@ def test_invalid_inputs_are_refused(kwargs, message):
 def test_default_target_under_59_2020_moves_to_the_memuaskan_bound():
     target, warning = default_target(load_framework("permenpanrb-59-2020"), D("4.00"), "Memuaskan")
     assert target == D("4.20")
-    assert warning is not None and "4.20" in warning and "Sangat Baik" in warning
+    assert warning == (
+        "Indeks 4,00 masih berpredikat Sangat Baik menurut permenpanrb-59-2020; predikat Memuaskan dimulai dari "
+        "4,20, maka target perencanaan 4,20."
+    )
 
 
 def test_default_target_under_pemdi_keeps_4_00():

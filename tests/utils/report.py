@@ -4,10 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
+from decimal import Decimal
 
 from sqlmodel import Session, select
 
+from spbe.domain.snapshot import CycleSnapshot, IndicatorState
 from spbe.frameworks import load_framework
+from spbe.report.model import assemble
+from spbe.services.levels import Basis
 from spbe.store import models as m
 
 FW = load_framework("permenpanrb-59-2020")
@@ -96,3 +100,40 @@ def seed(session: Session, *, levels: dict[int, int] | None = None) -> Seeded:
     session.add(m.EvidenceCheck(cycle_id=cycle.id, url="https://spbe.example/1", status="ok", checked_at=BUILT))
     session.add(m.EvidenceCheck(cycle_id=cycle.id, url="https://spbe.example/5", status="not_found", checked_at=BUILT))
     return out
+
+
+def claimed_snapshot(framework, *, year: int, level) -> CycleSnapshot:
+    """A store-free snapshot: every indicator of `framework` claimed at `level`, nothing reviewed."""
+    return CycleSnapshot(
+        cycle_id=1,
+        code=f"kota-{year}",
+        year=year,
+        timezone="Asia/Jakarta",
+        phases={},
+        opds={},
+        people={},
+        indicators=tuple(
+            IndicatorState(i.number, i.name, str(i.weight), None, None, version=1, claimed_level=level)
+            for i in framework.indicators
+        ),
+        attendance={},
+        assignments_approved=True,
+    )
+
+
+def assemble_claimed(framework, *, year: int, level, **kwargs):
+    """The pure report of `claimed_snapshot`, with defaults for everything the store would add."""
+    args = {
+        "city": "Kota Uji",
+        "target_index": Decimal("4.00"),
+        "target_predicate": "Memuaskan",
+        "history": {},
+        "basis": Basis.CLAIMED,
+        "built_at": BUILT,
+        "phases": (),
+        "submissions": (),
+        "evidence_status": {},
+        "reminders_sent": None,
+        **kwargs,
+    }
+    return assemble(snapshot=claimed_snapshot(framework, year=year, level=level), framework=framework, **args)

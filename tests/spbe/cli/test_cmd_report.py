@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -56,11 +57,13 @@ def test_from_levels_file_json_reaches_the_predicate_bound(tmp_path: Path, no_st
     path = write_levels(tmp_path / "levels.csv", levels)
     result = run_spbe("plan", "--levels", str(path), "--json", env=no_store)
     assert result.code == 0, result.err
-    assert "Memuaskan starts at 4.20, so the plan targets 4.20" in result.err  # target 4.00 would stay Sangat Baik
+    # target 4.00 would stay Sangat Baik
+    assert "predikat Memuaskan dimulai dari 4,20, maka target perencanaan 4,20" in result.err
     data = json.loads(result.out)
     assert set(data) >= REQUIRED
     assert data["target"] == "4.20" and data["reachable"] is True and data["already_met"] is False
     assert data["index_before"] == "3.84" and data["predicate_after"] == "Memuaskan"
+    assert Fraction(data["index_after_exact"]) >= Fraction("4.2")  # the exact bound, not 4.195
     for r in data["raises"]:
         assert {"indicator", "from", "to", "cost"} <= set(r)
     assert Decimal(data["total_cost"]) == sum(r["to"] - r["from"] for r in data["raises"]) == data["steps"]
@@ -80,10 +83,12 @@ def test_human_output_lists_raises_with_owner_and_the_result(tmp_path: Path, no_
     )
     assert result.code == 0, result.err
     out = result.out
-    assert "Indeks saat ini: 3.93 (Sangat Baik)" in out and "Target: 4.10 (Sangat Baik)" in out
+    assert "Indeks saat ini: 3,93 (tepat 3,925, Sangat Baik)" in out
+    assert "Target: indeks tepat 4,10 (Sangat Baik)" in out
     assert "No  Indikator" in out and "OPD pemilik" in out and "Tambahan indeks" in out
-    assert "Indeks setelah rencana: 4.10  Predikat: Sangat Baik" in out
-    assert "warning" not in result.err  # an explicit target needs no warning
+    assert "4 (Kolaborasi) → 5 (Optimalisasi)" in out  # service indicators on their own scale
+    assert "Indeks setelah rencana: 4,10 (tepat 4,10)  Predikat: Sangat Baik" in out
+    assert "peringatan" not in result.err  # an explicit target needs no warning
 
 
 def test_from_the_store_uses_its_levels_owners_and_says_what_was_assumed(sqlite_url: str, tmp_path: Path):
@@ -107,14 +112,15 @@ def test_from_the_store_uses_its_levels_owners_and_says_what_was_assumed(sqlite_
     expected = json.loads(
         run_spbe("score", "--levels", str(write_levels(tmp_path / "c.csv", seeded.claimed)), "--json").out
     )
-    assert f"Indeks saat ini: {expected['index']}" in claimed.out and "(claimed)" in claimed.out
+    shown = expected["index"].replace(".", ",")
+    assert f"Indeks saat ini: {shown} (tepat " in claimed.out and "(claimed)" in claimed.out
     assert "Catatan: dasar klaim OPD: level 1 diasumsikan" in claimed.out
 
 
 def test_already_met_is_a_plain_answer(tmp_path: Path, no_store: dict[str, str]):
     path = write_levels(tmp_path / "l.csv", all_levels(5))
     text = run_spbe("plan", "--levels", str(path), env=no_store)
-    assert text.code == 0 and "Sudah tercapai / already met: indeks 5.00" in text.out
+    assert text.code == 0 and "Sudah tercapai: indeks tepat 5,00 ≥ target 4,20" in text.out
     data = json.loads(run_spbe("plan", "--levels", str(path), "--json", env=no_store).out)
     assert data["already_met"] and data["reachable"] and data["raises"] == [] and data["total_cost"] == "0"
 
@@ -124,7 +130,7 @@ def test_unreachable_under_caps_is_a_plain_answer(tmp_path: Path, no_store: dict
     caps = write_column(tmp_path / "max.csv", "max", all_levels(3))
     text = run_spbe("plan", "--levels", str(levels), "--max", str(caps), env=no_store)
     assert text.code == 0, text.err
-    assert "unreachable (best reachable: 3.00)" in text.out
+    assert "Tidak dapat dicapai: indeks tertinggi yang diizinkan batas level 3,00 (tepat 3,00)" in text.out
     data = json.loads(run_spbe("plan", "--levels", str(levels), "--max", str(caps), "--json", env=no_store).out)
     assert data["reachable"] is False and data["index_after"] == "3.00" and data["best_reachable"] == "3.00"
     assert all(r["to"] == 3 for r in data["raises"]) and len(data["raises"]) == 47

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import pytest
 
 from spbe.frameworks import load_framework
+from spbe.paths import frameworks_dir
 from tests.utils.cli import run_spbe
 from tests.utils.levels import write_levels
 
@@ -30,23 +32,54 @@ def test_scores_comma_or_semicolon_with_or_without_bom(tmp_path: Path, delimiter
     assert data["index"] == "4.03" and data["predicate"] == "Sangat Baik"
     assert [d["name"] for d in data["domains"]] == FW.domains()
     assert [a["name"] for a in data["aspects"]] == FW.aspects()
-    assert data["domains"][3] == {"name": "Layanan SPBE", "weight": "45.50", "index": "4.07"}
-    assert set(data["domains"][0]) == {"name", "weight", "index"}
+    assert data["domains"][3] == {
+        "name": "Layanan SPBE",
+        "weight": "45.50",
+        "index": "4.07",
+        "index_exact": "370/91",  # (4 · 45.5 + 1 · 3.00) / 45.5
+    }
+    assert data["index_exact"] == "403/100" and data["predicate_reading"] == "exact" and data["bound_note"] is None
 
 
 def test_human_output_names_index_and_predicate(tmp_path: Path):
     result = run_spbe("score", "--levels", str(write_levels(tmp_path / "l.csv", all_levels(5))))
     assert result.code == 0
-    assert "Indeks SPBE: 5.00  Predikat: Memuaskan" in result.out
+    assert "Indeks SPBE: 5,00 (tepat 5,00)  Predikat: Memuaskan" in result.out
+    assert "Predikat dibaca dari nilai tepat." in result.out and "Catatan" not in result.out
 
 
-def test_unverified_framework_is_flagged(tmp_path: Path):
+def test_an_exact_4_195_is_sangat_baik_shown_4_20_with_the_sentence(tmp_path: Path):
+    levels = all_levels(4)
+    levels.update(dict.fromkeys((42, 43, 44, 45, 21, 22, 23, 24, 25), 5))  # 4 + 0.12 + 0.075 = 4.195
+    path = write_levels(tmp_path / "l.csv", levels)
+    text = run_spbe("score", "--levels", str(path))
+    assert text.code == 0, text.err
+    assert "Indeks SPBE: 4,20 (tepat 4,195)  Predikat: Sangat Baik" in text.out
+    assert "Catatan: 4,195 (tampil 4,20): di bawah batas Memuaskan 4,20." in text.out
+    data = json.loads(run_spbe("score", "--levels", str(path), "--json").out)
+    assert (data["index"], data["index_exact"], data["index_exact_decimal"]) == ("4.20", "839/200", "4.195")
+    assert data["predicate"] == "Sangat Baik"
+    assert data["bound_note"] == "4,195 (tampil 4,20): di bawah batas Memuaskan 4,20"
+
+
+def test_pemdi_is_confirmed_and_an_unverified_framework_is_still_flagged(tmp_path: Path):
     pemdi = load_framework("pemdi-2026")
     path = write_levels(tmp_path / "l.csv", {i.number: 4 for i in pemdi.indicators})
     result = run_spbe("score", "--levels", str(path), "--framework", "pemdi-2026", "--json")
-    assert result.code == 0
-    assert "UNVERIFIED" in result.err
-    assert json.loads(result.out)["predicate"] == "Memuaskan"  # 4.00 is Memuaskan under the reported Pemdi bounds
+    assert result.code == 0 and "TERVERIFIKASI" not in result.err
+    assert json.loads(result.out)["predicate"] == "Memuaskan"  # 4,00 is Memuaskan under PermenPANRB 8/2026
+    text = run_spbe("score", "--levels", str(path), "--framework", "pemdi-2026")
+    assert "Indeks Pemdi: 4,00 (tepat 4,00)  Predikat: Memuaskan" in text.out
+
+    config = tmp_path / "config"
+    shutil.copytree(frameworks_dir(), config / "frameworks")
+    toml = config / "frameworks" / "pemdi-2026" / "framework.toml"
+    toml.write_text(toml.read_text(encoding="utf-8").replace("verified = true", "verified = false"), encoding="utf-8")
+    flagged = run_spbe(
+        "score", "--levels", str(path), "--framework", "pemdi-2026", env={"SPBE_CONFIG_DIR": str(config)}
+    )
+    assert flagged.code == 0 and "kerangka pemdi-2026 BELUM TERVERIFIKASI" in flagged.err
+    assert "pemdi-2026 (BELUM TERVERIFIKASI / unverified)" in flagged.out
 
 
 @pytest.mark.parametrize(

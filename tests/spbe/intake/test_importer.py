@@ -68,10 +68,28 @@ def test_opd_workbook_round_trip(engine, tmp_path: Path):
     ws = wb["Penilaian Mandiri"]
     assert [ws.cell(row=r, column=1).value for r in range(2, ws.max_row + 1)] == [12, 13, 32]
     lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
-    assert lists and lists[0].formula1 == '"1,2,3,4,5"' and "F2:F4" in str(lists[0].sqref)
+    assert [dv.formula1 for dv in lists] == ['"1,2,3,4,5"'] * 2
+    # 12 and 13 on the capability scale, 32 (a service indicator) on the technical-function scale
+    assert [str(dv.sqref) for dv in lists] == ["F2:F3", "F4"]
+    assert lists[0].prompt.startswith("1 Rintisan; 2 Terkelola; 3 Terdefinisi; 4 Terpadu dan Terukur; 5 Optimum")
+    assert lists[1].prompt == "1 Informasi; 2 Interaksi; 3 Transaksi; 4 Kolaborasi; 5 Optimalisasi"
     levels = wb[L.LEVELS_SHEET]
-    assert levels["B2"].value == "Rintisan" and levels["B6"].value == "Optimum"
+    assert [levels[f"B{r}"].value for r in range(2, 7)] == [
+        "Rintisan",
+        "Terkelola",
+        "Terdefinisi",
+        "Terpadu dan Terukur",
+        "Optimum",
+    ]
     assert "konsep atau rancangan" in levels["C2"].value
+    assert levels["A8"].value == "Tingkat kematangan fungsi teknis layanan: indikator 32-47"
+    assert [levels[f"B{r}"].value for r in range(9, 14)] == [
+        "Informasi",
+        "Interaksi",
+        "Transaksi",
+        "Kolaborasi",
+        "Optimalisasi",
+    ]
     help_text = "\n".join(str(c.value) for c in wb[L.HELP_SHEET]["A"])
     assert "Petunjuk pengisian" in help_text and "Selasa, 30 September 2025 pukul 16.00 WIB" in help_text
 

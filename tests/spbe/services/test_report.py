@@ -10,6 +10,7 @@ import zipfile
 from dataclasses import dataclass
 from datetime import timedelta
 from decimal import Decimal
+from fractions import Fraction
 from pathlib import Path
 
 import pytest
@@ -97,7 +98,7 @@ def test_report_numbers_equal_spbe_score_as_a_process(built: Built, tmp_path: Pa
     assert scored.code == 0, scored.err
     expected = json.loads(scored.out)
     assert data["index"] == expected["index"] and data["predicate"] == expected["predicate"]
-    assert data["index_exact"] == expected["index_exact"]
+    assert data["index_exact"] == expected["index_exact"] and data["bound_note"] == expected["bound_note"]
     assert [(d["name"], d["weight"], d["index"]) for d in data["domains"]] == [
         (d["name"], d["weight"], d["index"]) for d in expected["domains"]
     ]
@@ -114,7 +115,12 @@ def test_claimed_index_and_levels_per_indicator(built: Built, tmp_path: Path):
     claimed = json.loads(
         run_spbe("score", "--levels", str(write_levels(tmp_path / "c.csv", built.seeded.claimed)), "--json").out
     )
-    assert data["claimed"] == {"index": claimed["index"], "predicate": claimed["predicate"]}
+    assert data["claimed"] == {
+        "index": claimed["index"],
+        "index_exact": claimed["index_exact"],
+        "predicate": claimed["predicate"],
+        "bound_note": claimed["bound_note"],
+    }
     rows = {r["indicator"]: r for r in data["indicators"]}
     assert {n: r["level_scored"] for n, r in rows.items()} == built.seeded.validated
     assert rows[6]["status"] == "missing" and rows[6]["assumed"] == "floor" and rows[6]["claimed_level"] is None
@@ -136,10 +142,15 @@ def test_history_target_and_process(built: Built):
     current = data["history"][2]
     assert current["current"] and current["index"] == data["index"]
     assert Decimal(current["change"]) == Decimal(data["index"]) - Decimal("3.76")
+    assert [h["framework"] for h in data["history"]] == ["permenpanrb-59-2020"] * 3
+    assert [h["source"] for h in data["history"]] == ["config", "config", "current"]
+    assert data["history_by_group"] == [] and data["history_notes"] == []  # no official results recorded
     target = data["target"]
     assert target["index"] == "4.00" and target["plan_target"] == "4.20" and target["predicate"] == "Memuaskan"
-    assert "4.20" in target["warning"] and "Sangat Baik" in target["warning"]
-    assert Decimal(target["gap"]) == Decimal("4.20") - Decimal(data["index"])
+    assert "4,20" in target["warning"] and "Sangat Baik" in target["warning"]
+    assert Fraction(target["gap_exact"]) == Fraction("4.2") - Fraction(data["index_exact"])
+    gap = Fraction(Decimal(target["gap"]))  # two decimals, never below the exact shortfall
+    assert gap >= Fraction(target["gap_exact"]) > gap - Fraction(1, 100) and target["met"] is False
     proc = data["process"]
     assert proc["late_indicators"] == sorted(built.seeded.late) and proc["late_versions"] == len(built.seeded.late)
     assert proc["revise_reviews"] == built.seeded.revise_reviews
@@ -199,6 +210,7 @@ def test_html_escapes_hostile_text_and_is_self_contained(built: Built):
         "body",
         "h1",
         "h2",
+        "h3",
         "p",
         "div",
         "table",
@@ -273,43 +285,18 @@ def test_charts_are_real_pngs_of_the_expected_size(built: Built):
 
 
 def test_frameworks_without_domains_get_an_aspect_radar():
-    from spbe.domain.snapshot import CycleSnapshot, IndicatorState
     from spbe.report.charts import RADAR_SIZE, draw_all
-    from spbe.report.model import assemble
-    from spbe.services.levels import Basis
+    from tests.utils.report import assemble_claimed
 
     pemdi = load_framework("pemdi-2026")
-    snap = CycleSnapshot(
-        cycle_id=1,
-        code="kota-2026",
-        year=2026,
-        timezone="Asia/Jakarta",
-        phases={},
-        opds={},
-        people={},
-        indicators=tuple(
-            IndicatorState(i.number, i.name, str(i.weight), None, None, version=1, claimed_level=3)
-            for i in pemdi.indicators
-        ),
-        attendance={},
-        assignments_approved=True,
-    )
-    data = assemble(
-        snapshot=snap,
-        framework=pemdi,
-        city="Kota $\\foo{$ Uji",
-        target_index=Decimal("4.00"),
-        target_predicate="Memuaskan",
-        history={2025: Decimal("3.10")},
-        basis=Basis.CLAIMED,
-        built_at=BUILT,
-        phases=(),
-        submissions=(),
-        evidence_status={},
-        reminders_sent=None,
-    )
+    data = assemble_claimed(pemdi, year=2026, level=3, city="Kota $\\foo{$ Uji", history={2025: Decimal("3.10")})
     assert not data.domains and data.index == Decimal("3.00") and data.process.reminders_sent is None
-    assert any("BELUM TERVERIFIKASI" in n for n in data.notes)
+    assert data.title == "Laporan Akhir Evaluasi Pemdi Kota $\\foo{$ Uji Tahun 2026"
+    assert any("Periodisitas evaluasi Pemdi belum dikonfirmasi" in n for n in data.notes)
+    assert not any("TERVERIFIKASI" in n for n in data.notes)  # PermenPANRB 8/2026 confirmed
+    # Without the frameworks at hand, 2025 (before Pemdi's first year) is on an unknown framework.
+    assert data.history[0].framework_id is None and data.history[1].delta is None
+    assert "kerangka yang tidak diketahui" in data.history_notes[0]
     charts = {c.key: c for c in draw_all(data)}
     assert set(charts) == {"aspek", "radar-aspek", "tren"}
     assert png_size(charts["radar-aspek"].png) == RADAR_SIZE
@@ -338,6 +325,7 @@ def test_report_row_audit_and_artifacts(built: Built):
         "level_klaim",
         "level_tervalidasi",
         "level_dinilai",
+        "nama_level",
         "status",
         "putaran_revisi",
         "bukti_dukung",
@@ -390,6 +378,33 @@ def test_build_and_deliver_on_each_backend(database_url: str, tmp_path: Path):
         assert [e.detail["recipients"] for e in events] == [["sekda", "walikota"], ["koordinator"]]
         snap = take_snapshot(session, cycle)
         assert snap.report_built and snap.report_delivered
+
+
+def test_an_exact_4_195_reads_sangat_baik_in_every_format(sqlite_url: str, tmp_path: Path):
+    levels = {i.number: 4 for i in FW.indicators}
+    levels.update(dict.fromkeys((42, 43, 44, 45, 21, 22, 23, 24, 25), 5))  # 4 + 0.12 + 0.075 = 4.195
+    engine = loaded(sqlite_url)
+    with session_scope(engine) as session:
+        seed(session, levels=levels)
+    with clock.use_clock(BUILT), session_scope(engine) as session:
+        cycle = session.exec(select(m.Cycle)).one()
+        result = build_report(session, cycle=cycle, out_dir=tmp_path / "out", actor="koordinator")
+    sentence = "4,195 (tampil 4,20): di bawah batas Memuaskan 4,20"
+    data = json.loads(result.files["json"].read_text(encoding="utf-8"))
+    assert (data["index"], data["index_exact"], data["predicate"]) == ("4.20", "839/200", "Sangat Baik")
+    assert data["bound_note"] == sentence and data["target"]["met"] is False and data["target"]["gap"] == "0.01"
+    md = result.files["md"].read_text(encoding="utf-8")
+    assert "**Indeks SPBE 2025:** 4,20 (Sangat Baik); indeks tepat 4,195" in md and sentence in md
+    assert "**Terhadap target:** kurang 0,01" in md
+    assert sentence in result.files["html"].read_text(encoding="utf-8")
+    from openpyxl import load_workbook
+
+    ws = load_workbook(result.files["xlsx"])["Ringkasan"]
+    texts = [c.value for row in ws.iter_rows() for c in row if isinstance(c.value, str)]
+    assert any(sentence in t for t in texts) and "4,195" in texts
+    rec = data["recommendation"]  # the plan reaches the exact 4,20, one step more than the rounding needed
+    assert rec["reachable"] and Fraction(rec["index_after_exact"]) >= Fraction("4.2") and rec["steps"] >= 1
+    assert rec["predicate_after"] == "Memuaskan"
 
 
 def test_delivery_of_an_unknown_report_is_refused(sqlite_url: str):
