@@ -44,16 +44,23 @@ def parse_level(value: object) -> int:
     if isinstance(value, bool):
         raise ValueError(f"{value!r} is not a level; pick a whole number from 1 to 5")
     if isinstance(value, int):
+        if not -1000 < value < 1000:
+            raise ValueError(f"{shown(value, 12)}... is outside 1-5; pick a level from 1 to 5")
         number = value
     elif isinstance(value, float):
         if not value.is_integer():
             raise ValueError(f"{value:g} is not a whole number; pick a level from 1 to 5")
+        if not -1000 < value < 1000:
+            raise ValueError(f"{value:g} is outside 1-5; pick a level from 1 to 5")
         number = int(value)
     else:
         text = str(value).strip()
         if not _WHOLE.match(text):
             raise ValueError(f"{shown(text)} is not a whole number; write the level as a digit from 1 to 5")
-        number = int(float(text))
+        digits = text.lstrip("+").split(".", 1)[0].lstrip("0") or "0"  # "3.0" is 3; never via float (overflow)
+        if len(digits) > 2:
+            raise ValueError(f"{shown(text)} is outside 1-5; pick a level from 1 to 5")
+        number = int(digits)
     if number not in LEVELS:
         raise ValueError(f"{number} is outside 1-5; pick a level from 1 to 5")
     return number
@@ -156,7 +163,8 @@ def clean_text(value: object, *, limit: int) -> str | None:
 
 
 def _forbidden_in_text(ch: str) -> bool:
-    """C0/C1 controls (but line breaks and tabs) and the bidirectional overrides that disguise text."""
+    """C0/C1 controls (but line breaks and tabs), surrogates (no encoding can store one alone) and the
+    bidirectional overrides that disguise text."""
     if ch in "\n\t":
         return False
-    return unicodedata.category(ch) == "Cc" or "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069"
+    return unicodedata.category(ch) in ("Cc", "Cs") or "\u202a" <= ch <= "\u202e" or "\u2066" <= ch <= "\u2069"
