@@ -18,11 +18,11 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     Accepts comma or semicolon, UTF-8 with or without BOM. Header names are stripped and lower-cased.
     A file that is not UTF-8 is refused with the byte offset, never guessed at.
     """
-    name = path.name
+    name = printable(path.name, limit=120)  # a file name is chosen by whoever sent the file
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", source=str(path)) from None
+        raise InputError(f"cannot read file: {exc.strerror}", source=printable(path, limit=300)) from None
     if len(raw) > MAX_CSV_BYTES:
         raise InputError(f"file is {len(raw)} bytes; the limit is {MAX_CSV_BYTES}", source=name)
     try:

@@ -62,11 +62,12 @@ class RawFile:
 
 
 def read_file(path: Path) -> RawFile:
+    shown_name = printable(path.name, limit=120)  # a file name is chosen by whoever sent the file
     if not path.is_file():
-        raise InputError(f"no such file: {path}")
+        raise InputError(f"no such file: {printable(path, limit=300)}")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise InputError(f"the file is {size} bytes; the limit is {MAX_FILE_BYTES}", source=path.name)
+        raise InputError(f"the file is {size} bytes; the limit is {MAX_FILE_BYTES}", source=shown_name)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -76,7 +77,7 @@ def read_file(path: Path) -> RawFile:
     raise InputError(
         f"cannot import {suffix or 'a file without extension'}: use the .xlsx template or its .csv form "
         "(old .xls and .xlsm files are not accepted; save as .xlsx)",
-        source=path.name,
+        source=shown_name,
     )
 
 
@@ -85,7 +86,7 @@ def is_blank(value: Any) -> bool:
 
 
 def _read_xlsx(path: Path, digest: str) -> RawFile:
-    name = path.name
+    name = printable(path.name, limit=120)  # a file name is chosen by whoever sent the file
     with open_workbook(path) as wb:
         if L.META_SHEET not in wb.sheetnames:
             raise InputError(
@@ -195,7 +196,7 @@ def _xlsx_rows(data: SheetCells, kind: str, name: str, *, legacy_apostrophes: bo
 
 
 def _read_csv(path: Path, digest: str) -> RawFile:
-    name = path.name
+    name = printable(path.name, limit=120)  # a file name is chosen by whoever sent the file
     header, records = read_rows(path)  # refuses non-UTF-8 with the byte offset, duplicate headers, csv errors
     problems: list[str] = []
     meta_keys = set(L.CSV_META)

@@ -63,7 +63,7 @@ class WorkbookTooLarge(InputError):
 @contextmanager
 def open_workbook(path: Path) -> Iterator[Any]:
     """openpyxl's read-only workbook for `path`, after the zip-level bounds; closed on exit."""
-    name = path.name
+    name = printable(path.name, limit=120)  # a file name is chosen by whoever sent the file
     if not zipfile.is_zipfile(path):
         raise InputError(NOT_XLSX, source=name)
     try:

@@ -983,3 +983,11 @@ def test_the_hostile_corpus(store, engine, tmp_path: Path, capsys):
     assert len(cases) >= 90
     assert outcomes["crashed"] == [], "\n".join(outcomes["crashed"])
     assert outcomes["wrong"] == [], "\n".join(outcomes["wrong"])
+
+
+def test_a_file_name_cannot_steer_the_terminal(store, engine, tmp_path: Path):
+    path = tmp_path / "isian\x1b]0;judul\x07\x1b[2J.csv"
+    path.write_bytes(store[2].read_bytes().replace(b";;2;;", b";;6;;", 1))
+    with pytest.raises(InputError) as raised:
+        _import(engine, path)
+    assert str(raised.value).startswith("isian.csv: line 3, column 'level': 6 is outside 1-5")
