@@ -186,6 +186,10 @@ def _xlsx_rows(data: SheetCells, kind: str, name: str, *, legacy_apostrophes: bo
             if legacy_apostrophes and isinstance(value, str) and key in L.INPUTS[kind]:
                 value = restore_neutralised(value)  # a file issued before quote-prefix cells (see layout)
             row.cells[key] = Cell(value, where, data.hyperlinks.get((row_no, cell.column)))
+        for column_no, key in columns.items():  # empty template cells too: every problem names its column
+            if key not in row.cells:
+                where = f"sheet '{sheet}' row {row_no}, column {get_column_letter(column_no)} ({labels[key]})"
+                row.cells[key] = Cell(None, where)
         if any(not is_blank(c.value) for c in row.cells.values()):
             rows.append(row)
         if len(problems) > MAX_PROBLEMS:

@@ -51,7 +51,7 @@ class RawCell:
 @dataclass
 class SheetCells:
     title: str
-    rows: dict[int, list[RawCell]] = field(default_factory=dict)  # row number → its present cells, in order
+    rows: dict[int, list[RawCell]] = field(default_factory=dict)  # row number → its present cells
     hyperlinks: dict[tuple[int, int], str] = field(default_factory=dict)  # (row, column) → target
     truncated_at: int | None = None  # the first row not read (max_row reached)
 
@@ -94,11 +94,14 @@ def read_sheet(
     wb: Any, title: str, *, name: str, max_row: int | None = None, budget: int = MAX_SHEET_CELLS
 ) -> SheetCells:
     """The present cells of one sheet (rows up to `max_row`), with the hyperlinks bound to them."""
+    from openpyxl.utils import get_column_letter
+
     ws = wb[title]
     out = SheetCells(title)
     try:
         parser = _parser(wb, ws)
         spent = 0
+        seen: set[tuple[int, int]] = set()
         with ws._get_source() as source:
             parser.source = source
             for row_no, cells in parser.parse():
@@ -112,9 +115,17 @@ def read_sheet(
                         "templat ini tidak pernah sebesar itu: salin isian ke templat baru dari `spbe template`",
                         source=name,
                     )
-                present = [RawCell(c["row"], c["column"], _text(c["value"]), c["data_type"]) for c in cells]
-                if present:
-                    out.rows.setdefault(row_no, []).extend(present)
+                for c in cells:  # grouped by each cell's own reference, as a spreadsheet program places it
+                    cell = RawCell(c["row"], c["column"], _text(c["value"]), c["data_type"])
+                    if (cell.row, cell.column) in seen:
+                        raise InputError(
+                            f"sheet '{title}' row {cell.row}, column {get_column_letter(cell.column)}: sel ini "
+                            "tercatat dua kali di dalam berkas (hanya satu yang akan terlihat); simpan ulang "
+                            "berkasnya di Excel",
+                            source=name,
+                        )
+                    seen.add((cell.row, cell.column))
+                    out.rows.setdefault(cell.row, []).append(cell)
         if out.truncated_at is None:
             out.hyperlinks = _hyperlinks(wb, ws, parser, out)
     except InputError:

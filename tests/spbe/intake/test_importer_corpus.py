@@ -619,6 +619,18 @@ def _xlsx_structural() -> list[Hostile]:
             accept=ok,
         ),
         Hostile(
+            "one cell written twice",
+            ".xlsx",
+            raw_cell('<c r="F2" t="n"><v>5</v></c><c r="F2" t="n"><v>3</v></c>'),
+            (f"{SHEET} row 2, column F: sel ini tercatat dua kali",),
+        ),
+        Hostile(
+            "a cell filed under another row",
+            ".xlsx",
+            with_row_12(lambda p: H.rewrite(p, {H.DATA: H.sub('<c r="I2" s="5" t="n" />', H.inline("I9", "x"))})),
+            (f"{SHEET} row 9, column A (No. Indikator): an indicator number is missing",),
+        ),
+        Hostile(
             "array formula as level",
             ".xlsx",
             raw_cell('<c r="F2"><f t="array" ref="F2">1+2</f><v>3</v></c>'),
