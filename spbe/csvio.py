@@ -6,8 +6,10 @@ import csv
 from pathlib import Path
 
 from spbe.errors import InputError
+from spbe.safe_text import printable
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
+MAX_FIELDS = 20_000  # separators on one physical line: a line of a million ";" is a million-item list
 
 
 def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
@@ -16,11 +18,11 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     Accepts comma or semicolon, UTF-8 with or without BOM. Header names are stripped and lower-cased.
     A file that is not UTF-8 is refused with the byte offset, never guessed at.
     """
-    name = path.name
+    name = printable(path.name, limit=120)  # a file name is chosen by whoever sent the file
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", source=str(path)) from None
+        raise InputError(f"cannot read file: {exc.strerror}", source=printable(path, limit=300)) from None
     if len(raw) > MAX_CSV_BYTES:
         raise InputError(f"file is {len(raw)} bytes; the limit is {MAX_CSV_BYTES}", source=name)
     try:
@@ -35,20 +37,63 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
         raise InputError("file is empty; expected a header line", source=name)
     first = lines[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
-    reader = csv.reader(lines, delimiter=delimiter)
-    header = [h.strip().lower() for h in next(reader)]
+    crowded = next((i for i, line in enumerate(lines, start=1) if line.count(delimiter) > MAX_FIELDS), None)
+    if crowded is not None:
+        raise InputError(
+            f"line {crowded}: memuat lebih dari {MAX_FIELDS} pemisah {delimiter!r}; ini bukan berkas isian yang utuh",
+            source=name,
+        )
+    # strict: a quote left open or text after a closing quote is an error with its line, never a silent
+    # merge of the rest of the file into one cell. The field limit is the file's own limit for the while:
+    # an over-long cell is then refused by name (row and column) by the caller's cell limit.
+    reader = csv.reader(lines, delimiter=delimiter, strict=True)
     rows: list[tuple[int, dict[str, str]]] = []
-    previous = reader.line_num
-    for cells in reader:
-        line_no, previous = previous + 1, reader.line_num  # where the record starts
-        if not any(c.strip() for c in cells):
-            continue
-        padded = cells + [""] * (len(header) - len(cells))
-        row = {h: padded[i].strip() for i, h in enumerate(header)}
-        if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
-            row["__extra__"] = delimiter.join(cells[len(header) :])
-        rows.append((line_no, row))
+    start = 1
+    previous_limit = csv.field_size_limit(MAX_CSV_BYTES)
+    try:
+        header = [h.strip().lower() for h in next(reader)]
+        _refuse_repeated(header, name)
+        previous = reader.line_num
+        start = previous + 1
+        for cells in reader:
+            line_no, previous = previous + 1, reader.line_num  # where the record starts
+            start = previous + 1
+            if not any(c.strip() for c in cells):
+                continue
+            padded = cells + [""] * (len(header) - len(cells))
+            row = {h: padded[i].strip() for i, h in enumerate(header)}
+            if len(cells) > len(header) and any(c.strip() for c in cells[len(header) :]):
+                row["__extra__"] = delimiter.join(cells[len(header) :])
+            rows.append((line_no, row))
+    except csv.Error as exc:  # a quote left open, text after a closing quote, ...
+        why = str(exc)
+        hint = (
+            'tanda kutip (") yang dibuka tidak pernah ditutup'
+            if "unexpected end of data" in why
+            else "sebuah sel terlalu panjang"
+            if "field larger than field limit" in why
+            else f"tanda kutip tidak berpasangan ({printable(why, limit=80)})"
+            if "expected after" in why
+            else f"format CSV rusak ({printable(why, limit=80)})"
+        )
+        raise InputError(f"line {start}: {hint}; periksa tanda kutip di baris itu", source=name) from None
+    finally:
+        csv.field_size_limit(previous_limit)
     return header, rows
+
+
+def _refuse_repeated(header: list[str], source: str) -> None:
+    """A column named twice: whichever copy won would be a silent choice, so neither does."""
+    seen: dict[str, int] = {}
+    problems = []
+    for i, h in enumerate(header, start=1):
+        if h and h in seen:
+            problems.append(
+                f"line 1: kolom {h[:60]!r} muncul dua kali (kolom ke-{seen[h]} dan ke-{i}); hapus salah satunya"
+            )
+        seen.setdefault(h, i)
+    if problems:
+        raise InputError(problems, source=source)
 
 
 def require_header(header: list[str], required: list[str], source: str) -> None:

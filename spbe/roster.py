@@ -1,6 +1,9 @@
 """The roster: OPDs, their admins and heads, coordinators, assessors, leadership, default owners.
 
-Read from TOML files in the cycle's roster folder and validated as a whole, every problem listed.
+Read from TOML files in the cycle's roster folder and validated as a whole, every problem listed. Names,
+addresses and ids travel into mail headers, message subjects and terminal output, so a line break or any
+other control character in them is refused here, naming the file and the field (a carriage return in a
+name used to break every e-mail to that person).
 """
 
 from __future__ import annotations
@@ -18,6 +21,18 @@ _CODE = re.compile(r"^[A-Z0-9][A-Z0-9-]{1,31}$")
 _ID = re.compile(r"^[a-z0-9][a-z0-9._-]{1,63}$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 _PHONE = re.compile(r"^\+?[0-9]{8,15}$")
+_CONTROL = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069]")
+
+
+def _one_line(value: object, what: str, problems: list[str]) -> None:
+    """Refuse a value that would break a mail header or steer a terminal."""
+    if isinstance(value, str):
+        bad = _CONTROL.search(value)
+        if bad:
+            problems.append(
+                f"{what} memuat karakter kendali U+{ord(bad.group()):04X} (baris baru, tab, atau sejenisnya); "
+                "tulis dalam satu baris tanpa karakter itu"
+            )
 
 
 @dataclass(frozen=True)
@@ -65,6 +80,7 @@ def load_roster(folder: Path, framework: Framework) -> Roster:
             problems.append(f"{where}: code {code!r} must be upper-case letters, digits and '-'")
         if not item.get("name"):
             problems.append(f"{where} ({code}): name is missing")
+        _one_line(item.get("name"), f"{where} ({code}): name", problems)
         for role in ("admin", "head"):
             contact = item.get(role)
             if not isinstance(contact, dict):
@@ -110,6 +126,8 @@ def _person(item: dict, role: str, opd: str | None, where: str, problems: list[s
         problems.append(f"{where}: id {pid!r} must be lower-case letters, digits, '.', '_' or '-'")
     if not item.get("name"):
         problems.append(f"{where}: name is missing")
+    for field_name in ("name", "email", "telegram"):
+        _one_line(item.get(field_name), f"{where}: {field_name}", problems)
     email, phone = item.get("email"), item.get("phone")
     if email and not _EMAIL.match(str(email)):
         problems.append(f"{where}: email {email!r} is not an e-mail address")

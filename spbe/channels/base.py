@@ -6,13 +6,17 @@ imports them), so that no module of the package imports another that imports it 
 
 from __future__ import annotations
 
+import base64
 import logging
 import os
+import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
+from urllib.parse import quote, quote_plus, urlsplit
 
 from spbe.errors import ConfigError
+from spbe.safe_text import printable
 
 
 @dataclass(frozen=True)
@@ -73,11 +77,20 @@ class Channel(Protocol):
     async def send(self, message: Outgoing, client: Any) -> Outcome: ...
 
 
+class BuildError(Exception):
+    """The message could not be put together (a header with a line break, a value the format cannot hold):
+    nothing was sent, so the dispatcher may try the next channel at once. Not retried: it would fail again."""
+
+
 class Redactor:
-    """Replaces every known secret in a text with ***; also a logging filter for libraries that log URLs."""
+    """Replaces every known secret with ***, in every encoding it travels in: as is, percent-encoded (a
+    webhook URL's query, upper- or lower-case hex), base64 and URL-safe base64 (an SMTP AUTH echo), with
+    or without padding. The second line of defence: error texts are built without secrets in the first
+    place (no URL query, no echoed SMTP command). Also a logging filter for libraries that log URLs."""
 
     def __init__(self, secrets: Iterable[str] = ()) -> None:
-        self.secrets = sorted({s for s in secrets if s and len(s) >= 4}, key=len, reverse=True)
+        forms = {form for secret in secrets if secret and len(secret) >= 4 for form in encoded_forms(secret)}
+        self.secrets = sorted(forms, key=len, reverse=True)
 
     def __call__(self, text: str | None) -> str | None:
         if text is None:
@@ -86,6 +99,14 @@ class Redactor:
             text = text.replace(secret, "***")
         return text
 
+    def clean(self, text: str | None, *, limit: int = 500) -> str | None:
+        """An error text fit to print, store, audit and mail: terminal escapes and controls removed first
+        (an escape inside a secret must not split it past the redaction), URL queries dropped, secrets
+        redacted."""
+        if text is None:
+            return None
+        return self(without_query(printable(text, limit=None)))[:limit]
+
     def filter(self, record: logging.LogRecord) -> bool:
         if self.secrets:
             message = record.getMessage()
@@ -93,6 +114,38 @@ class Redactor:
             if cleaned != message:
                 record.msg, record.args = cleaned, None
         return True
+
+
+def encoded_forms(secret: str) -> set[str]:
+    """The spellings of one secret that an error text, a log line or a remote echo may carry."""
+    raw = secret.encode("utf-8")
+    forms = {secret, quote(secret, safe=""), quote(secret), quote_plus(secret)}
+    forms |= {re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), f) for f in list(forms)}
+    for encode in (base64.b64encode, base64.urlsafe_b64encode):
+        text = encode(raw).decode("ascii")
+        forms |= {text, text.rstrip("=")}
+    return {f for f in forms if len(f) >= 4}
+
+
+_QUERY = re.compile(r"\?[^\s?#\"'<>]*=[^\s#\"'<>]*")
+
+
+def without_query(text: str) -> str:
+    """The text with every URL query (`?name=value...`) cut to `?…`: a webhook's signature, a token or a
+    password in a query is never stored, whatever else the text says."""
+    return _QUERY.sub("?…", text)
+
+
+def endpoint(url: str) -> str:
+    """scheme://host[:port]/path of a URL, never its user, password, query or fragment."""
+    try:
+        parts = urlsplit(url)
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "(alamat tidak valid)"
+    host = f"[{host}]" if ":" in host else host
+    return f"{parts.scheme}://{host}{port}{parts.path}"
 
 
 def guard_library_logs(redactor: Redactor) -> None:

@@ -1,22 +1,32 @@
 """Email over SMTP with STARTTLS, plain text plus an HTML part. The Message-ID comes from the idempotency
-key, so a repeat after a lost answer is recognisable in any mail client or server log."""
+key, so a repeat after a lost answer is recognisable in any mail client or server log.
+
+Building and sending are two steps with two kinds of failure. A message that cannot be built (a name with
+a line break would split a header) raises `BuildError`: certainly not sent, so the dispatcher moves on to
+the next channel. A failed send says which step failed (connect, STARTTLS, login, send) with the reply
+code; the server's own text is kept only where it cannot hold our credentials: never for the login step,
+where a server may echo the `AUTH PLAIN <base64>` command it was sent."""
 
 from __future__ import annotations
 
 import asyncio
+import base64
 import hashlib
 import html
+import re
 import smtplib
 import ssl
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.errors import MessageError
 from email.message import EmailMessage
 from email.utils import formataddr, parseaddr
 from pathlib import Path
 from typing import Any
 
-from spbe.channels.base import Outcome, Outgoing, Recipient, positive, read_secret
+from spbe.channels.base import BuildError, Outcome, Outgoing, Recipient, positive, read_secret
 from spbe.errors import ConfigError
+from spbe.safe_text import printable
 
 
 @dataclass
@@ -35,7 +45,12 @@ class EmailChannel:
 
     @property
     def secrets(self) -> tuple[str, ...]:
-        return tuple(s for s in (self.password,) if s)
+        """The password, and the AUTH PLAIN blob smtplib sends (base64 of NUL user NUL password), which a
+        server may echo back whole; the Redactor adds the other encodings of each."""
+        if not self.password:
+            return ()
+        plain = base64.b64encode(f"\0{self.user or ''}\0{self.password}".encode()).decode("ascii")
+        return (self.password, plain)
 
     @classmethod
     def from_config(cls, spec: Mapping[str, Any], *, env: Mapping[str, str], data_dir: Path) -> EmailChannel:
@@ -68,47 +83,86 @@ class EmailChannel:
         return bool(recipient.email)
 
     def build(self, message: Outgoing) -> EmailMessage:
+        """The message, or `BuildError` naming the part that cannot be put into a mail."""
         mail = EmailMessage()
-        mail["From"] = self.sender
-        mail["To"] = formataddr((message.recipient.name, message.recipient.email or ""))
-        mail["Subject"] = message.subject
         digest = hashlib.sha256(message.key.encode()).hexdigest()[:32]
         domain = parseaddr(self.sender)[1].rpartition("@")[2] or "spbe.local"
-        mail["Message-ID"] = f"<{digest}@{domain}>"
-        mail["Idempotency-Key"] = message.key
-        mail.set_content(message.body)
-        mail.add_alternative(html_body(message.subject, message.body), subtype="html")
+        headers = (
+            ("From", self.sender),
+            ("To", formataddr((message.recipient.name, message.recipient.email or ""))),
+            ("Subject", message.subject),
+            ("Message-ID", f"<{digest}@{domain}>"),
+            ("Idempotency-Key", message.key),
+        )
+        for name, value in headers:
+            try:
+                mail[name] = value
+            except (ValueError, TypeError, UnicodeError, MessageError) as exc:
+                raise BuildError(
+                    f"email: header {name} tidak dapat disusun ({printable(exc, limit=120)}); periksa data "
+                    f"penerima {message.recipient.key} di roster"
+                ) from None
+        try:
+            mail.set_content(message.body)
+            mail.add_alternative(html_body(message.subject, message.body), subtype="html")
+        except (ValueError, TypeError, UnicodeError, MessageError) as exc:
+            raise BuildError(f"email: isi pesan tidak dapat disusun ({printable(exc, limit=120)})") from None
         return mail
 
     async def send(self, message: Outgoing, client: Any) -> Outcome:
-        return await asyncio.to_thread(self._send, self.build(message))
+        mail = self.build(message)  # BuildError: nothing was sent (the dispatcher tries the next channel)
+        return await asyncio.to_thread(self._send, mail)
 
     def _send(self, mail: EmailMessage) -> Outcome:
+        step = "connect"
         try:
             with smtplib.SMTP(self.host, self.port, timeout=self.timeout) as smtp:
+                step = "ehlo"
                 smtp.ehlo()
                 if self.starttls:
+                    step = "starttls"
                     smtp.starttls(context=ssl.create_default_context(cafile=self.ca_file))
                     smtp.ehlo()
                 if self.user and self.password:
+                    step = "login"
                     smtp.login(self.user, self.password)
+                step = "send"
                 smtp.send_message(mail)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _ in exc.recipients.values()]
             text = f"smtp: recipient refused {codes}"
             return Outcome.retry(text) if all(400 <= c < 500 for c in codes) else Outcome.refused(text)
         except smtplib.SMTPResponseException as exc:
-            text = f"smtp: {exc.smtp_code} {_decode(exc.smtp_error)}"
+            text = _reply_text(step, exc.smtp_code, exc.smtp_error)
             return Outcome.retry(text) if 400 <= exc.smtp_code < 500 else Outcome.refused(text)
         except smtplib.SMTPServerDisconnected as exc:
-            return Outcome.retry(f"smtp: connection dropped: {exc}", uncertain=True)
+            return Outcome.retry(f"smtp {step}: connection dropped: {_library_text(step, exc)}", uncertain=True)
         except ssl.SSLError as exc:  # before OSError: a certificate problem will not pass on retry
-            return Outcome.refused(f"smtp: TLS failed: {exc.__class__.__name__}: {exc}")
+            return Outcome.refused(f"smtp {step}: TLS failed: {exc.__class__.__name__}: {printable(exc, limit=200)}")
         except smtplib.SMTPException as exc:  # e.g. STARTTLS not offered: configuration, not chance
-            return Outcome.refused(f"smtp: {exc.__class__.__name__}: {exc}")
+            return Outcome.refused(f"smtp {step}: {exc.__class__.__name__}: {_library_text(step, exc)}")
         except OSError as exc:  # refused, reset, unreachable, timed out
-            return Outcome.retry(f"smtp: {exc.__class__.__name__}: {exc}")
+            return Outcome.retry(f"smtp {step}: {exc.__class__.__name__}: {printable(exc, limit=200)}")
         return Outcome.ok()
+
+
+_ENHANCED = re.compile(r"^\s*([245]\.\d{1,3}\.\d{1,3})\b")
+
+
+def _reply_text(step: str, code: int, reply: bytes | str) -> str:
+    """`smtp <step>: <code> <enhanced code> <text>`; at the login step without the server's text, which may
+    echo the credentials it was sent (AUTH PLAIN <base64 of user and password>)."""
+    text = printable(_decode(reply), limit=200)
+    enhanced = _ENHANCED.match(text)
+    status = f"{code} {enhanced.group(1)}" if enhanced else str(code)
+    if step == "login":
+        return f"smtp login: {status}: server menolak login (teks balasan tidak disimpan: dapat memuat kredensial)"
+    return f"smtp {step}: {status} {text[enhanced.end() :].strip() if enhanced else text}".rstrip()
+
+
+def _library_text(step: str, exc: BaseException) -> str:
+    """smtplib's own words; at the login step they may quote the server, so only the class is kept there."""
+    return exc.__class__.__name__ if step == "login" else printable(exc, limit=200)
 
 
 def _decode(value: bytes | str) -> str:

@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from spbe.channels.base import Outcome, Outgoing, Recipient, positive, read_secret
+from spbe.channels.base import Outcome, Outgoing, Recipient, endpoint, positive, read_secret
 from spbe.errors import ConfigError
 
 MAX_TEXT = 4096  # Telegram's limit for one message
@@ -58,6 +58,7 @@ class TelegramChannel:
             client,
             url,
             key=message.key,
+            shown=f"{endpoint(self.api_base).rstrip('/')}/bot***/sendMessage",
             json={"chat_id": message.recipient.telegram, "text": text, "disable_web_page_preview": True},
         )
         if outcome.error:  # never let the token-bearing URL travel in an error

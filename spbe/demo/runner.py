@@ -337,6 +337,9 @@ class Year:
 # --- setting up and finishing ------------------------------------------------------------------------
 
 
+EVIDENCE_HOST = "bukti.pekalongankota.test"  # answered by [evidence] hosts, never by DNS (".test" is reserved)
+
+
 def prepare(data_dir: Path, receiver_url: str) -> Path:
     """A fresh store for a repeatable year; the Prefect home is kept (its database migrates once)."""
     from spbe.paths import config_dir
@@ -353,6 +356,11 @@ def prepare(data_dir: Path, receiver_url: str) -> Path:
     roster = (source.parent / "roster/pekalongan").as_posix()
     text = text.replace('roster = "roster/pekalongan"', f'roster = "{roster}"')
     text = text.replace("allow_networks = []", 'allow_networks = ["127.0.0.1/32"]  # the demo\'s evidence server')
+    # Evidence links name a document server as OPDs would; the checker answers that name from its own
+    # table and looks nothing up: the demo sends no packet outside 127.0.0.1.
+    text = text.replace("hosts = {}", f'hosts = {{ "{EVIDENCE_HOST}" = "127.0.0.1" }}').replace(
+        "dns = true", "dns = false"
+    )
     cycle_file = data_dir / "pekalongan-2025-demo.toml"
     cycle_file.write_text(text, encoding="utf-8")
     os.environ.update(
@@ -479,7 +487,7 @@ def run_demo(*, seed: int, data_dir: Path, interactive: bool | None = None) -> D
     year = Year(
         seed=seed,
         data_dir=data_dir,
-        evidence_base=receiver.base_url,
+        evidence_base=receiver.base_url.replace("127.0.0.1", EVIDENCE_HOST, 1),
         say=lambda text: progress.console.print(text),
         progress=update,
     )

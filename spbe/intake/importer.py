@@ -21,7 +21,17 @@ from spbe.errors import InputError, RefusedError, SpbeError
 from spbe.intake import layout as L
 from spbe.intake.reader import RawFile, Row, is_blank, read_file
 from spbe.intake.signing import FORMAT, template_secret, verify
-from spbe.intake.values import MAX_EXPLANATION, MAX_NOTE, clean_text, parse_evidence, parse_level, parse_verdict
+from spbe.intake.values import (
+    MAX_EXPLANATION,
+    MAX_NOTE,
+    clean_text,
+    parse_evidence,
+    parse_level,
+    parse_verdict,
+    parse_whole,
+    shown,
+)
+from spbe.safe_text import printable
 from spbe.services import lookup, submission_store
 from spbe.services import submissions as svc
 from spbe.store import models as m
@@ -205,13 +215,16 @@ def _check_metadata(session: Session, raw: RawFile) -> m.Cycle:
     ):
         raise RefusedError(
             f"{raw.name}: {where}: the template signature does not match its cycle and "
-            f"{'OPD' if raw.kind == L.OPD else 'assessor'} ({meta['cycle']}, {meta['subject']}): the file was "
+            f"{'OPD' if raw.kind == L.OPD else 'assessor'} ({printable(meta['cycle'], limit=60)}, "
+            f"{printable(meta['subject'], limit=60)}): the file was "
             "altered after it was issued, or issued under another SPBE_TEMPLATE_SECRET; issue a fresh template "
             "with `spbe template`"
         )
     cycle = session.exec(select(m.Cycle).where(m.Cycle.code == meta["cycle"])).first()
     if cycle is None:
-        raise RefusedError(f"{raw.name}: the template is for cycle {meta['cycle']}, which is not in this store")
+        raise RefusedError(
+            f"{raw.name}: the template is for cycle {printable(meta['cycle'], limit=60)}, which is not in this store"
+        )
     return cycle
 
 
@@ -292,15 +305,14 @@ def _value(row: Row, key: str, parse, problems: list[str], *, hyperlink: bool = 
 
 def _whole(row: Row, key: str, problems: list[str], *, what: str) -> int | None:
     value = row.value(key)
-    text = str(value).strip() if value is not None else ""
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    if isinstance(value, int) and not isinstance(value, bool):
-        return value
-    if text.isdigit():
-        return int(text)
-    problems.append(f"{row.at(key)}: {text[:40]!r} is not {what}" if text else f"{row.at(key)}: {what} is missing")
-    return None
+    if is_blank(value):
+        problems.append(f"{row.at(key)}: {what} is missing")
+        return None
+    try:
+        return parse_whole(value)
+    except ValueError:
+        problems.append(f"{row.at(key)}: {shown(str(value).strip())} is not {what}; tulis dengan angka 0-9")
+        return None
 
 
 def _version(row: Row, problems: list[str]) -> int | None:

@@ -5,8 +5,9 @@ accepts either (headers are matched case-insensitively), so a CSV typed by hand 
 
 CSV form (one file, one header line, comma or semicolon, UTF-8 with or without BOM): the data columns
 below plus five metadata columns repeated on every row (`template_kind`, `template_cycle`,
-`template_subject`, `template_issued_at`, `template_signature`). `spbe template --out FILE.csv` writes
-it; several evidence links go in one cell separated by spaces.
+`template_subject`, `template_issued_at`, `template_signature`), and `template_neutralised`, which lists
+the cells of that row the template neutralised. `spbe template --out FILE.csv` writes it; several evidence
+links go in one cell separated by spaces.
 """
 
 from __future__ import annotations
@@ -24,7 +25,11 @@ LEVELS_SHEET = "Tingkat Kematangan"
 HELP_SHEET = "Petunjuk"
 DATA_SHEET = {OPD: "Penilaian Mandiri", ASSESSOR: "Reviu Asesor"}
 
-META_KEYS = ("format", "kind", "cycle", "subject", "issued_at", "issued_by", "signature")
+META_KEYS = ("format", "kind", "cycle", "subject", "issued_at", "issued_by", "signature", "neutralised")
+# How the template kept formula-like text from being evaluated (spbe.safe_text). "quote-prefix": XLSX cells
+# hold the text itself with Excel's quote-prefix style, so nothing is stripped on import. Files issued
+# before this key existed hold a leading apostrophe in the value, which the reader strips (legacy).
+NEUTRALISED = "quote-prefix"
 CSV_META = {
     "template_kind": "kind",
     "template_cycle": "cycle",
@@ -32,6 +37,10 @@ CSV_META = {
     "template_issued_at": "issued_at",
     "template_signature": "signature",
 }
+# Per CSV row: the cells the template wrote with a neutralising apostrophe, as `key:digest` pairs (a digest
+# of the text as stored). The reader strips an apostrophe only from a cell still holding exactly that text:
+# one a person typed is kept.
+CSV_NEUTRALISED = "template_neutralised"
 MAX_ROWS = 2000  # data rows read from one file; a template holds at most one row per indicator
 
 

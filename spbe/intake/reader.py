@@ -3,13 +3,18 @@
 Cells are read as the values stored in the file and never evaluated: a formula cell is refused (its text
 is not what the person saw, and its cached result may be stale or forged), as is an error value. The
 reader checks the file's shape (sheets, headers, sizes) and lists every problem at once; the values
-themselves are judged by the importer.
+themselves are judged by the importer. An XLSX file is read within fixed bounds (spbe.intake.xlsx_bounds),
+so its size on disk says nothing about what reading it may cost; a header that appears twice is refused
+rather than letting one copy silently win.
+
+Formula-like text comes back exactly as it was stored: XLSX templates hold it with Excel's quote prefix
+(nothing to undo), and a CSV template records which cells it gave an apostrophe, so that only those are
+stripped; an apostrophe a person typed stays (spbe.safe_text).
 """
 
 from __future__ import annotations
 
 import hashlib
-import zipfile
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -17,10 +22,12 @@ from typing import Any
 from spbe.csvio import read_rows
 from spbe.errors import InputError
 from spbe.intake import layout as L
-from spbe.intake.values import MAX_CELL
+from spbe.intake.values import MAX_CELL, shown
+from spbe.intake.xlsx_bounds import SheetCells, open_workbook, read_sheet
+from spbe.safe_text import printable, restore_neutralised
 
 MAX_FILE_BYTES = 10 * 1024 * 1024
-MAX_UNZIPPED_BYTES = 20 * 1024 * 1024  # a zip bomb stops here, before openpyxl inflates it (a template is ~30 KB)
+MAX_PROBLEMS = 100  # listed at once; a file with more is refused with the first hundred
 
 
 @dataclass
@@ -55,11 +62,12 @@ class RawFile:
 
 
 def read_file(path: Path) -> RawFile:
+    shown_name = printable(path.name, limit=120)  # a file name is chosen by whoever sent the file
     if not path.is_file():
-        raise InputError(f"no such file: {path}")
+        raise InputError(f"no such file: {printable(path, limit=300)}")
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise InputError(f"the file is {size} bytes; the limit is {MAX_FILE_BYTES}", source=path.name)
+        raise InputError(f"the file is {size} bytes; the limit is {MAX_FILE_BYTES}", source=shown_name)
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -69,7 +77,7 @@ def read_file(path: Path) -> RawFile:
     raise InputError(
         f"cannot import {suffix or 'a file without extension'}: use the .xlsx template or its .csv form "
         "(old .xls and .xlsm files are not accepted; save as .xlsx)",
-        source=path.name,
+        source=shown_name,
     )
 
 
@@ -78,85 +86,75 @@ def is_blank(value: Any) -> bool:
 
 
 def _read_xlsx(path: Path, digest: str) -> RawFile:
-    name = path.name
-    not_xlsx = (
-        "not an .xlsx workbook; password-protected workbooks and old .xls files cannot be read: "
-        "save it as an Excel Workbook (.xlsx) without a password"
-    )
-    if not zipfile.is_zipfile(path):
-        raise InputError(not_xlsx, source=name)
-    with zipfile.ZipFile(path) as archive:
-        unzipped = sum(i.file_size for i in archive.infolist())
-    if unzipped > MAX_UNZIPPED_BYTES:
-        raise InputError(f"the workbook unpacks to {unzipped} bytes; the limit is {MAX_UNZIPPED_BYTES}", source=name)
-
-    from openpyxl import load_workbook
-
-    try:
-        # data_only=False: a formula comes back as its text (data_type "f") and is refused below; its cached
-        # result is never used.
-        wb = load_workbook(path, read_only=False, data_only=False, keep_links=False, keep_vba=False)
-    except Exception as exc:  # openpyxl raises many types for a damaged file
-        raise InputError(f"{not_xlsx} ({exc.__class__.__name__}: {str(exc)[:200]})", source=name) from None
-    try:
+    name = printable(path.name, limit=120)  # a file name is chosen by whoever sent the file
+    with open_workbook(path) as wb:
         if L.META_SHEET not in wb.sheetnames:
             raise InputError(
                 "this workbook is not an SPBE template (no template metadata); fill in a template issued with "
                 "`spbe template`",
                 source=name,
             )
-        meta_ws = wb[L.META_SHEET]
         meta: dict[str, str] = {}
-        for key_cell, value_cell in meta_ws.iter_rows(min_row=1, max_row=20, max_col=2):
-            if isinstance(key_cell.value, str) and value_cell.value is not None:
-                meta[key_cell.value.strip()] = str(value_cell.value).strip()
+        for cells in read_sheet(wb, L.META_SHEET, name=name, max_row=20, budget=200).rows.values():
+            by_column = {c.column: c.value for c in cells}
+            key, value = by_column.get(1), by_column.get(2)
+            if isinstance(key, str) and value is not None:
+                meta[key.strip()] = str(value).strip()
         kind = meta.get("kind", "")
         if kind not in L.KINDS:
             raise InputError(
-                f"sheet '{L.META_SHEET}': template kind {kind!r} is unknown; issue a fresh template", source=name
+                f"sheet '{L.META_SHEET}': template kind {shown(kind)} is unknown; issue a fresh template", source=name
             )
         sheet = L.DATA_SHEET[kind]
         if sheet not in wb.sheetnames:
             raise InputError(f"the sheet '{sheet}' is missing; do not rename the template's sheets", source=name)
-        rows = _xlsx_rows(wb[sheet], kind, name)
-    finally:
-        wb.close()
+        legacy = meta.get("neutralised") != L.NEUTRALISED
+        rows = _xlsx_rows(read_sheet(wb, sheet, name=name), kind, name, legacy_apostrophes=legacy)
     return RawFile(name, digest, meta, f"sheet '{L.META_SHEET}'", kind, rows)
 
 
-def _xlsx_rows(ws, kind: str, name: str) -> list[Row]:
+def _xlsx_rows(data: SheetCells, kind: str, name: str, *, legacy_apostrophes: bool) -> list[Row]:
     from openpyxl.utils import get_column_letter
 
-    sheet = ws.title
+    sheet = data.title
     problems: list[str] = []
-    if ws.max_row > L.MAX_ROWS + 1:
-        raise InputError(
-            f"sheet '{sheet}' has {ws.max_row - 1} rows; a template holds at most {L.MAX_ROWS}", source=name
-        )
     headers = _headers(kind)
     columns: dict[int, str] = {}
-    for cell in ws[1]:
-        text = cell.value
+    first_column: dict[str, str] = {}  # key → the letter of its first header
+    for cell in data.rows.get(1, []):
         letter = get_column_letter(cell.column)
-        if is_blank(text):
+        if is_blank(cell.value):
             continue
-        key = headers.get(str(text).strip().casefold())
+        key = headers.get(str(cell.value).strip().casefold())
         if key is None:
             problems.append(
-                f"sheet '{sheet}' column {letter}: header {str(text)[:60]!r} is not a template column; "
+                f"sheet '{sheet}' row 1, column {letter}: header {shown(cell.value, 60)} is not a template column; "
                 "remove the column or issue a fresh template"
+            )
+        elif key in first_column:
+            problems.append(
+                f"sheet '{sheet}' row 1, column {letter}: kolom {shown(cell.value, 60)} sudah ada di kolom "
+                f"{first_column[key]}; hapus salah satunya (kolom tersembunyi juga dihitung)"
             )
         else:
             columns[cell.column] = key
+            first_column[key] = letter
     missing = [L.column(kind, k).label for k in L.READ[kind] if k not in columns.values()]
     if missing:
         problems.append(f"sheet '{sheet}' row 1: missing column(s) {', '.join(missing)}; do not rename headers")
     labels = {c.key: c.label for c in L.COLUMNS[kind]}
     rows: list[Row] = []
-    for cells in ws.iter_rows(min_row=2, max_row=ws.max_row):
-        if not cells:
+    for row_no in sorted(r for r in data.rows if r > 1):
+        cells = data.rows[row_no]
+        if row_no > L.MAX_ROWS + 1:
+            filled = next((c for c in cells if not is_blank(c.value)), None)
+            if filled is not None:
+                problems.append(
+                    f"sheet '{sheet}' row {row_no}, column {get_column_letter(filled.column)}: melewati batas "
+                    f"templat ({L.MAX_ROWS} baris isian); hapus isi baris di bawah daftar indikator"
+                )
+                break
             continue
-        row_no = cells[0].row
         row = Row(f"sheet '{sheet}' row {row_no}")
         for cell in cells:
             value = cell.value
@@ -171,11 +169,12 @@ def _xlsx_rows(ws, kind: str, name: str) -> list[Row]:
             if cell.data_type == "f" or type(value).__name__ in ("ArrayFormula", "DataTableFormula"):
                 text = value if isinstance(value, str) else getattr(value, "text", "") or ""
                 problems.append(
-                    f"{where}: holds a formula ({str(text)[:60]}); formulas are not evaluated: type the value itself"
+                    f"{where}: holds a formula ({printable(text, limit=60)}); formulas are not evaluated: "
+                    "type the value itself"
                 )
                 continue
             if cell.data_type == "e":
-                problems.append(f"{where}: holds the error value {value}; type the value itself")
+                problems.append(f"{where}: holds the error value {printable(value, limit=20)}; type the value itself")
                 continue
             if isinstance(value, str) and len(value) > MAX_CELL:
                 problems.append(f"{where}: has {len(value)} characters; no cell may exceed {MAX_CELL}")
@@ -184,18 +183,25 @@ def _xlsx_rows(ws, kind: str, name: str) -> list[Row]:
                 if not is_blank(value):
                     problems.append(f"{where}: has a value outside the template's columns; remove it")
                 continue
-            link = cell.hyperlink.target if cell.hyperlink is not None and cell.hyperlink.target else None
-            row.cells[key] = Cell(value, where, link)
+            if legacy_apostrophes and isinstance(value, str) and key in L.INPUTS[kind]:
+                value = restore_neutralised(value)  # a file issued before quote-prefix cells (see layout)
+            row.cells[key] = Cell(value, where, data.hyperlinks.get((row_no, cell.column)))
+        for column_no, key in columns.items():  # empty template cells too: every problem names its column
+            if key not in row.cells:
+                where = f"sheet '{sheet}' row {row_no}, column {get_column_letter(column_no)} ({labels[key]})"
+                row.cells[key] = Cell(None, where)
         if any(not is_blank(c.value) for c in row.cells.values()):
             rows.append(row)
+        if len(problems) > MAX_PROBLEMS:
+            break
     if problems:
-        raise InputError(problems, source=name)
+        raise InputError(_capped(problems), source=name)
     return rows
 
 
 def _read_csv(path: Path, digest: str) -> RawFile:
-    name = path.name
-    header, records = read_rows(path)  # refuses non-UTF-8 with the byte offset
+    name = printable(path.name, limit=120)  # a file name is chosen by whoever sent the file
+    header, records = read_rows(path)  # refuses non-UTF-8 with the byte offset, duplicate headers, csv errors
     problems: list[str] = []
     meta_keys = set(L.CSV_META)
     missing_meta = [k for k in L.CSV_META if k not in header]
@@ -217,27 +223,36 @@ def _read_csv(path: Path, digest: str) -> RawFile:
     kind = meta.get("kind", "")
     if kind not in L.KINDS:
         raise InputError(
-            f"line {records[0][0]}: template kind {kind!r} is unknown; issue a fresh template", source=name
+            f"line {records[0][0]}: template kind {shown(kind)} is unknown; issue a fresh template", source=name
         )
     if len(records) > L.MAX_ROWS:
         raise InputError(f"{len(records)} rows; a template holds at most {L.MAX_ROWS}", source=name)
     headers = _headers(kind)
     columns: dict[str, str] = {}
+    first: dict[str, str] = {}
     for h in header:
-        if not h or h in meta_keys:
+        if not h or h in meta_keys or h == L.CSV_NEUTRALISED:
             continue
         key = headers.get(h.casefold())
         if key is None:
-            problems.append(f"line 1: column {h[:60]!r} is not a template column; remove it")
+            problems.append(f"line 1: column {shown(h, 60)} is not a template column; remove it")
+        elif key in first:
+            problems.append(
+                f"line 1: kolom {shown(h, 60)} dan kolom {shown(first[key], 60)} sama-sama berisi {key}; "
+                "hapus salah satunya"
+            )
         else:
             columns[h] = key
+            first[key] = h
     missing = [k for k in L.READ[kind] if k not in columns.values()]
     if missing:
         problems.append(f"line 1: missing column(s) {', '.join(missing)}")
+    legacy = L.CSV_NEUTRALISED not in header
     rows: list[Row] = []
     for line, record in records:
         if "__extra__" in record:
             problems.append(f"line {line}: more cells than header columns; check the separators")
+        quoted = neutralised_cells(record.get(L.CSV_NEUTRALISED, ""))
         row = Row(f"line {line}")
         for h, key in columns.items():
             value = record.get(h, "")
@@ -245,11 +260,41 @@ def _read_csv(path: Path, digest: str) -> RawFile:
             if len(value) > MAX_CELL:
                 problems.append(f"{where}: has {len(value)} characters; no cell may exceed {MAX_CELL}")
                 continue
+            if legacy:
+                value = restore_neutralised(value) if key in L.INPUTS[kind] else value
+            elif key in quoted and value.startswith("'") and text_digest(value[1:]) == quoted[key]:
+                value = value[1:]  # the apostrophe the template added to exactly this text
             row.cells[key] = Cell(value, where)
         rows.append(row)
+        if len(problems) > MAX_PROBLEMS:
+            break
     if problems:
-        raise InputError(problems, source=name)
+        raise InputError(_capped(problems), source=name)
     return RawFile(name, digest, meta, f"line {records[0][0]} (template_* columns)", kind, rows)
+
+
+def text_digest(text: str) -> str:
+    """A short digest of a cell's text, recorded by the CSV template for every cell it neutralised."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def neutralised_cells(text: str) -> dict[str, str]:
+    """`template_neutralised` of one row: "explanation:3f2a... note:9c1b..." → {key: digest}."""
+    out: dict[str, str] = {}
+    for pair in text.split():
+        key, _, digest = pair.partition(":")
+        if key and digest:
+            out[key] = digest
+    return out
+
+
+def _capped(problems: list[str]) -> list[str]:
+    if len(problems) <= MAX_PROBLEMS:
+        return problems
+    return [
+        *problems[:MAX_PROBLEMS],
+        f"... dan {len(problems) - MAX_PROBLEMS} masalah lain; perbaiki yang di atas dulu",
+    ]
 
 
 def _headers(kind: str) -> dict[str, str]:

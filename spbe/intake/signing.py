@@ -35,9 +35,12 @@ def template_secret() -> bytes:
 
 
 def sign(*, kind: str, cycle: str, subject: str, secret: bytes) -> str:
-    message = "\n".join((FORMAT, kind, cycle, subject)).encode("utf-8")
+    message = "\n".join((FORMAT, kind, cycle, subject)).encode("utf-8", "replace")
     return hmac.new(secret, message, hashlib.sha256).hexdigest()
 
 
 def verify(*, kind: str, cycle: str, subject: str, signature: str, secret: bytes) -> bool:
-    return hmac.compare_digest(sign(kind=kind, cycle=cycle, subject=subject, secret=secret), signature.strip())
+    """Constant-time comparison as bytes: `compare_digest` refuses str with non-ASCII characters (a
+    TypeError, not a False), and a forged signature may hold any character."""
+    expected = sign(kind=kind, cycle=cycle, subject=subject, secret=secret).encode("ascii")
+    return hmac.compare_digest(expected, signature.strip().encode("utf-8", "replace"))

@@ -21,9 +21,10 @@ from spbe import clock
 from spbe.errors import InputError, RefusedError
 from spbe.frameworks import Framework
 from spbe.intake import layout as L
+from spbe.intake.reader import text_digest
 from spbe.intake.signing import FORMAT, sign, template_secret
 from spbe.messages import tanggal_jam
-from spbe.safe_text import safe_cell
+from spbe.safe_text import is_formula_like, safe_cell, write_text_cell
 from spbe.services.cycles import framework_of
 from spbe.services.lookup import get_opd, get_person
 from spbe.services.submission_store import latest_reviews
@@ -87,6 +88,7 @@ def issue_template(session: Session, *, cycle: m.Cycle, kind: str, subject: str,
         "issued_at": issued_at.isoformat(),
         "issued_by": actor,
         "signature": sign(kind=kind, cycle=cycle.code, subject=subject, secret=secret),
+        "neutralised": L.NEUTRALISED,
     }
     out.parent.mkdir(parents=True, exist_ok=True)
     if out.suffix.lower() == ".csv":
@@ -207,10 +209,13 @@ def _write_csv(path: Path, kind: str, rows: list[dict[str, Any]], meta: dict[str
     writer = csv.writer(buffer, delimiter=";", lineterminator="\r\n")
     keys = [c.key for c in L.COLUMNS[kind]]
     meta_values = [meta[v] for v in L.CSV_META.values()]
-    writer.writerow(keys + list(L.CSV_META))
+    writer.writerow(keys + list(L.CSV_META) + [L.CSV_NEUTRALISED])
     for row in rows:
-        cells = [_cell_text(row.get(k), sep=" ") for k in keys]
-        writer.writerow(["" if v is None else safe_cell(str(v)) for v in cells] + meta_values)
+        cells = ["" if v is None else str(v) for v in (_cell_text(row.get(k), sep=" ") for k in keys)]
+        quoted = " ".join(
+            f"{k}:{text_digest(text)}" for k, text in zip(keys, cells, strict=True) if is_formula_like(text)
+        )
+        writer.writerow([safe_cell(text) for text in cells] + meta_values + [quoted])
     path.write_bytes(b"\xef\xbb\xbf" + buffer.getvalue().encode("utf-8"))
 
 
@@ -237,7 +242,8 @@ def _write_xlsx(
     help_ws.title = L.HELP_SHEET
     help_ws.column_dimensions["A"].width = 110
     for i, line in enumerate(help_lines, start=1):
-        cell = help_ws.cell(row=i, column=1, value=safe_cell(line))
+        cell = help_ws.cell(row=i, column=1)
+        write_text_cell(cell, line)
         cell.alignment = Alignment(wrap_text=True, vertical="top")
         if i == 1:
             cell.font = Font(bold=True, size=13)
@@ -252,8 +258,8 @@ def _write_xlsx(
         ws.column_dimensions[get_column_letter(j)].width = col.width
     for i, row in enumerate(rows, start=2):
         for j, col in enumerate(columns, start=1):
-            value = _cell_text(row.get(col.key), sep="\n")
-            cell = ws.cell(row=i, column=j, value=safe_cell(value))
+            cell = ws.cell(row=i, column=j)
+            write_text_cell(cell, _cell_text(row.get(col.key), sep="\n"))
             cell.alignment = wrap
             cell.fill = input_fill if col.editable else locked_fill
             if col.editable:
@@ -310,22 +316,25 @@ def _write_xlsx(
         lv_ws.column_dimensions[get_column_letter(j)].width = width
     for i, lv in enumerate(framework.levels, start=2):
         lv_ws.cell(row=i, column=1, value=lv.level)
-        lv_ws.cell(row=i, column=2, value=safe_cell(lv.label))
-        lv_ws.cell(row=i, column=3, value=safe_cell(lv.asks)).alignment = wrap
+        write_text_cell(lv_ws.cell(row=i, column=2), lv.label)
+        write_text_cell(lv_ws.cell(row=i, column=3), lv.asks)
+        lv_ws.cell(row=i, column=3).alignment = wrap
     row = len(framework.levels) + 3
     for scale in framework.scales:  # indicators with their own scale (59/2020: services 32-47)
         members = ", ".join(f"{a}-{b}" if b > a else str(a) for a, b in _runs(sorted(scale.indicators)))
-        lv_ws.cell(row=row, column=1, value=safe_cell(f"{scale.title}: indikator {members}")).font = Font(bold=True)
+        write_text_cell(lv_ws.cell(row=row, column=1), f"{scale.title}: indikator {members}")
+        lv_ws.cell(row=row, column=1).font = Font(bold=True)
         for k, lv in enumerate(scale.levels, start=row + 1):
             lv_ws.cell(row=k, column=1, value=lv.level)
-            lv_ws.cell(row=k, column=2, value=safe_cell(lv.label))
-            lv_ws.cell(row=k, column=3, value=safe_cell(lv.asks)).alignment = wrap
+            write_text_cell(lv_ws.cell(row=k, column=2), lv.label)
+            write_text_cell(lv_ws.cell(row=k, column=3), lv.asks)
+            lv_ws.cell(row=k, column=3).alignment = wrap
         row += len(scale.levels) + 2
 
     meta_ws = wb.create_sheet(L.META_SHEET)
     for i, key in enumerate(L.META_KEYS, start=1):
         meta_ws.cell(row=i, column=1, value=key)
-        meta_ws.cell(row=i, column=2, value=safe_cell(meta[key]))
+        write_text_cell(meta_ws.cell(row=i, column=2), meta[key])
     meta_ws.sheet_state = "hidden"
     wb.active = wb.index(ws)
     wb.properties.creator = "spbe"

@@ -17,7 +17,8 @@ from typing import Any, TypeVar
 import httpx
 
 from spbe.linkcheck.net import GuardedBackend, GuardedTransport, Resolver, UnsafeAddress
-from spbe.linkcheck.policy import EvidenceSettings, is_login_page, status_for, url_refusal
+from spbe.linkcheck.policy import EvidenceSettings, is_login_page, status_for, url_problem, url_refusal
+from spbe.safe_text import printable
 
 REDIRECTS = (301, 302, 303, 307, 308)
 T = TypeVar("T")
@@ -76,20 +77,27 @@ class LinkChecker:
             return list(await asyncio.gather(*(one(u) for u in unique)))
 
     async def check_one(self, client: httpx.AsyncClient, url: str) -> LinkResult:
+        """One link's status; never raises. Whatever goes wrong with one link (a URL the HTTP library cannot
+        parse, a server that breaks the protocol, a bug) is that link's status, not the end of the batch."""
         budget = self.settings.timeout_seconds * (self.settings.max_redirects + 2)
         try:
             async with asyncio.timeout(budget):
                 return await self._follow(client, url)
         except TimeoutError:
             return LinkResult(url, "timeout", detail=f"no complete answer within {budget:g}s")
+        except Exception as exc:
+            return LinkResult(url, "error", detail=f"pemeriksaan gagal: {_describe(exc)}")
 
     async def _follow(self, client: httpx.AsyncClient, url: str) -> LinkResult:
         current = url
         for hop in range(self.settings.max_redirects + 1):
-            via = f"redirect to {current}: " if hop else ""
+            via = f"redirect to {printable(current, limit=200)}: " if hop else ""
             refusal = url_refusal(current, self.settings)
             if refusal:
                 return LinkResult(url, "unsafe", detail=via + refusal, final_url=current)
+            problem = url_problem(current)
+            if problem:
+                return LinkResult(url, "error", detail=f"{via}tautan tidak valid: {problem}", final_url=current)
             if hop and is_login_page(current):
                 return LinkResult(
                     url,
@@ -108,16 +116,16 @@ class LinkChecker:
                     detail=f"{via}no answer within {self.settings.timeout_seconds:g}s",
                     final_url=current,
                 )
-            except httpx.HTTPError as exc:
-                return LinkResult(
-                    url, "error", detail=f"{via}{type(exc).__name__}: {str(exc)[:200]}", final_url=current
-                )
+            except (httpx.HTTPError, httpx.InvalidURL, UnicodeError) as exc:
+                return LinkResult(url, "error", detail=f"{via}{_describe(exc)}", final_url=current)
             location = response.headers.get("location")
             if response.status_code in REDIRECTS and location:
                 try:
                     current = str(httpx.URL(current).join(location))
-                except httpx.InvalidURL:
-                    return LinkResult(url, "error", response.status_code, f"invalid redirect {location[:200]!r}")
+                except (httpx.InvalidURL, UnicodeError, ValueError):
+                    return LinkResult(
+                        url, "error", response.status_code, f"invalid redirect {printable(location, limit=200)!r}"
+                    )
                 continue
             status = status_for(response.status_code)
             detail = None if status == "ok" else f"HTTP {response.status_code}"
@@ -132,6 +140,12 @@ class LinkChecker:
         ranged = await client.send(request, stream=True)
         await ranged.aclose()  # status and headers are all we need; the body is never read
         return ranged
+
+
+def _describe(exc: BaseException) -> str:
+    """An exception as one printable line: a remote server's text may carry terminal escapes."""
+    text = printable(exc, limit=200)
+    return f"{type(exc).__name__}: {text}" if text else type(exc).__name__
 
 
 def run_sync(make: Callable[[], Awaitable[T]]) -> T:

@@ -21,6 +21,7 @@ import httpcore
 import httpx
 
 from spbe.linkcheck.policy import EvidenceSettings, IPAddress, address_refusal, literal_address, normalise_host
+from spbe.safe_text import printable
 
 Resolver = Callable[[str, int], Awaitable[list[IPAddress]]]
 
@@ -54,6 +55,15 @@ def static_resolver(table: dict[str, list[str]], fallback: Resolver | None = Non
     return resolve
 
 
+def resolver_for(settings: EvidenceSettings) -> Resolver:
+    """The resolver the settings ask for: their `hosts` table first, then DNS unless `dns = false`."""
+    if not settings.hosts:
+        return system_resolver if settings.dns else static_resolver({})
+    return static_resolver(
+        {name: list(addresses) for name, addresses in settings.hosts}, system_resolver if settings.dns else None
+    )
+
+
 class GuardedBackend(httpcore.AsyncNetworkBackend):
     def __init__(
         self,
@@ -62,7 +72,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
         inner: httpcore.AsyncNetworkBackend | None = None,
     ) -> None:
         self.settings = settings
-        self.resolver = resolver or system_resolver
+        self.resolver = resolver or resolver_for(settings)
         self.inner = inner or httpcore.AnyIOBackend()
 
     async def resolve_allowed(self, host: str, port: int, timeout: float | None) -> list[IPAddress]:
@@ -76,7 +86,7 @@ class GuardedBackend(httpcore.AsyncNetworkBackend):
             except TimeoutError:
                 raise httpcore.ConnectTimeout(f"resolving {host} took longer than {timeout}s") from None
             except (OSError, UnicodeError) as exc:
-                raise httpcore.ConnectError(f"cannot resolve {host}: {exc}") from None
+                raise httpcore.ConnectError(f"cannot resolve {host}: {printable(exc, limit=200)}") from None
         if not addresses:
             raise httpcore.ConnectError(f"{host} has no address")
         for address in addresses:

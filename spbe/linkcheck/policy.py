@@ -11,11 +11,16 @@ lives there. Whether an address is public is decided on the address actually con
 from __future__ import annotations
 
 import ipaddress
+import re
 from dataclasses import dataclass
 from typing import Any
 from urllib.parse import urlsplit
 
+import httpx
+import idna
+
 from spbe.errors import ConfigError
+from spbe.safe_text import printable
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -52,6 +57,10 @@ class EvidenceSettings:
     concurrency: int = 8
     allow_hosts: frozenset[str] = frozenset()
     allow_networks: tuple[IPNetwork, ...] = ()
+    # Names answered without DNS (air-gapped sites, the demo, tests): name → addresses. With `dns = false`
+    # a name outside this table is not looked up at all.
+    hosts: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    dns: bool = True
     user_agent: str = "spbe-linkcheck/0.1 (pemeriksa tautan bukti dukung SPBE)"
 
     @classmethod
@@ -75,6 +84,11 @@ class EvidenceSettings:
                 networks.append(ipaddress.ip_network(str(text).strip(), strict=False))
             except ValueError:
                 problems.append(f'{where} allow_networks: {text!r} is not a network (e.g. "10.20.0.0/16")')
+        hosts_table = _hosts(section.get("hosts", {}), f"{where} hosts", problems)
+        dns = section.get("dns", True)
+        if not isinstance(dns, bool):
+            problems.append(f"{where} dns must be true or false, got {dns!r}")
+            dns = True
         if problems:
             raise ConfigError(problems)
         return cls(
@@ -83,6 +97,8 @@ class EvidenceSettings:
             concurrency=int(concurrency),
             allow_hosts=frozenset(normalise_host(h) for h in hosts),
             allow_networks=tuple(networks),
+            hosts=hosts_table,
+            dns=dns,
         )
 
     def host_allowed(self, host: str) -> bool:
@@ -109,16 +125,47 @@ def literal_address(host: str) -> IPAddress | None:
         return None
 
 
+# IPv6 prefixes whose addresses carry an IPv4 address in their last 32 bits (RFC 4291 compatible and mapped,
+# RFC 6145 SIIT, RFC 6052 NAT64 well-known and RFC 8215 local-use prefixes).
+_COMPATIBLE = ipaddress.ip_network("::/96")
+_LOW32_PREFIXES = tuple(
+    ipaddress.ip_network(n) for n in ("::ffff:0:0/96", "::ffff:0:0:0/96", "64:ff9b::/96", "64:ff9b:1::/48")
+)
+
+
+def embedded_ipv4(address: IPAddress) -> list[ipaddress.IPv4Address]:
+    """Every IPv4 address an IPv6 address may lead to: mapped, compatible, SIIT, NAT64, 6to4, Teredo (server
+    and client) and ISATAP forms. An over-approximation on purpose: it only ever adds refusals."""
+    if not isinstance(address, ipaddress.IPv6Address):
+        return []
+    value = int(address)
+    low32 = ipaddress.IPv4Address(value & 0xFFFFFFFF)
+    found: list[ipaddress.IPv4Address] = []
+    if address in _COMPATIBLE:
+        if value > 1:  # ::a.b.c.d, the deprecated compatible form (:: and ::1 are themselves)
+            found.append(low32)
+    elif any(address in net for net in _LOW32_PREFIXES):
+        found.append(low32)
+    if address.sixtofour is not None:
+        found.append(address.sixtofour)
+    if address.teredo is not None:
+        found.extend(address.teredo)
+    if ((value >> 32) & 0xFFFFFFFF) & 0xFDFFFFFF == 0x5EFE:  # ISATAP interface id ::0:5efe:a.b.c.d, ::200:5efe:...
+        found.append(low32)
+    return list(dict.fromkeys(found))
+
+
+def is_metadata(address: IPAddress) -> bool:
+    """A cloud metadata address, written directly or embedded in an IPv6 address."""
+    return address in METADATA_ADDRESSES or any(v4 in METADATA_ADDRESSES for v4 in embedded_ipv4(address))
+
+
 def blocked_reason(address: IPAddress) -> str | None:
     """Why an address is not public (None when it is). IPv6 forms that embed an IPv4 address are judged by it."""
-    if isinstance(address, ipaddress.IPv6Address):
-        embedded = address.ipv4_mapped or address.sixtofour or (address.teredo[1] if address.teredo else None)
-        if embedded is None and address in ipaddress.ip_network("64:ff9b::/96"):  # NAT64
-            embedded = ipaddress.IPv4Address(int(address) & 0xFFFFFFFF)
-        if embedded is not None:
-            inner = blocked_reason(embedded)
-            if inner:
-                return f"{inner} (embedded in {address})"
+    for embedded in embedded_ipv4(address):
+        inner = blocked_reason(embedded)
+        if inner:
+            return f"{inner} (embedded in {address})"
     if address in METADATA_ADDRESSES:
         return "cloud metadata address"
     for test, reason in (
@@ -142,11 +189,116 @@ def address_refusal(host: str, address: IPAddress, settings: EvidenceSettings) -
     if reason is None:
         return None
     shown = host if literal_address(host) == address else f"{host} → {address}"
-    if address in METADATA_ADDRESSES:
+    if is_metadata(address):
         return f"{shown}: {reason} (never fetched, even when allow-listed)"
     if settings.host_allowed(host) or any(address in net for net in settings.allow_networks):
         return None
     return f"{shown}: {reason}; allow-list it in [evidence] of the cycle config if it is an intranet server"
+
+
+# --- what counts as a link at all ------------------------------------------------------------------------
+
+_LABEL = re.compile(r"^[a-z0-9_](?:[a-z0-9_-]*[a-z0-9_])?$")
+_HEX = re.compile(r"^0[xX][0-9a-fA-F]*$")
+
+
+def whatwg_ipv4(host: str) -> ipaddress.IPv4Address | None:
+    """The IPv4 address a browser reads from a host that "ends in a number" (WHATWG URL standard: octal
+    `0177`, hex `0x7f`, fewer than four parts `127.1`, one number `2130706433`); None when the host is a
+    name. Raises ValueError for a host that ends in a number and still is no address (`1.2.3.4.5`)."""
+    parts = host.split(".")
+    if len(parts) > 1 and parts[-1] == "":
+        parts.pop()
+    last = parts[-1]
+    if not (last.isascii() and (last.isdigit() or _HEX.match(last))):
+        return None
+    if len(parts) > 4:
+        raise ValueError("more than four numeric parts")
+    numbers = []
+    for part in parts:
+        if not part or not part.isascii():
+            raise ValueError("an empty or non-ASCII numeric part")
+        if _HEX.match(part):
+            numbers.append(int(part[2:] or "0", 16))
+        elif len(part) > 1 and part.startswith("0"):
+            if any(c not in "01234567" for c in part):
+                raise ValueError(f"{part} is not an octal number")
+            numbers.append(int(part, 8))
+        elif part.isdigit():
+            numbers.append(int(part))
+        else:
+            raise ValueError(f"{part} is not a number")
+    *head, tail = numbers
+    if any(n > 255 for n in head) or tail >= 256 ** (5 - len(numbers)):
+        raise ValueError("a part is out of range")
+    value = tail + sum(n << (8 * (3 - i)) for i, n in enumerate(head))
+    return ipaddress.IPv4Address(value)
+
+
+def host_problem(host: str) -> str | None:
+    """Why `host` (as written in a URL, without brackets) cannot be fetched the same way by every client:
+    an IPv4 address in any but its plain dotted form, or a name that is not valid IDNA. None when it is fine.
+    Written for the person who pasted the link (Bahasa Indonesia)."""
+    if not host:
+        return "tautan tidak memuat nama host"
+    if ":" in host:  # an IPv6 literal (urlsplit already removed the brackets)
+        if "%" in host:
+            return f"alamat IPv6 {host!r} memuat zone id (%); tautan bukti dukung tidak boleh menunjuk antarmuka lokal"
+        try:
+            ipaddress.IPv6Address(host)
+        except ValueError:
+            return f"{host!r} bukan alamat IPv6 yang valid"
+        return None
+    try:
+        numeric = whatwg_ipv4(host)
+    except ValueError:
+        return f"{host!r} bukan nama host maupun alamat IPv4 yang valid"
+    if numeric is not None:
+        if host.removesuffix(".") != str(numeric):  # a trailing dot is the DNS root, the same address everywhere
+            return (
+                f"alamat IPv4 {host!r} tidak ditulis dalam bentuk baku (peramban membacanya sebagai {numeric}); "
+                "tulis alamatnya sebagai empat angka desimal tanpa nol di depan, atau pakai nama domainnya"
+            )
+        return None
+    if host.isascii():
+        ascii_host = host.lower()
+    else:
+        try:
+            ascii_host = idna.encode(host.lower(), uts46=False).decode("ascii")
+        except (idna.IDNAError, UnicodeError):
+            return f"nama host {host!r} bukan nama domain internasional (IDNA) yang valid; salin ulang tautannya"
+    name = ascii_host.rstrip(".")
+    labels = name.split(".")
+    if len(name) > 253 or any(not label or len(label) > 63 or not _LABEL.match(label) for label in labels):
+        return f"nama host {host[:80]!r} tidak valid (label kosong, terlalu panjang, atau memuat karakter terlarang)"
+    for label in labels:
+        if label.startswith("xn--"):
+            try:
+                idna.decode(label)
+            except (idna.IDNAError, UnicodeError):
+                return f"nama host {host[:80]!r} memuat label punycode {label!r} yang tidak valid"
+    return None
+
+
+def url_problem(url: str) -> str | None:
+    """Why `url` is not a well-formed http(s) link that the checker's HTTP library can fetch, or None.
+    Shared by intake (refuse it when typed) and the checker (record it, never crash on it)."""
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018  (raises on a malformed port)
+    except ValueError:
+        return "bukan tautan yang valid (bagian host atau port rusak)"
+    if parts.scheme.lower() not in ("http", "https"):
+        return None  # the policy refuses other schemes (url_refusal); not a matter of form
+    problem = host_problem(parts.hostname or "")
+    if problem:
+        return problem
+    try:
+        parsed = httpx.URL(url)
+        parsed.host  # noqa: B018  (decodes punycode labels: raises on invalid ones)
+    except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
+        return f"bukan tautan yang valid ({printable(exc, limit=120)})"
+    return None
 
 
 def url_refusal(url: str, settings: EvidenceSettings) -> str | None:
@@ -163,6 +315,14 @@ def url_refusal(url: str, settings: EvidenceSettings) -> str | None:
     if parts.username is not None or parts.password is not None:
         return "the link carries a user name or password"
     address = literal_address(parts.hostname)
+    if address is None:
+        try:
+            address = whatwg_ipv4(parts.hostname)
+        except ValueError:
+            address = None
+        if address is not None and parts.hostname.removesuffix(".") != str(address):  # 0177.0.0.1 is 127.0.0.1
+            reason = blocked_reason(address) or "public address"
+            return f"{parts.hostname} = {address} ({reason}): bentuk IPv4 tidak baku, tidak pernah diambil"
     if address is not None:
         return address_refusal(parts.hostname, address, settings)
     return None
@@ -184,6 +344,22 @@ def status_for(http_status: int) -> str:
     if http_status in (401, 403, 451):
         return "forbidden"
     return "error"
+
+
+def _hosts(raw: Any, what: str, problems: list[str]) -> tuple[tuple[str, tuple[str, ...]], ...]:
+    """`hosts = { "bukti.example" = "127.0.0.1", "files" = ["10.20.1.2", "10.20.1.3"] }`: addresses only."""
+    if not isinstance(raw, dict):
+        problems.append(f'{what} must be a table of names and addresses, e.g. {{ "files.example" = "10.20.1.2" }}')
+        return ()
+    table: list[tuple[str, tuple[str, ...]]] = []
+    for name, value in raw.items():
+        values = value if isinstance(value, list) else [value]
+        addresses = [literal_address(str(v)) for v in values]
+        if not values or any(a is None for a in addresses) or not isinstance(name, str) or not name.strip():
+            problems.append(f"{what}: {name!r} must map to one IP address or a list of them, got {value!r}")
+            continue
+        table.append((normalise_host(name), tuple(str(a) for a in addresses)))
+    return tuple(table)
 
 
 def _number(value: Any, what: str, low: float, high: float, problems: list[str], *, whole: bool = False) -> float:

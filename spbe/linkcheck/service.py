@@ -23,6 +23,7 @@ from spbe import clock
 from spbe.linkcheck.checker import LinkChecker, LinkResult
 from spbe.linkcheck.policy import STATUS_ID, EvidenceSettings
 from spbe.messages import render
+from spbe.safe_text import printable
 from spbe.services.cycles import current_cycle, cycle_config_for
 from spbe.services.lookup import find_phase
 from spbe.services.outbox import Notice, enqueue
@@ -148,7 +149,7 @@ def record_results(
             changes.append({"url": url, "from": row.status, "to": result.status})
         row.status = result.status
         row.http_status = result.http_status
-        row.detail = (result.detail or "")[:500] or None
+        row.detail = printable(result.detail, limit=500) or None
         row.checked_at = now
         session.add(row)
     report.changed = len(changes)
@@ -194,7 +195,7 @@ def broken_link_notices(session: Session, *, cycle: m.Cycle, report: LinkReport)
                 "url": link.url,
                 "code": result.status,
                 "status": STATUS_ID[result.status],
-                "detail": result.detail or "",
+                "detail": printable(result.detail, limit=300),
             }
             for link, result in sorted(items, key=lambda x: (x[0].indicator, x[0].url))
         ]

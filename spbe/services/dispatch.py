@@ -8,8 +8,10 @@ outcome. Safe to run as many times, and in as many processes, as you like.
   own concurrency and rate. Results are written as they come, in small groups, so that a crash repeats
   at most the messages that were in flight; the receiver can tell those by the idempotency key.
 - Channels are tried in the recipient's order within one attempt: a failure that proves the message was
-  not taken (an HTTP error answer, a refused connection) moves on to the next channel; an uncertain one
-  (no answer after sending) stops there, so no second copy goes out another way.
+  not taken (an HTTP error answer, a refused connection, a message the channel could not even build)
+  moves on to the next channel; an uncertain one (no answer after sending) stops there, so no second copy
+  goes out another way.
+- Error texts are cleaned once, here, before anything stores, logs or mails them (`Redactor.clean`).
 - Failures worth retrying (timeouts, 429 with its Retry-After, 5xx) wait with exponential backoff and
   jitter; after `max_attempts`, or when every channel refused for good, the message is dead and the
   coordinators are told by a dead-letter notice (queued in the same transaction).
@@ -34,7 +36,7 @@ from typing import Any
 from sqlalchemy.engine import Engine
 
 from spbe import clock
-from spbe.channels.base import Outcome, Outgoing, Redactor
+from spbe.channels.base import BuildError, Outcome, Outgoing, Redactor
 from spbe.channels.ratelimit import RateLimiter
 from spbe.services.delivery_settings import DispatchSettings, route, safe_batch
 from spbe.services.outbox_leases import Claimed, Result, claim, reclaim, record_results
@@ -200,14 +202,16 @@ async def _deliver(
             await limiter.wait()
             try:
                 outcome = await asyncio.wait_for(channel.send(message, client), timeout=settings.timeout * 3)
+            except BuildError as exc:  # the message could not be put together: certainly not sent
+                outcome = Outcome.refused(f"{channel.name}: {exc}")
             except TimeoutError:
                 outcome = Outcome.retry(
                     f"{channel.name}: no answer within {settings.timeout * 3:.0f} s", uncertain=True
                 )
-            except Exception as exc:  # a channel bug must not take the batch down with it
+            except Exception as exc:  # a channel bug must not take the batch down with it; it may have sent
                 outcome = Outcome.retry(f"{channel.name}: {exc.__class__.__name__}: {exc}", uncertain=True)
-        if outcome.error:
-            outcome = dataclasses.replace(outcome, error=redact(outcome.error))
+        if outcome.error:  # one printable line, no URL query, no secret in any encoding
+            outcome = dataclasses.replace(outcome, error=redact.clean(outcome.error))
         result = Result(c, channel.name, outcome)
         if outcome.delivered or outcome.uncertain:
             return result  # may have arrived: a second copy through another channel would be a repeat

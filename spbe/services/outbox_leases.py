@@ -170,7 +170,7 @@ def record_results(
             sent.append({"b_id": row["id"], "b_channel": r.channel, "b_now": now})
             report.sent.append(entry)
             continue
-        error = redact(outcome.error) or "failed"
+        error = redact.clean(outcome.error) or "failed"  # again: a Result may come from elsewhere than _deliver
         entry["error"] = error
         if outcome.retryable and row["attempts"] < settings.rules.max_attempts:
             delay = retry_delay(row["attempts"], settings.rules, retry_after=outcome.retry_after, jitter=jitter())

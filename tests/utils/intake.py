@@ -33,13 +33,23 @@ def loaded_store(url: str, *, cycle_file: Path = CYCLE_FILE, assessors: dict[int
     return engine
 
 
+# Every name a test's evidence link may carry, answered by the checker's own table: with `dns = false`
+# no test looks a name up (a name outside the table is an "error" status, never a DNS query).
+FIXTURE_HOSTS = (
+    '{ "bukti.example" = "127.0.0.1", "data.pekalongan.example" = "127.0.0.1", "spbe.example" = "127.0.0.1" }'
+)
+
+
 def cycle_file(tmp_path: Path, networks: str = '["127.0.0.1/32"]') -> Path:
-    """The shipped cycle file with the loopback network allow-listed for link checks and a short timeout."""
+    """The shipped cycle file with the loopback network allow-listed for link checks, a short timeout, and
+    link-check names answered from `FIXTURE_HOSTS` only."""
     text = CYCLE_FILE.read_text(encoding="utf-8")
     text = text.replace('roster = "roster/pekalongan"', f'roster = "{CYCLE_FILE.parent / "roster/pekalongan"}"')
     text = text.replace("allow_networks = []", f"allow_networks = {networks}").replace(
         "timeout_seconds = 10", "timeout_seconds = 0.5"
     )
+    text = text.replace("hosts = {}", f"hosts = {FIXTURE_HOSTS}").replace("dns = true", "dns = false")
+    assert "dns = false" in text, "the shipped [evidence] section lost its dns key: tests would look names up"
     path = tmp_path / "pekalongan-2025.toml"
     path.write_text(text, encoding="utf-8")
     return path

@@ -49,6 +49,7 @@ class Receiver:
     faults: Faults = field(default_factory=Faults)
     delay: float = 0.0  # seconds of work per accepted request (to catch a dispatcher mid-batch)
     refuse: dict[str, int] = field(default_factory=dict)  # path prefix → status answered for good (e.g. 400)
+    refuse_text: str | None = None  # a plain-text body for those answers; "{path}" is the request path and query
     requests: list[Received] = field(default_factory=list)
     accepted: Counter = field(default_factory=Counter)  # key → times accepted (1 unless a repeat arrived)
     faults_met: Counter = field(default_factory=Counter)
@@ -137,6 +138,9 @@ class Receiver:
         if refused:
             with self._lock:
                 self.requests.append(Received(h.path, headers, body, key, refused))
+            if self.refuse_text is not None:  # a careless gateway: echoes what it was sent, escapes and all
+                self._answer_text(h, refused, self.refuse_text.replace("{path}", h.path))
+                return
             self._answer(h, refused, {"ok": False, "description": "Bad Request: chat not found"})
             return
         if fault == "stall":
@@ -165,6 +169,15 @@ class Receiver:
         else:
             answer = {"ok": True}
         self._answer(h, 200, answer)
+
+    @staticmethod
+    def _answer_text(h: BaseHTTPRequestHandler, status: int, text: str) -> None:
+        data = text.encode("utf-8")
+        h.send_response(status)
+        h.send_header("Content-Type", "text/plain; charset=utf-8")
+        h.send_header("Content-Length", str(len(data)))
+        h.end_headers()
+        h.wfile.write(data)
 
     @staticmethod
     def _answer(h: BaseHTTPRequestHandler, status: int, payload: dict, headers: dict[str, str] | None = None) -> None:

@@ -106,3 +106,57 @@ class SmtpServer:
 
     def __exit__(self, *exc: Any) -> None:
         self.controller.stop()
+
+
+@dataclass
+class EchoingSmtpServer:
+    """A careless SMTP server on 127.0.0.1 (plain socket, no TLS): it offers AUTH PLAIN only and refuses
+    the login with a reply that quotes the command it got (the base64 of user and password); with
+    `rcpt_reply` it refuses every recipient with that text (escape sequences and all)."""
+
+    rcpt_reply: str | None = None
+    commands: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        import socketserver
+        import threading
+
+        server = self
+
+        class Handler(socketserver.StreamRequestHandler):
+            def handle(self) -> None:
+                self.wfile.write(b"220 uji ESMTP\r\n")
+                for raw in self.rfile:
+                    line = raw.decode("utf-8", "replace").rstrip("\r\n")
+                    server.commands.append(line)
+                    verb = line.split(" ", 1)[0].upper()
+                    if verb in ("EHLO", "HELO"):
+                        answer = "250-uji\r\n250 AUTH PLAIN"
+                    elif verb == "AUTH":
+                        answer = f"535 5.7.8 Authentication failed: {line}"
+                    elif verb == "MAIL":
+                        answer = "250 OK"
+                    elif verb == "RCPT":
+                        answer = server.rcpt_reply or "250 OK"
+                    elif verb == "QUIT":
+                        self.wfile.write(b"221 bye\r\n")
+                        return
+                    else:
+                        answer = "502 not here"
+                    self.wfile.write(answer.encode() + b"\r\n")
+
+        class Server(socketserver.ThreadingTCPServer):
+            daemon_threads = True
+            allow_reuse_address = True
+
+        self._server = Server(("127.0.0.1", 0), Handler)
+        self.port = self._server.server_address[1]
+        self._thread = threading.Thread(target=self._server.serve_forever, daemon=True)
+
+    def __enter__(self) -> EchoingSmtpServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        self._server.shutdown()
+        self._server.server_close()

@@ -4,7 +4,9 @@ their meaning, secrets kept out of every text, configuration errors named by fie
 from __future__ import annotations
 
 import asyncio
+import base64
 import logging
+import re
 from email.utils import format_datetime
 from pathlib import Path
 
@@ -64,7 +66,7 @@ def test_email_over_starttls_with_login_plain_and_html(tmp_path: Path):
     plain = mail.get_body(("plain",)).get_content()
     html = mail.get_body(("html",)).get_content()
     assert "Indikator 33 <Aset>" in plain and "<li>Indikator 33 &lt;Aset&gt;: belum ada isian</li>" in html
-    assert channel.secrets == (PASSWORD,)
+    assert channel.secrets == (PASSWORD, base64.b64encode(f"\0spbe\0{PASSWORD}".encode()).decode())
 
 
 def test_email_same_key_same_message_id(tmp_path: Path):
@@ -185,3 +187,89 @@ def test_a_secret_in_the_webhook_url_is_redacted():
     hook = WebhookChannel(url="https://hooks.example/services/T000/B000/XXXXXXXXXXXXXXXXXXXXXXXX?sig=abcdef123456")
     assert "XXXXXXXXXXXXXXXXXXXXXXXX" in hook.secrets and "abcdef123456" in hook.secrets
     assert "services" not in hook.secrets  # short, ordinary path segments stay readable
+
+
+# --- secrets in every encoding, terminal escapes, build errors ---------------------------------------------
+
+SIG = "WH+SIG/rahasia=42"
+
+
+def test_the_redactor_knows_every_encoding_a_secret_travels_in():
+    from urllib.parse import quote, quote_plus
+
+    redact = Redactor([SIG])
+    raw = SIG.encode()
+    for form in (
+        SIG,
+        quote(SIG, safe=""),  # WH%2BSIG%2Frahasia%3D42: a webhook query as sent
+        re.sub(r"%[0-9A-F]{2}", lambda m: m.group(0).lower(), quote(SIG, safe="")),
+        quote_plus(SIG),
+        base64.b64encode(raw).decode(),
+        base64.b64encode(raw).decode().rstrip("="),
+        base64.urlsafe_b64encode(raw).decode(),
+    ):
+        assert redact(f"echo: {form}!") == "echo: ***!", form
+    assert "%2b" in quote(SIG, safe="").lower()  # the lower-case form above really is lower-case hex
+
+
+def test_clean_strips_escapes_before_redacting_and_cuts_url_queries():
+    redact = Redactor([SIG])
+    split = "WH+SIG\x1b[0m/rahasia=42"  # an escape inside the secret must not let it through
+    assert redact.clean(f"gagal: {split}") == "gagal: ***"
+    assert redact.clean("HTTP 400: no hook at /hooks/T0?sig=anything&x=1 \x1b]52;c;cGF3bmVk\x07!") == (
+        "HTTP 400: no hook at /hooks/T0?… !"
+    )
+    assert redact.clean(None) is None
+
+
+def test_an_http_error_body_is_one_printable_line_without_our_query():
+    body = "\x1b[2J\x1b]0;judul palsu\x07ditolak: /hook?sig=WH%2BSIG%2Frahasia%3D42\r\nbaris dua"
+    response = httpx.Response(400, text=body, request=httpx.Request("POST", "http://x"))
+    outcome = classify(response)
+    assert outcome.error == "HTTP 400 Bad Request: ditolak: /hook?… baris dua"
+
+
+def test_a_message_that_cannot_be_built_raises_build_error_and_sends_nothing(tmp_path: Path):
+    from spbe.channels.base import BuildError
+
+    broken = Recipient("adm-x", "Citra\r\nBcc: semua@contoh.example", email="citra@pekalongan.example")
+    with SmtpServer(tmp_path) as server:
+        channel = email_channel(server, starttls=False)
+        with pytest.raises(BuildError, match=r"header To tidak dapat disusun .*roster"):
+            channel.build(message(recipient=broken))
+        with pytest.raises(BuildError):
+            send(channel, message(recipient=broken))
+    assert server.messages == []
+
+
+def test_an_smtp_server_echoing_auth_plain_never_puts_the_credentials_in_the_error():
+    from tests.utils.smtp import EchoingSmtpServer
+
+    with EchoingSmtpServer() as server:
+        spec = {"host": "127.0.0.1", "port": server.port, "sender": "SPBE <spbe@pekalongan.example>"}
+        channel = EmailChannel.from_config(
+            {**spec, "starttls": False, "user_env": "U", "password_env": "P"},
+            env={"U": "spbe", "P": PASSWORD},
+            data_dir=Path("."),
+        )
+        outcome = send(channel, message())
+    blob = base64.b64encode(f"\0spbe\0{PASSWORD}".encode()).decode()
+    assert any(blob in c for c in server.commands)  # the server did get (and echo) it
+    assert not outcome.delivered and not outcome.retryable
+    assert outcome.error.startswith("smtp login: 535 5.7.8: server menolak login")
+    assert blob not in outcome.error and PASSWORD not in outcome.error and "AUTH" not in outcome.error
+
+
+def test_an_smtp_refusal_keeps_its_code_and_loses_its_escapes():
+    from tests.utils.smtp import EchoingSmtpServer
+
+    with EchoingSmtpServer(rcpt_reply="550 5.1.1 \x1b]52;c;cGF3bmVk\x07mailbox tidak ada\x1b[0m") as server:
+        spec = {"host": "127.0.0.1", "port": server.port, "sender": "SPBE <spbe@pekalongan.example>"}
+        channel = EmailChannel.from_config({**spec, "starttls": False}, env={}, data_dir=Path("."))
+        outcome = send(channel, message())
+    assert outcome.error == "smtp: recipient refused [550]"
+    from spbe.channels.email import _reply_text
+
+    assert _reply_text("send", 550, b"5.1.1 \x1b]52;c;cGF3bmVk\x07mailbox tidak ada\x1b[0m") == (
+        "smtp send: 550 5.1.1 mailbox tidak ada"
+    )

@@ -122,11 +122,14 @@ def test_opd_workbook_round_trip(engine, tmp_path: Path):
     assert again.created == [] and sorted(again.unchanged) == [12, 13]
     assert counts(engine) == after  # importing twice adds nothing, not even an audit event
 
-    # A template issued now is prefilled and neutralised; imported unchanged it is a no-op too.
+    # A template issued now is prefilled and neutralised (a text cell with Excel's quote prefix: the value is
+    # the text itself); imported unchanged it is a no-op too.
     fresh = issue(engine, "opd", "BAPPERIDA", tmp_path / "bapperida-2.xlsx").path
     row13 = read_cells(fresh)[1]
-    assert row13["explanation"] == ("'=SUM(A1:A9) bukan rumus", "s")
-    assert row13["note"] == ("'@koordinator mohon dicek", "s")
+    assert row13["explanation"] == ("=SUM(A1:A9) bukan rumus", "s")
+    assert row13["note"] == ("@koordinator mohon dicek", "s")
+    sheet = load_workbook(fresh)["Penilaian Mandiri"]
+    assert sheet["G3"].quotePrefix and sheet["I3"].quotePrefix and not sheet["F3"].quotePrefix
     assert row13["status"][0] == "Versi 1 terkirim, menunggu reviu"
     assert read_cells(fresh)[0]["evidence"][0] == f"{PERWAL}\n{DRIVE}"
     assert do_import(engine, fresh).created == []
@@ -226,7 +229,10 @@ def test_csv_forms_round_trip(engine, tmp_path: Path):
     raw = path.read_bytes()
     assert raw.startswith(b"\xef\xbb\xbf")
     header, *rows = list(csv.reader(io.StringIO(raw.decode("utf-8-sig")), delimiter=";"))
-    assert header[:3] == ["indicator", "indicator_name", "aspect"] and header[-1] == "template_signature"
+    assert header[:3] == ["indicator", "indicator_name", "aspect"] and header[-2:] == [
+        "template_signature",
+        "template_neutralised",
+    ]
     col = {h: i for i, h in enumerate(header)}
     rows[0][col["level"]] = "3"
     rows[0][col["evidence"]] = f"{PERWAL} {DRIVE}"
@@ -362,3 +368,59 @@ def test_the_commands_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     )
     assert any("v1  koordinator (Rina Kusumawati): revise  [cli]" in line for line in lines)
     assert "note: Perwal belum diundangkan" in text.out and "2025-11-10 10:00  v2  BAPPERIDA" in text.out
+
+
+def test_an_apostrophe_a_person_typed_is_kept_and_only_the_templates_own_is_taken_off(engine, tmp_path: Path):
+    """Typed `'=already-quoted` stays as typed, everywhere; the apostrophe a CSV template put before a formula-like
+    text is stripped on the way back (the template records which cells it neutralised), and an XLSX template
+    needs none (its cells carry Excel's quote prefix)."""
+    with clock.use_clock(SEPT), session_scope(engine) as session:
+        result = svc.submit(
+            session,
+            cycle=the_cycle(session),
+            opd="BAPPERIDA",
+            indicator=12,
+            level=3,
+            evidence=[PERWAL],
+            explanation="=SUM(A1:A9) bukan rumus",
+            note="'=already-quoted",
+            actor="adm-bapperida",
+        )
+        assert (result.submission.explanation, result.submission.note) == (
+            "=SUM(A1:A9) bukan rumus",
+            "'=already-quoted",
+        )
+
+    path = issue(engine, "opd", "BAPPERIDA", tmp_path / "b.csv").path
+    header, *rows = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig")), delimiter=";"))
+    col = {h: i for i, h in enumerate(header)}
+    assert rows[0][col["explanation"]] == "'=SUM(A1:A9) bukan rumus"  # neutralised for whoever opens it
+    assert rows[0][col["note"]] == "'=already-quoted"  # starts with an apostrophe: nothing to neutralise
+    assert rows[0][col[L.CSV_NEUTRALISED]].startswith("explanation:") and "note" not in rows[0][col[L.CSV_NEUTRALISED]]
+    assert do_import(engine, path).created == []  # the round trip changes nothing
+
+    rows[0][col["explanation"]] = "'=SUM(B1:B9)"  # typed by the person, apostrophe and all
+    buffer = io.StringIO()
+    csv.writer(buffer, delimiter=";", lineterminator="\r\n").writerows([header, *rows])
+    path.write_text(buffer.getvalue(), encoding="utf-8")
+    do_import(engine, path)
+    with Session(engine) as session:
+        latest = latest_submission(session, cycle=the_cycle(session), indicator=12)
+    assert (latest.version, latest.explanation, latest.note) == (2, "'=SUM(B1:B9)", "'=already-quoted")
+
+    book = issue(engine, "opd", "BAPPERIDA", tmp_path / "b.xlsx").path
+    assert read_cells(book)[0]["explanation"] == ("'=SUM(B1:B9)", "s")
+    assert do_import(engine, book).created == []
+
+    # A workbook issued before quote-prefix cells held the apostrophe in the value: still stripped there.
+    wb = load_workbook(book)
+    ws, meta = wb["Penilaian Mandiri"], wb[L.META_SHEET]
+    ws["G2"].value = "'=SUM(B1:B9)"  # what the old template wrote for "=SUM(B1:B9)"
+    for row in meta.iter_rows(max_col=2):
+        if row[0].value == "neutralised":
+            row[0].value = row[1].value = None
+    wb.save(book)
+    do_import(engine, book)
+    with Session(engine) as session:
+        latest = latest_submission(session, cycle=the_cycle(session), indicator=12)
+    assert (latest.version, latest.explanation) == (3, "=SUM(B1:B9)")

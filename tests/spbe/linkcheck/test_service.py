@@ -16,7 +16,7 @@ from sqlmodel import Session, select
 from spbe import clock
 from spbe.errors import ConfigError
 from spbe.linkcheck.checker import LinkChecker
-from spbe.linkcheck.net import GuardedBackend, UnsafeAddress, static_resolver, system_resolver
+from spbe.linkcheck.net import GuardedBackend, UnsafeAddress, static_resolver
 from spbe.linkcheck.policy import EvidenceSettings, address_refusal, blocked_reason, status_for, url_refusal
 from spbe.linkcheck.service import check_links
 from spbe.store import models as m
@@ -231,7 +231,8 @@ def test_unsafe_urls_are_refused_and_never_reach_the_server():
         srv.routes["/ke-metadata"] = redirect("http://169.254.169.254/latest/meta-data/iam/")
         # A fake public name served by the test server: allow-listed by name; its redirect target is not.
         settings = EvidenceSettings(timeout_seconds=0.5, allow_hosts=frozenset({"public.test"}))
-        names = static_resolver({"public.test": ["127.0.0.1"], "private.test": ["127.0.0.1"]}, system_resolver)
+        table = {"public.test": ["127.0.0.1"], "private.test": ["127.0.0.1"], "localhost": ["127.0.0.1"]}
+        names = static_resolver(table)  # no DNS fallback: nothing here looks a name up
         checker = LinkChecker(settings, resolver=names)
         urls = {
             "loopback": srv.url("/ok"),

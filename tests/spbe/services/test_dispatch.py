@@ -331,3 +331,89 @@ def test_claims_stay_within_what_the_slowest_channel_sends_in_half_a_lease(tmp_p
     section = {"order": ["whatsapp"], "whatsapp": {"url": "https://wa.example/send", "rate_per_second": 1}}
     slow = settings_from_section(section, rules=rules, window=window, env={}, data_dir=tmp_path)
     assert safe_batch(slow) == 150  # 300 s lease, one message a second: half the lease
+
+
+# --- what a failure leaves behind: no secret in any encoding, no terminal escape, fall back when unsent ----
+
+
+def _everything_stored(store) -> str:
+    """Every text a failure can reach: outbox rows (last_error, dead-letter bodies) and the audit trail."""
+    with Session(store[0]) as session:
+        rows = session.exec(select(OutboxMessage)).all()
+        events = session.exec(select(m.AuditEvent)).all()
+    return repr([(r.last_error, r.subject, r.body) for r in rows]) + repr([(e.reason, e.detail) for e in events])
+
+
+def test_a_webhook_signature_echoed_percent_encoded_reaches_no_row_audit_notice_or_log(
+    store, caplog: pytest.LogCaptureFixture
+):
+    engine, cycle_id, *_ = store
+    secret = "WH+SIG/aBcDeF0123456789=="  # as configured; it travels percent-encoded in the URL
+    queue(store, ["sig/1"], ["adm-bpkad"])
+    caplog.set_level(logging.DEBUG)
+    echo = "\x1b]52;c;cGF3bmVk\x07\x1b[2Jno such hook: {path}"
+    with clock.use_clock(MONDAY_9), Receiver(refuse={"/hook": 400}, refuse_text=echo) as rx:
+        from urllib.parse import quote
+
+        section = {"order": ["webhook"], "webhook": {"url": f"{rx.url}/hook?sig={quote(secret, safe='')}"}}
+        report = dispatch_now(cycle_id=cycle_id, settings=settings(store, section), engine=engine)
+    assert "%2B" in rx.requests[0].path  # the receiver did get (and echo) the encoded signature
+    assert report.dead and report.dead[0]["error"] == "HTTP 400 Bad Request: no such hook: /hook?…"
+    dump = _everything_stored(store) + repr(report.as_dict()) + caplog.text
+    letters = [r for r in rows(store) if r.kind == "dead_letter"]
+    assert letters and all("no such hook: /hook?…" in r.body for r in letters)  # the coordinators were told
+    for leak in (secret, quote(secret, safe=""), "aBcDeF0123456789", "\x1b", "\x07"):
+        assert leak not in dump, leak
+
+
+def test_an_smtp_server_echoing_auth_plain_leaks_no_credential_into_store_audit_or_notices(
+    store, caplog: pytest.LogCaptureFixture
+):
+    import base64
+
+    from tests.utils.smtp import EchoingSmtpServer
+
+    engine, cycle_id, *_ = store
+    password = "sandi-smtp-rahasia-7"
+    queue(store, ["smtp/1"], ["adm-bpkad"])
+    caplog.set_level(logging.DEBUG)
+    with clock.use_clock(MONDAY_9), EchoingSmtpServer() as server:
+        section = {
+            "order": ["email"],
+            "email": {
+                "host": "127.0.0.1",
+                "port": server.port,
+                "sender": "SPBE <spbe@pekalongan.example>",
+                "starttls": False,
+                "user_env": "SMTP_USER",
+                "password_env": "SMTP_PASS",
+            },
+        }
+        env = {"SMTP_USER": "spbe", "SMTP_PASS": password}
+        report = dispatch_now(cycle_id=cycle_id, settings=settings(store, section, env=env), engine=engine)
+    blob = base64.b64encode(f"\0spbe\0{password}".encode()).decode()
+    assert any(blob in c for c in server.commands)
+    assert report.dead[0]["error"].startswith("smtp login: 535 5.7.8: server menolak login")
+    dump = _everything_stored(store) + repr(report.as_dict()) + caplog.text
+    assert blob not in dump and blob.rstrip("=") not in dump and password not in dump
+    assert any(r.kind == "dead_letter" and "smtp login: 535" in r.body for r in rows(store))
+
+
+def test_a_message_that_cannot_be_built_falls_back_at_once_instead_of_retrying_to_death(store, tmp_path: Path):
+    """A carriage return in a stored name (rosters are refused at load now; older stores may hold one)."""
+    engine, cycle_id, *_ = store
+    with session_scope(engine) as session:
+        person = session.exec(select(m.Person).where(m.Person.key == "adm-bpkad")).one()
+        person.name = "Citra\rRahayu"
+    queue(store, ["nama/1"], ["adm-bpkad"])
+    section = {
+        "order": ["email", "file"],
+        "email": {"host": "127.0.0.1", "port": 9, "sender": "SPBE <spbe@pekalongan.example>"},
+        "file": {"path": "cadangan.log"},
+    }
+    with clock.use_clock(MONDAY_9):
+        report = dispatch_now(cycle_id=cycle_id, settings=settings(store, section, tmp=tmp_path), engine=engine)
+    row = rows(store)[0]
+    assert (row.state, row.channel, row.attempts) == ("sent", "file", 1)
+    assert report.sent[0]["channel"] == "file" and not report.retried
+    assert "nama/1" in (tmp_path / "cadangan.log").read_text(encoding="utf-8")
