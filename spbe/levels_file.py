@@ -9,7 +9,7 @@ from spbe.csvio import read_rows, require_header
 from spbe.errors import InputError
 from spbe.frameworks import LEVELS, Framework
 
-_INT = re.compile(r"^[+-]?\d+$")
+_INT = re.compile(r"^[+-]?[0-9]+$")
 
 
 def parse_level(raw: str) -> int | str:
