@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import random
 import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -55,6 +54,8 @@ class Receiver:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)  # notified whenever a key is accepted
+        self._closing = threading.Event()  # ends a stall early when the test is done with the receiver
         self._rng = random.Random(self.faults.seed)
         receiver = self
 
@@ -87,6 +88,7 @@ class Receiver:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self._closing.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -99,12 +101,9 @@ class Receiver:
         return {k for k, n in self.accepted.items() if n > 1}
 
     def wait_for(self, count: int, timeout: float = 10.0) -> bool:
-        deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.accepted) >= count:
-                return True
-            time.sleep(0.01)
-        return False
+        """Block until `count` distinct keys were accepted (True) or `timeout` seconds passed (False)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.accepted) >= count, timeout=timeout)
 
     def _fault_for(self, key: str | None) -> str | None:
         f = self.faults
@@ -137,12 +136,14 @@ class Receiver:
         if refused:
             with self._lock:
                 self.requests.append(Received(h.path, headers, body, key, refused))
-            self._answer(h, refused, {"ok": False, "description": "Bad Request: chat not found"})
+            # Echo the request line the way many gateways' error pages do: a secret in the URL must not
+            # survive the trip into an error message.
+            self._answer(h, refused, {"ok": False, "description": "Bad Request: chat not found", "request": h.path})
             return
         if fault == "stall":
             with self._lock:
                 self.requests.append(Received(h.path, headers, body, key, 0))
-            time.sleep(self.faults.stall_seconds)
+            self._closing.wait(self.faults.stall_seconds)  # a real stall: the client's real timeout is under test
             h.close_connection = True  # the client gave up long ago; nothing was accepted
             return
         if fault in ("500", "429"):
@@ -153,11 +154,12 @@ class Receiver:
             self._answer(h, status, {"error": "injected fault"}, extra)
             return
         if self.delay:
-            time.sleep(self.delay)
+            self._closing.wait(self.delay)  # simulated work; ends early once the test is done
         with self._lock:
             self.requests.append(Received(h.path, headers, body, key, 200, clock.now()))
             if key:
                 self.accepted[key] += 1
+                self._arrived.notify_all()
         if "/sendMessage" in h.path:
             answer: dict[str, Any] = {"ok": True, "result": {"message_id": len(self.requests)}}
         elif "form" in ctype:
