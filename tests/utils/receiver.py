@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import json
 import random
+import select
 import threading
+import time
 from collections import Counter
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -56,6 +58,7 @@ class Receiver:
         self._lock = threading.Lock()
         self._arrived = threading.Condition(self._lock)  # notified whenever a key is accepted
         self._closing = threading.Event()  # ends a stall early when the test is done with the receiver
+        self._active = 0  # requests being handled right now
         self._rng = random.Random(self.faults.seed)
         receiver = self
 
@@ -73,6 +76,19 @@ class Receiver:
 
             def handle_error(self, request: Any, client_address: Any) -> None:
                 pass  # a client that went away (timed out, killed) is part of the tests, not news
+
+            def process_request(self, request: Any, client_address: Any) -> None:
+                with receiver._arrived:  # counted from the accept, before its thread starts
+                    receiver._active += 1
+                super().process_request(request, client_address)
+
+            def process_request_thread(self, request: Any, client_address: Any) -> None:
+                try:
+                    super().process_request_thread(request, client_address)
+                finally:
+                    with receiver._arrived:
+                        receiver._active -= 1
+                        receiver._arrived.notify_all()
 
         self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
@@ -104,6 +120,18 @@ class Receiver:
         """Block until `count` distinct keys were accepted (True) or `timeout` seconds passed (False)."""
         with self._arrived:
             return self._arrived.wait_for(lambda: len(self.accepted) >= count, timeout=timeout)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until no connection waits to be accepted and none is being handled (True), e.g. after a
+        client was killed mid-batch: what it had sent is answered and counted before the test looks."""
+        deadline = time.monotonic() + timeout
+        with self._arrived:
+            while self._active or select.select([self.server.socket], [], [], 0)[0]:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._arrived.wait(min(remaining, 0.05))  # woken by each finished request; rechecks the backlog
+            return True
 
     def _fault_for(self, key: str | None) -> str | None:
         f = self.faults
