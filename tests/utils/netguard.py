@@ -61,7 +61,8 @@ def _name_allowed(host: object) -> bool:
 
 
 def _violation(what: str) -> NetworkGuardViolation:
-    message = f"network guard: {what} (tests may only reach 127.0.0.0/8 and ::1) [pid {os.getpid()}]"
+    command = " ".join(sys.argv)[:120] or sys.executable
+    message = f"network guard: {what} (tests may only reach 127.0.0.0/8 and ::1) [pid {os.getpid()}: {command}]"
     path = os.environ.get(LOG_ENV)
     if path:
         try:
