@@ -1,18 +1,38 @@
 # Two commands on a fresh machine with Python 3.11+ and make: `make demo` and `make test`.
-PYTHON ?= python3
-VENV   := .venv
-BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed
+#
+# Installs come from uv.lock, a universal lock (every package pinned with its hashes, for every platform and
+# Python >= 3.11): `make setup` installs exactly it, `make lock` re-resolves it after pyproject.toml changes.
+# uv itself is pinned here and bootstrapped once from PyPI with the machine's pip into .tools/.
+PYTHON     ?= python3
+UV_VERSION := 0.13.9
+TOOLS      := .tools
+UV         := $(TOOLS)/bin/uv
+UV_STAMP   := $(TOOLS)/.uv-$(UV_VERSION)
+VENV       := .venv
+BIN        := $(VENV)/bin
+STAMP      := $(VENV)/.installed
 
-.PHONY: setup demo test lint bench clean ui-deps
+# Use the machine's Python; never let uv download an interpreter.
+export UV_PYTHON_DOWNLOADS := never
 
-$(STAMP): pyproject.toml
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+.PHONY: setup lock demo test lint bench clean ui-deps
+
+$(UV_STAMP):
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet --disable-pip-version-check 'uv==$(UV_VERSION)'
+	touch $(UV_STAMP)
+
+# --locked: refuse (rather than silently re-resolve) when pyproject.toml no longer matches uv.lock.
+# uv sync is exact: anything in .venv that the lock does not list is removed.
+$(STAMP): pyproject.toml uv.lock $(UV_STAMP)
+	$(UV) sync --quiet --locked --extra dev --python $(PYTHON) \
+	  || { echo 'make setup: uv.lock does not match pyproject.toml: run `make lock` and commit uv.lock'; exit 1; }
 	touch $(STAMP)
 
-setup: $(STAMP)  ## create .venv and install the project with its dev extras
+setup: $(STAMP)  ## create .venv and install exactly uv.lock (the project, its dependencies and dev extras)
+
+lock: $(UV_STAMP)  ## re-resolve uv.lock after editing pyproject.toml (ARGS=--upgrade to move every pin); commit both
+	$(UV) lock --python $(PYTHON) $(ARGS)
 
 demo: setup  ## run the main job on embedded defaults (SQLite, local Prefect)
 	$(BIN)/spbe demo
@@ -38,4 +58,4 @@ ui-deps:  ## Debian's chromium for the UI test (skipped, with the reason printed
 	  else echo "ui-deps: no root/apt here; install chromium to run the UI test"; fi; }
 
 clean:
-	rm -rf $(VENV) .spbe .pytest_cache
+	rm -rf $(VENV) $(TOOLS) .spbe .pytest_cache

@@ -1,6 +1,7 @@
 """The one clock. Every "now" in the engine comes from here.
 
-`SPBE_NOW` (ISO 8601 with an offset, e.g. 2025-09-30T16:00:00+07:00) freezes it for a process;
+`SPBE_NOW` (ISO 8601 with an offset, e.g. 2025-09-30T16:00:00+07:00, or `30 September 2025 16.00 WIB`)
+freezes it for a process;
 `use_clock()` swaps it in-process (the simulated year of the demo, tests). Nothing ever sleeps to
 wait for a date: callers ask the clock.
 """
@@ -12,20 +13,15 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from spbe.errors import ConfigError
+from spbe import timeparse
 
 _override: Callable[[], datetime] | None = None
 
 
 def parse_instant(text: str, *, what: str = "time") -> datetime:
-    """Parse an ISO 8601 instant that carries its offset; a bare local time is ambiguous and refused."""
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ConfigError(f"{what} {text!r} is not ISO 8601 (e.g. 2025-09-30T16:00:00+07:00)") from None
-    if value.tzinfo is None:
-        raise ConfigError(f"{what} {text!r} has no UTC offset; add one, e.g. +07:00 for WIB")
-    return value.astimezone(UTC)
+    """An instant with its offset or zone: ISO 8601, or as typed (`30 September 2025 16.00 WIB`, see
+    spbe.timeparse). A bare local time is ambiguous here (no cycle is known yet) and refused."""
+    return timeparse.parse_instant(text, what=what)
 
 
 def now() -> datetime:

@@ -19,6 +19,7 @@ from spbe.calendar import SHIFT_RULES, CalendarOverrides, WorkCalendar, build_ca
 from spbe.domain.phases import PHASES, CloseMode
 from spbe.errors import ConfigError
 from spbe.frameworks import Framework, load_framework
+from spbe.timeparse import parse_day, parse_local
 
 
 @dataclass(frozen=True)
@@ -187,6 +188,9 @@ def _parse_phases(
         if close not in {m.value for m in CloseMode}:
             problems.append(f"{where} close must be 'auto' or 'approval', got {close!r}")
             close = "approval"
+        event = spec.get("event")
+        if isinstance(event, dict) and event.get("when"):  # checked here; kept as typed for the notices
+            _local(event["when"], tz, f"{where}.event when", problems)
         if opens is None or requested is None:
             continue
         day = calendar.shift(requested.date(), rule)
@@ -217,21 +221,17 @@ def _local(text: Any, tz: ZoneInfo, what: str, problems: list[str]) -> datetime 
         problems.append(f"{what} is missing")
         return None
     try:
-        value = datetime.fromisoformat(str(text))
-    except ValueError:
-        problems.append(f"{what} {text!r} is not 'YYYY-MM-DD HH:MM'")
+        return parse_local(text, tz=tz, what=what)
+    except ConfigError as exc:
+        problems.append(str(exc))
         return None
-    if value.tzinfo is not None:
-        problems.append(f"{what} {text!r}: write local wall-clock time without an offset")
-        return None
-    return value.replace(tzinfo=tz)
 
 
 def _date(text: Any, what: str, problems: list[str]) -> date:
     try:
-        return date.fromisoformat(str(text))
-    except ValueError:
-        problems.append(f"{what}: {text!r} is not a date (YYYY-MM-DD)")
+        return parse_day(text, what=what)
+    except ConfigError as exc:
+        problems.append(str(exc))
         return date.min
 
 

@@ -25,8 +25,9 @@ from zoneinfo import ZoneInfo
 
 from spbe import clock
 from spbe.calendar import WorkCalendar
-from spbe.errors import SpbeError
+from spbe.errors import ConfigError, SpbeError
 from spbe.messages import tanggal_jam
+from spbe.timeparse import parse_local
 
 DEFAULT_OFFSETS = (-7, -3, -1)
 MEETING_LENGTH = timedelta(hours=2)
@@ -143,10 +144,9 @@ def _meeting(src: CalendarSource, p: PhaseEntry, tz: ZoneInfo, stamp: datetime, 
     if not isinstance(spec, dict) or not spec.get("when"):
         return None
     try:
-        start = datetime.fromisoformat(str(spec["when"]))
-    except ValueError:
-        return None
-    start = start.replace(tzinfo=tz) if start.tzinfo is None else start
+        start = parse_local(spec["when"], tz=tz, what="event when")
+    except ConfigError:
+        return None  # refused by name when the cycle file is loaded
     ev = Event()
     _common(ev, f"{src.code}.{p.name}.acara", stamp, sequence)
     ev.add("summary", f"{p.title} SPBE {src.city} {src.year}")

@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+
+from tests.utils import netguard
 
 # Quiet, offline Prefect for every test process (see shared/prefect-notes.md).
 os.environ.setdefault("PREFECT_LOGGING_LEVEL", "WARNING")
@@ -17,6 +20,15 @@ os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
 
 ROOT = Path(__file__).resolve().parent.parent
+
+# Nothing a test runs may leave the loopback: this process, and through sitecustomize every Python
+# subprocess it starts (they inherit PYTHONPATH and the violation log).
+_NETGUARD_SITE = Path(netguard.__file__).parent / "site"
+os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [str(_NETGUARD_SITE), os.environ.get("PYTHONPATH")]))
+_fd, _NETGUARD_LOG = tempfile.mkstemp(prefix="spbe-netguard-", suffix=".log")
+os.close(_fd)
+os.environ[netguard.LOG_ENV] = _NETGUARD_LOG
+netguard.install()
 CYCLE_FILE = ROOT / "config" / "pekalongan-2025.toml"
 POSTGRES_URL = os.environ.get("SPBE_TEST_POSTGRES_URL")
 
@@ -74,6 +86,23 @@ def _point_settings(monkeypatch: pytest.MonkeyPatch, url: str, tmp_path: Path) -
     monkeypatch.setenv("SPBE_ACTOR", "koordinator")
     monkeypatch.delenv("SPBE_NOW", raising=False)
     get_settings.cache_clear()
+
+
+def pytest_unconfigure(config) -> None:
+    Path(_NETGUARD_LOG).unlink(missing_ok=True)
+
+
+@pytest.fixture(autouse=True)
+def _network_guard() -> Iterator[None]:
+    """Fail the test during which anything (here or in a subprocess) tried to leave the loopback."""
+    log = Path(_NETGUARD_LOG)
+    start = log.stat().st_size
+    yield
+    with log.open("rb") as f:
+        f.seek(start)
+        written = f.read().decode("utf-8", "replace").strip()
+    if written:
+        pytest.fail("tried to reach outside the loopback:\n" + written, pytrace=False)
 
 
 @pytest.fixture(autouse=True)

@@ -92,10 +92,12 @@ def socialization(snap: CycleSnapshot, phase: PhaseInfo, cast: Cast) -> list[Act
 
 
 def _event_day(phase: PhaseInfo, cast: Cast) -> date:
-    when = str(phase.extra.get("event", {}).get("when", ""))
+    from spbe.errors import ConfigError
+    from spbe.timeparse import parse_local
+
     try:
-        return date.fromisoformat(when[:10])
-    except ValueError:
+        return parse_local(phase.extra.get("event", {}).get("when"), tz=cast.tz, what="event when").date()
+    except ConfigError:
         return cast.working_days(cast.local(phase.opens_at), cast.local(phase.deadline_at))[5]
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from prefect.workers.process import ProcessWorker
 
 from flows.deployments import WORK_POOL, render_prefect_yaml
 from spbe.prefect_server import prefect_cli, start_local_server
@@ -64,13 +65,12 @@ def test_two_workers_run_phase_flows(tmp_path: Path, server_database: str | None
         assert run_spbe("init", env=env).code == 0
         assert run_spbe("phase", "open", "locus", env=env).code == 0
         cli = prefect_cli()
-        subprocess.run(
-            [cli, "work-pool", "create", WORK_POOL, "--type", "process"],
-            env=env,
-            check=True,
-            capture_output=True,
-            timeout=120,
-        )
+        api = httpx.Client(base_url=server.api_url, timeout=30)
+        # The pool through the API: `prefect work-pool create` asks the server for the collection registry's
+        # worker types, which the server fetches from raw.githubusercontent.com (the network guard catches it)
+        template = ProcessWorker.get_default_base_job_template()
+        pool = {"name": WORK_POOL, "type": "process", "base_job_template": template}
+        assert api.post("/work_pools/", json=pool).status_code == 201
         deployed = subprocess.run(
             [cli, "--no-prompt", "deploy", "--all"], env=env, cwd=ROOT, capture_output=True, text=True, timeout=300
         )
@@ -85,7 +85,6 @@ def test_two_workers_run_phase_flows(tmp_path: Path, server_database: str | None
                     start_new_session=True,
                 )
             )
-        api = httpx.Client(base_url=server.api_url, timeout=30)
         deployment = api.get("/deployments/name/locus-check/spbe").json()
         runs = [
             api.post(

@@ -64,3 +64,36 @@ def test_overrides_add_and_remove_days():
     assert not cal.is_working_day(date(2025, 12, 24))
     assert cal.is_working_day(date(2025, 8, 16))  # a Saturday made a working day
     assert cal.is_working_day(date(2025, 6, 9))  # cuti bersama cancelled
+
+
+# The official days off (SKB 3 Menteri; 18 Aug 2025 added during 2025), as listed in shared/spbe/README.md.
+# `holidays` releases before 0.99 lack the 2026 cuti bersama and some lack 18 Aug 2025: these fail there.
+OFFICIAL_DAYS_OFF = {
+    2025: {
+        "holidays": [
+            "01-01", "01-27", "01-29", "03-29", "03-31", "04-01", "04-18", "04-20", "05-01",
+            "05-12", "05-29", "06-01", "06-06", "06-27", "08-17", "09-05", "12-25",
+        ],
+        "cuti_bersama": [
+            "01-28", "03-28", "04-02", "04-03", "04-04", "04-07", "05-13", "05-30", "06-09", "08-18", "12-26",
+        ],
+    },
+    2026: {
+        "holidays": [
+            "01-01", "01-16", "02-17", "03-19", "03-21", "03-22", "04-03", "04-05", "05-01",
+            "05-14", "05-27", "05-31", "06-01", "06-16", "08-17", "08-25", "12-25",
+        ],
+        "cuti_bersama": ["02-16", "03-18", "03-20", "03-23", "03-24", "05-15", "05-28", "12-24"],
+    },
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("year", sorted(OFFICIAL_DAYS_OFF))
+def test_official_days_off(year):
+    cal = build_calendar([year])
+    listed = dict(cal.holidays_between(date(year, 1, 1), date(year, 12, 31)))
+    cuti = {d for d, name in listed.items() if "Cuti Bersama" in name}
+    want = {k: {date.fromisoformat(f"{year}-{md}") for md in days} for k, days in OFFICIAL_DAYS_OFF[year].items()}
+    assert set(listed) - cuti == want["holidays"]
+    assert cuti == want["cuti_bersama"]
+    assert all(not cal.is_working_day(d) for d in listed)

@@ -61,7 +61,9 @@ def test_deadline_on_day_off_moves_by_rule(tmp_path: Path):
     ("old", "new", "message"),
     [
         ('timezone = "Asia/Jakarta"', 'timezone = "Asia/Atlantis"', "not a known time zone"),
-        ('opens = "2025-09-01 08:00"', 'opens = "1 September"', "is not 'YYYY-MM-DD HH:MM'"),
+        ('opens = "2025-09-01 08:00"', 'opens = "1 September"', "write the day, month and year"),
+        ('opens = "2025-09-01 08:00"', 'opens = "2025-09-01"', "has no time of day"),
+        ('when = "2025-08-12 09:00"', 'when = "Selasa, 13 Agustus 2025 09.00"', "is a Rabu, not Selasa"),
         ('deadline = "2025-10-31 16:00"', 'deadline = "2025-09-15 16:00"', "is not after its opening"),
         ('close = "auto"', 'close = "maybe"', "close must be 'auto' or 'approval'"),
         ('target_predicate = "Memuaskan"', 'target_predicate = "Luar Biasa"', "not defined"),

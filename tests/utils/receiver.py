@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import random
+import select
 import threading
 import time
 from collections import Counter
@@ -56,6 +57,9 @@ class Receiver:
 
     def __post_init__(self) -> None:
         self._lock = threading.Lock()
+        self._arrived = threading.Condition(self._lock)  # notified whenever a key is accepted
+        self._closing = threading.Event()  # ends a stall early when the test is done with the receiver
+        self._active = 0  # requests being handled right now
         self._rng = random.Random(self.faults.seed)
         receiver = self
 
@@ -74,6 +78,19 @@ class Receiver:
             def handle_error(self, request: Any, client_address: Any) -> None:
                 pass  # a client that went away (timed out, killed) is part of the tests, not news
 
+            def process_request(self, request: Any, client_address: Any) -> None:
+                with receiver._arrived:  # counted from the accept, before its thread starts
+                    receiver._active += 1
+                super().process_request(request, client_address)
+
+            def process_request_thread(self, request: Any, client_address: Any) -> None:
+                try:
+                    super().process_request_thread(request, client_address)
+                finally:
+                    with receiver._arrived:
+                        receiver._active -= 1
+                        receiver._arrived.notify_all()
+
         self.server = Server(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
@@ -88,6 +105,7 @@ class Receiver:
         return self
 
     def __exit__(self, *exc: Any) -> None:
+        self._closing.set()
         self.server.shutdown()
         self.server.server_close()
 
@@ -100,12 +118,21 @@ class Receiver:
         return {k for k, n in self.accepted.items() if n > 1}
 
     def wait_for(self, count: int, timeout: float = 10.0) -> bool:
+        """Block until `count` distinct keys were accepted (True) or `timeout` seconds passed (False)."""
+        with self._arrived:
+            return self._arrived.wait_for(lambda: len(self.accepted) >= count, timeout=timeout)
+
+    def wait_idle(self, timeout: float = 10.0) -> bool:
+        """Block until no connection waits to be accepted and none is being handled (True), e.g. after a
+        client was killed mid-batch: what it had sent is answered and counted before the test looks."""
         deadline = time.monotonic() + timeout
-        while time.monotonic() < deadline:
-            if len(self.accepted) >= count:
-                return True
-            time.sleep(0.01)
-        return False
+        with self._arrived:
+            while self._active or select.select([self.server.socket], [], [], 0)[0]:
+                remaining = deadline - time.monotonic()
+                if remaining <= 0:
+                    return False
+                self._arrived.wait(min(remaining, 0.05))  # woken by each finished request; rechecks the backlog
+            return True
 
     def _fault_for(self, key: str | None) -> str | None:
         f = self.faults
@@ -141,12 +168,14 @@ class Receiver:
             if self.refuse_text is not None:  # a careless gateway: echoes what it was sent, escapes and all
                 self._answer_text(h, refused, self.refuse_text.replace("{path}", h.path))
                 return
-            self._answer(h, refused, {"ok": False, "description": "Bad Request: chat not found"})
+            # Echo the request line the way many gateways' error pages do: a secret in the URL must not
+            # survive the trip into an error message.
+            self._answer(h, refused, {"ok": False, "description": "Bad Request: chat not found", "request": h.path})
             return
         if fault == "stall":
             with self._lock:
                 self.requests.append(Received(h.path, headers, body, key, 0))
-            time.sleep(self.faults.stall_seconds)
+            self._closing.wait(self.faults.stall_seconds)  # a real stall: the client's real timeout is under test
             h.close_connection = True  # the client gave up long ago; nothing was accepted
             return
         if fault in ("500", "429"):
@@ -157,11 +186,12 @@ class Receiver:
             self._answer(h, status, {"error": "injected fault"}, extra)
             return
         if self.delay:
-            time.sleep(self.delay)
+            self._closing.wait(self.delay)  # simulated work; ends early once the test is done
         with self._lock:
             self.requests.append(Received(h.path, headers, body, key, 200, clock.now()))
             if key:
                 self.accepted[key] += 1
+                self._arrived.notify_all()
         if "/sendMessage" in h.path:
             answer: dict[str, Any] = {"ok": True, "result": {"message_id": len(self.requests)}}
         elif "form" in ctype:

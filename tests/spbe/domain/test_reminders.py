@@ -267,12 +267,22 @@ def test_newer_rule_supersedes_a_queued_older_one_and_closing_cancels():
     assert {d.reason for d in review_queue(closed, queued, window=WINDOW, now=now)} == {"phase_closed"}
 
 
-def test_item_ids_are_stable():
-    snap = snapshot()
-    a = due_messages(snap, rules=RULES, window=WINDOW, now=wib(2025, 9, 19, 9, 0), recorded=set())
-    b = due_messages(snap, rules=RULES, window=WINDOW, now=wib(2025, 9, 19, 9, 0), recorded=set())
-    assert [m.item_ids for m in a] == [m.item_ids for m in b]
-    assert item_id(a[0].items[0]) == "missing_submission:1:A:"
+def test_item_ids_name_the_item_not_the_sweep():
+    """The same outstanding item keeps its id from one sweep to the next (H-7, then H-3 with another item
+    done meanwhile) and through a reworded text; different items never share one."""
+    week_before = due_messages(snapshot(), rules=RULES, window=WINDOW, now=wib(2025, 9, 19, 9, 0), recorded=set())
+    days_before = due_messages(
+        snapshot(submitted=(2,)), rules=RULES, window=WINDOW, now=wib(2025, 9, 25, 9, 0), recorded=set()
+    )
+    first = next(m for m in week_before if m.recipient == "adm-a" and m.kind == "reminder")
+    later = next(m for m in days_before if m.recipient == "adm-a" and m.kind == "reminder")
+    assert (first.rule, later.rule) == ("H-7", "H-3")
+    assert first.item_ids == ["missing_submission:1:A:", "missing_submission:2:A:", "missing_submission:3:A:"]
+    assert later.item_ids == [first.item_ids[0], first.item_ids[2]]  # 2 was submitted; 1 and 3 are the same items
+    item = first.items[0]
+    assert item_id(replace(item, text="Indikator 1 masih kosong")) == item_id(item)
+    others = [replace(item, indicator=2), replace(item, opd="B"), replace(item, person="p"), replace(item, kind="x")]
+    assert len({item_id(i) for i in [item, *others]}) == 5
 
 
 def test_rules_from_config_and_their_errors():

@@ -6,7 +6,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -75,7 +74,7 @@ def test_sigkill_mid_batch_then_restart(sqlite_url: str, tmp_path: Path):
         finally:
             proc.send_signal(signal.SIGKILL)
             proc.wait(10)
-        time.sleep(0.2)  # let the receiver finish requests the dead process had sent
+        assert rx.wait_idle(timeout=10)  # the requests the dead process had sent are answered and counted
         at_kill = states(engine)
         in_flight = {k for k, s in at_kill.items() if s == "sending"}
         got_before = set(rx.keys)
