@@ -1,13 +1,12 @@
 """The one clock. Every "now" in the engine comes from here.
 
-`SPBE_NOW` (ISO 8601 with an offset, e.g. 2025-09-30T16:00:00+07:00) freezes it for a process;
-`use_clock()` swaps it in-process (the simulated year of the demo, tests). Nothing ever sleeps to
+`SPBE_NOW` (ISO 8601 with an offset, e.g. 2025-09-30T16:00:00+07:00; read by spbe.settings) freezes it
+for a process; `use_clock()` swaps it in-process (the simulated year of the demo, tests). Nothing ever sleeps to
 wait for a date: callers ask the clock.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -32,10 +31,10 @@ def now() -> datetime:
     """The current instant, timezone-aware, in UTC."""
     if _override is not None:
         return _override().astimezone(UTC)
-    fixed = os.environ.get("SPBE_NOW")
-    if fixed:
-        return parse_instant(fixed, what="SPBE_NOW")
-    return datetime.now(UTC)
+    from spbe.settings import get_settings
+
+    fixed = get_settings().now
+    return fixed if fixed is not None else datetime.now(UTC)
 
 
 @contextmanager

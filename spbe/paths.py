@@ -1,15 +1,16 @@
-"""Where the shipped configuration lives; `SPBE_CONFIG_DIR` points elsewhere without editing code."""
+"""Where the shipped configuration lives; `SPBE_CONFIG_DIR` (read by spbe.settings) points elsewhere."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 
 
 def config_dir() -> Path:
-    return Path(os.environ.get("SPBE_CONFIG_DIR") or PROJECT_ROOT / "config")
+    from spbe.settings import get_settings
+
+    return get_settings().config_dir
 
 
 def frameworks_dir() -> Path:
@@ -17,4 +18,6 @@ def frameworks_dir() -> Path:
 
 
 def default_cycle_file() -> Path:
-    return Path(os.environ.get("SPBE_CYCLE_CONFIG") or config_dir() / "pekalongan-2025.toml")
+    from spbe.settings import get_settings
+
+    return get_settings().cycle_file

@@ -7,7 +7,6 @@ imports them), so that no module of the package imports another that imports it 
 from __future__ import annotations
 
 import logging
-import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -108,7 +107,10 @@ def guard_library_logs(redactor: Redactor) -> None:
 def read_secret(spec: Mapping[str, Any], env_field: str, *, env: Mapping[str, str] | None = None) -> str | None:
     """A secret named in config by its environment variable (`token_env`), or by a Prefect Secret block
     (`token_block`); the config file itself never holds one."""
-    env = os.environ if env is None else env
+    if env is None:
+        from spbe.settings import get_settings
+
+        env = get_settings().environ
     var = spec.get(env_field)
     if var and env.get(str(var)):
         return env[str(var)]

@@ -94,6 +94,7 @@ def test_instants_round_trip_in_utc(database_url: str):
 
 def test_a_shared_store_never_guesses_the_cycle(sqlite_url: str, monkeypatch: pytest.MonkeyPatch):
     from spbe.errors import SpbeError
+    from spbe.settings import get_settings
 
     engine = get_engine(sqlite_url)
     upgrade(engine)
@@ -114,8 +115,10 @@ def test_a_shared_store_never_guesses_the_cycle(sqlite_url: str, monkeypatch: py
             )
         )
     monkeypatch.delenv("SPBE_CYCLE", raising=False)
+    get_settings.cache_clear()
     with Session(engine) as session, pytest.raises(SpbeError, match=r"several 2025 cycles .*set SPBE_CYCLE"):
         current_cycle(session)
     monkeypatch.setenv("SPBE_CYCLE", "pekalongan-2025")
+    get_settings.cache_clear()  # the settings are read once; a new environment is a new process's
     with Session(engine) as session:
         assert current_cycle(session).code == "pekalongan-2025"
