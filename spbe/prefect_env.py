@@ -30,16 +30,17 @@ def quiet_console() -> None:
 
 
 def apply_defaults() -> None:
-    from spbe.settings import get_settings
-
-    settings = get_settings()
-    for key in ("PREFECT_API_URL", "PREFECT_UI_URL"):
-        if not os.environ.get(key, "x").strip():
-            del os.environ[key]  # set but empty means unset, for Prefect as for the engine
+    """Prefect's defaults in the environment, and which server this process talks to (decided once)."""
     for key, value in DEFAULTS.items():
         os.environ.setdefault(key, value)
     if "api" in _active:
         return
+    from spbe.settings import get_settings
+
+    settings = get_settings()
+    for key, value in (("PREFECT_API_URL", settings.prefect_api_url), ("PREFECT_UI_URL", settings.prefect_ui_url)):
+        if value is None:
+            os.environ.pop(key, None)  # set but empty means unset, for Prefect as for the engine
     if settings.prefect_api_url:
         use_server(settings.prefect_api_url, settings.prefect_ui_url)
     elif found := running_local_server():

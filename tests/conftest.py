@@ -78,11 +78,13 @@ def _point_settings(monkeypatch: pytest.MonkeyPatch, url: str, tmp_path: Path) -
 
 @pytest.fixture(autouse=True)
 def _fresh_settings() -> Iterator[None]:
+    from spbe.prefect_env import forget_active_server
     from spbe.settings import get_settings
     from spbe.store.db import dispose_engines
 
     yield
     get_settings.cache_clear()
+    forget_active_server()  # which Prefect server to use is decided once per process: again per test
     dispose_engines()
 
 
