@@ -11,28 +11,18 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from spbe.errors import ConfigError
+from spbe.instants import parse_instant
+from spbe.settings import get_settings
+
+__all__ = ["SimulatedClock", "now", "parse_instant", "use_clock"]
 
 _override: Callable[[], datetime] | None = None
-
-
-def parse_instant(text: str, *, what: str = "time") -> datetime:
-    """Parse an ISO 8601 instant that carries its offset; a bare local time is ambiguous and refused."""
-    try:
-        value = datetime.fromisoformat(text.strip())
-    except ValueError:
-        raise ConfigError(f"{what} {text!r} is not ISO 8601 (e.g. 2025-09-30T16:00:00+07:00)") from None
-    if value.tzinfo is None:
-        raise ConfigError(f"{what} {text!r} has no UTC offset; add one, e.g. +07:00 for WIB")
-    return value.astimezone(UTC)
 
 
 def now() -> datetime:
     """The current instant, timezone-aware, in UTC."""
     if _override is not None:
         return _override().astimezone(UTC)
-    from spbe.settings import get_settings
-
     fixed = get_settings().now
     return fixed if fixed is not None else datetime.now(UTC)
 

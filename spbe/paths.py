@@ -4,12 +4,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from spbe.settings import PROJECT_ROOT, get_settings
+
+__all__ = ["PROJECT_ROOT", "config_dir", "default_cycle_file", "frameworks_dir"]
 
 
 def config_dir() -> Path:
-    from spbe.settings import get_settings
-
     return get_settings().config_dir
 
 
@@ -18,6 +18,4 @@ def frameworks_dir() -> Path:
 
 
 def default_cycle_file() -> Path:
-    from spbe.settings import get_settings
-
     return get_settings().cycle_file

@@ -21,8 +21,9 @@ from types import MappingProxyType
 from urllib.parse import parse_qsl, urlencode
 
 from spbe.errors import ConfigError
-from spbe.paths import PROJECT_ROOT
+from spbe.instants import parse_instant
 
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CYCLE_FILE = "pekalongan-2025.toml"
 DEFAULT_LOCK_TIMEOUT = 30.0  # seconds a write waits for another process's lock before it is an outage
 
@@ -97,7 +98,6 @@ def normalise_database_url(url: str) -> str:
 
 def settings_from(env: Mapping[str, str]) -> Settings:
     """Build and validate the settings from an environment (a plain mapping: tests pass their own)."""
-    from spbe.clock import parse_instant
 
     def value(name: str) -> str | None:
         text = env.get(name, "").strip()
