@@ -116,7 +116,7 @@ class Year:
             for p in self.snapshot().phases.values()
         ]
         rules, _ = rules_for(self.cycle)
-        for job in derive_jobs(phases, rules=rules, now=self.clock()):
+        for job in derive_jobs(phases, rules=rules, now=self.clock(), zone=self.cycle.timezone):
             if job.kind not in ("open", "check"):
                 continue  # reminder ticks: once a working day, see schedule_reminder_ticks
             at = job.run_at or self.next_daily(job.cron, job.start)  # a re-check past the deadline repeats daily
