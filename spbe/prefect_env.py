@@ -25,8 +25,17 @@ _active: dict[str, str | None] = {}
 
 def quiet_console() -> None:
     """A one-shot command says what happened itself (its result, or one line for a typed error); the run's
-    own log, refusals included, is in the Prefect UI. `spbe serve` keeps Prefect's warnings on its terminal."""
-    os.environ.setdefault("PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL", "CRITICAL")
+    own log, refusals included, is in the Prefect UI. `spbe serve` keeps Prefect's warnings on its terminal;
+    SPBE_DEBUG=1 lets Prefect's console log through as configured."""
+    from spbe.errors import SpbeError
+    from spbe.settings import get_settings
+
+    try:
+        debug = get_settings().debug
+    except SpbeError:  # a bad variable: the command itself will say so
+        debug = False
+    if not debug:
+        os.environ["PREFECT_LOGGING_HANDLERS_CONSOLE_LEVEL"] = "CRITICAL"
 
 
 def apply_defaults() -> None:
