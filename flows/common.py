@@ -3,6 +3,14 @@
 Each phase module builds its four flows here and adds its own opening work; the database holds the
 phase's state, so every flow is short, idempotent and safe to run twice. Run names and tags make
 the Prefect UI read as the year's timeline: "2025 · self-assessment · open · koordinator".
+
+The four flows are what a coordinator runs (the CLI, the UI's Run form): their `actor` is a roster id
+as typed, checked against the roster. What the timekeeper runs is `open_due` and `check_due`, the same
+steps acting as `TIMEKEEPER`, reachable only through its own flow (flows/timekeeper.py), whose form has
+no actor to fill in. No parameter of any deployment grants a privilege.
+
+A refusal, bad input or an outage ends the run Failed with its kind as the state's name and its reason
+as the message (tasks.common.typed); the caller gets the typed error back.
 """
 
 from __future__ import annotations
@@ -13,6 +21,8 @@ from dataclasses import dataclass
 from prefect import flow
 from prefect.input import RunInput
 
+from spbe.services.people import TIMEKEEPER, Actor
+from tasks.common import typed
 from tasks.phases import (
     check_gate_task,
     close_phase_task,
@@ -38,7 +48,7 @@ def run_name(phase: str, action: str) -> Callable[[], str]:
         from prefect.runtime import flow_run
 
         params = flow_run.parameters or {}
-        who = params.get("actor") or "system"
+        who = params.get("actor") or TIMEKEEPER.id
         return f"{cycle_year()} · {phase} · {action} · {who}"
 
     return name
@@ -53,7 +63,7 @@ def cycle_year() -> str:
     try:
         with Session(get_engine()) as session:
             return str(current_cycle(session).year)
-    except Exception:
+    except Exception:  # a run name is never worth failing a run for (a store outage is met by the run itself)
         return "spbe"
 
 
@@ -63,6 +73,8 @@ class PhaseFlows:
     check: Callable[..., dict]
     close: Callable[..., dict]
     reject: Callable[..., dict]
+    open_due: Callable[[], dict]  # the timekeeper's steps: run inside its own flow, never a deployment
+    check_due: Callable[[], dict]
 
 
 def _served() -> bool:
@@ -74,31 +86,24 @@ def _served() -> bool:
 
 def build_phase_flows(
     phase: str,
-    after_open: Callable[[dict], None] | None = None,
-    before_check: Callable[[str], None] | None = None,
+    after_open: Callable[[dict, Actor], None] | None = None,
+    before_check: Callable[[Actor], None] | None = None,
 ) -> PhaseFlows:
     """The four flows of one phase. `after_open` runs follow-up work after opening (link checks, the
-    report); `before_check` brings the store up to date before the gate is judged (report delivery)."""
+    report) as the actor who opened; `before_check` brings the store up to date before the gate is judged
+    (report delivery)."""
 
-    @flow(name=f"{phase}-open", flow_run_name=run_name(phase, "open"), log_prints=True)
-    def open_(
-        actor: str = "system:timekeeper", early: bool = False, reason: str | None = None, automatic: bool = False
-    ) -> dict:
-        result = open_phase_task(phase, actor, early=early, reason=reason, automatic=automatic)
-        if "refused" in result:
-            return refused(result)
+    def open_steps(actor: Actor, early: bool = False, reason: str | None = None) -> dict:
+        result = open_phase_task(phase, actor, early=early, reason=reason)
         if after_open is not None and result["after"] == "open":
-            after_open(result)
+            after_open(result, actor)
         print(result["message"])
         return result
 
-    @flow(name=f"{phase}-check", flow_run_name=run_name(phase, "check"), log_prints=True)
-    def check(actor: str = "system:timekeeper", ask_approval: bool = True) -> dict:
+    def check_steps(actor: Actor, ask_approval: bool) -> dict:
         if before_check is not None:
             before_check(actor)
         result = check_gate_task(phase, actor)
-        if "refused" in result:
-            return refused(result)
         publish_gate_artifacts(phase, result)
         print(result["message"])
         if result["after"] == "closed" and result["changed"]:
@@ -107,39 +112,44 @@ def build_phase_flows(
             result = _ask_for_approval(phase, result)
         return result
 
+    @flow(name=f"{phase}-open", flow_run_name=run_name(phase, "open"), log_prints=True)
+    @typed
+    def open_(actor: str, early: bool = False, reason: str | None = None) -> dict:
+        """A coordinator opens the phase (early only with a reason, on record)."""
+        return open_steps(actor, early=early, reason=reason)
+
+    @flow(name=f"{phase}-check", flow_run_name=run_name(phase, "check"), log_prints=True)
+    @typed
+    def check(actor: str, ask_approval: bool = True) -> dict:
+        """A coordinator has the gate judged now; at the deadline it closes the phase or asks for approval."""
+        return check_steps(actor, ask_approval)
+
     @flow(name=f"{phase}-close", flow_run_name=run_name(phase, "close"), log_prints=True)
+    @typed
     def close(actor: str, force: bool = False, reason: str | None = None) -> dict:
         if before_check is not None:
             before_check(actor)
         result = close_phase_task(phase, actor, force=force, reason=reason)
-        if "refused" in result:
-            return refused(result)
         if result["changed"]:
             publish_close_summary(phase, result)
         print(result["message"])
         return result
 
     @flow(name=f"{phase}-reject-closing", flow_run_name=run_name(phase, "reject"), log_prints=True)
+    @typed
     def reject(actor: str, note: str) -> dict:
         result = reject_task(phase, actor, note)
-        if "refused" in result:
-            return refused(result)
         print(result["message"])
         return result
 
-    return PhaseFlows(open_, check, close, reject)
-
-
-def refused(result: dict):
-    """End the run as Failed with the refusal as its message: the UI shows why, the CLI re-raises it."""
-    from prefect.states import Failed
-
-    r = result["refused"]
-    print(f"refused: {r['message']}")
-    return Failed(message=f"{REFUSED_PREFIX}{r['exit_code']}:{r['kind']}: {r['message']}")
-
-
-REFUSED_PREFIX = "refused:"
+    return PhaseFlows(
+        open_,
+        check,
+        close,
+        reject,
+        open_due=lambda: open_steps(TIMEKEEPER),
+        check_due=lambda: check_steps(TIMEKEEPER, ask_approval=True),
+    )
 
 
 def _ask_for_approval(phase: str, result: dict) -> dict:

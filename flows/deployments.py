@@ -1,4 +1,6 @@
-"""The deployments: every flow a coordinator (or the timekeeper) may run, by name.
+"""The deployments: every flow a coordinator (or the timekeeper) may run, by name. No parameter of any of
+them grants a privilege: actors are roster ids checked against the roster, and the timekeeper's own flow
+has no actor to fill in.
 
 One list feeds `spbe serve` (served from one process) and `prefect.yaml` (a process work pool with
 workers on other hosts); a test keeps the two in step.
@@ -48,6 +50,10 @@ def entries() -> list[Entry]:
             Entry(f"flows/{module}.py:{action}_{module}", f"{phase}: {text}") for action, text in ACTION_TEXT.items()
         ]
     out += [
+        Entry(
+            "flows/timekeeper.py:timekeeper_job",
+            "timekeeper: open a phase once its opening has come, or judge its gate (what `spbe serve` triggers).",
+        ),
         Entry("flows/locus.py:assign_assessors", "locus: assign assessors (auto, by hand) or approve the decree."),
         Entry(
             "flows/socialization.py:record_attendance", "socialization: record an OPD admin's attendance or waive it."

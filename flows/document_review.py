@@ -8,15 +8,16 @@ The gate rule is spbe.domain.gates.document_review.
 from __future__ import annotations
 
 from flows.common import build_phase_flows
+from spbe.services.people import Actor
 
 
-def _after_open(result: dict) -> None:
+def _after_open(result: dict, actor: Actor) -> None:
     """Check links when the phase has just opened, or when a repeated opening finds no check since it opened
     (a crash between the two); `spbe links` re-runs the check on demand."""
     if result.get("changed") or not _checked_since_opening():
-        from flows.evidence import check_evidence_links
+        from flows.evidence import evidence_check_steps
 
-        check_evidence_links(cycle_code=result.get("cycle"))
+        evidence_check_steps(actor, cycle_code=result.get("cycle"))
 
 
 def _checked_since_opening() -> bool:

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 from prefect import flow
 
+from spbe.services.people import Actor
+from tasks.common import typed
 from tasks.evidence import BATCH, check_link_batch, collect_evidence_links, publish_link_artifact, record_link_results
 
 
@@ -20,8 +22,15 @@ def _run_name() -> str:
 
 
 @flow(name="check-evidence-links", flow_run_name=_run_name, log_prints=True)
-def check_evidence_links(cycle_code: str | None = None) -> dict:
-    code, links, settings = collect_evidence_links(cycle_code)
+@typed
+def check_evidence_links(actor: str, cycle_code: str | None = None) -> dict:
+    """A coordinator checks every link now (the opening of document review does it as well)."""
+    return evidence_check_steps(actor, cycle_code=cycle_code)
+
+
+def evidence_check_steps(actor: Actor, *, cycle_code: str | None = None) -> dict:
+    """The steps of the check, inside whichever run asked for it (this flow, or a phase's opening)."""
+    code, links, settings = collect_evidence_links(cycle_code, actor)
     urls = list(dict.fromkeys(link.url for link in links))
     results = []
     for start in range(0, len(urls), BATCH):

@@ -9,16 +9,21 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.common import build_phase_flows, refused, run_name
+from flows.common import build_phase_flows, run_name
+from spbe.services.people import Actor
+from tasks.common import typed
 from tasks.report import build_report_task, confirm_delivery_task, publish_report
 
 
 @flow(name="final-report-build", flow_run_name=run_name("final-report", "build"), log_prints=True)
-def build_final_report(actor: str = "system:timekeeper", only_if_missing: bool = False) -> dict:
-    """Build the report now (also run on demand: a rebuilt report is a new version, sent again)."""
+@typed
+def build_final_report(actor: str, only_if_missing: bool = False) -> dict:
+    """A coordinator builds the report now (a rebuilt report is a new version, sent again)."""
+    return build_steps(actor, only_if_missing=only_if_missing)
+
+
+def build_steps(actor: Actor, *, only_if_missing: bool = False) -> dict:
     built = build_report_task(actor, only_if_missing=only_if_missing)
-    if "refused" in built:
-        return refused(built)
     if "skipped" in built:
         print(built["skipped"])
         return built
@@ -31,13 +36,13 @@ def build_final_report(actor: str = "system:timekeeper", only_if_missing: bool =
     return summary | {"queued": built["queued"]}
 
 
-def _after_open(result: dict) -> None:
+def _after_open(result: dict, actor: Actor) -> None:
     """Runs on every opening call, also the repeated one: builds only when the cycle has no report yet,
     so a crash between opening and building is mended by opening again."""
-    build_final_report(actor=result.get("actor") or "system:timekeeper", only_if_missing=True)
+    build_steps(actor, only_if_missing=True)
 
 
-def _before_check(actor: str) -> None:
+def _before_check(actor: Actor) -> None:
     confirm_delivery_task(actor)
 
 

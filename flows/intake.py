@@ -7,7 +7,7 @@ from pathlib import Path
 
 from prefect import flow
 
-from flows.common import refused
+from tasks.common import typed
 from tasks.intake import import_task
 
 
@@ -19,11 +19,10 @@ def _run_name() -> str:
 
 
 @flow(name="intake-import", flow_run_name=_run_name, log_prints=True)
+@typed
 def import_input(path: str, actor: str, dry_run: bool = False) -> dict:
     """Import one filled template; a bad file changes nothing and the run fails with every problem listed."""
     result = import_task(path, actor, dry_run=dry_run)
-    if "refused" in result:
-        return refused(result)
     from prefect.artifacts import create_table_artifact
 
     if result["created"]:

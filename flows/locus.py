@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.common import build_phase_flows, refused, run_name
+from flows.common import build_phase_flows, run_name
+from tasks.common import typed
 from tasks.roster import assign_task
 
 FLOWS = build_phase_flows("locus")
@@ -18,6 +19,7 @@ reject_locus = FLOWS.reject
 
 
 @flow(name="locus-assign", flow_run_name=run_name("locus", "assign"), log_prints=True)
+@typed
 def assign_assessors(
     actor: str,
     auto: bool = False,
@@ -32,7 +34,5 @@ def assign_assessors(
     result = assign_task(
         actor, auto=auto, indicator=indicator, owner=owner, assessor=assessor, approve=approve, reason=reason
     )
-    if "refused" in result:
-        return refused(result)
     print(result["message"])
     return result

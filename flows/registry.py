@@ -1,19 +1,20 @@
-"""Running a phase action as a Prefect flow run: the one door for the CLI and the timekeeper.
+"""Running a flow as a Prefect flow run: the one door for the CLI and the timekeeper.
 
-In-process by default (Prefect starts a temporary local server when PREFECT_API_URL is unset);
-with PREFECT_API_URL set, the run is recorded on that server and its UI link is returned.
+In-process by default (Prefect starts a temporary local server when no API is configured); with
+PREFECT_API_URL set (or a local server noted by `spbe serve`), the run is recorded on that server and its
+UI link is returned. A run that ends on a typed error raises it again here, with the run's id attached:
+a refusal stays a `RefusedError` (exit 2), an outage an `Unavailable` (exit 3).
 """
 
 from __future__ import annotations
 
 import importlib
-import os
+import inspect
 from typing import Any
 
-from flows.common import REFUSED_PREFIX
 from spbe.domain.phases import PHASES, phase_index
-from spbe.errors import RefusedError, SpbeError
-from spbe.prefect_env import apply_defaults, ui_url
+from spbe.errors import PrefectUnavailable, SpbeError, error_for_state
+from spbe.prefect_env import api_url, apply_defaults, ui_url
 
 ACTIONS = ("open", "check", "close", "reject")
 
@@ -39,21 +40,24 @@ def run_action(action: str, phase: str, **params: Any) -> dict:
     """Run `action` of `phase` as a flow run and return its result with `flow_run_id` (and `ui_url`)."""
     if action not in ACTIONS:
         raise ValueError(f"unknown action {action!r}; one of {ACTIONS}")
-    apply_defaults()
-    return run_flow(getattr(phase_flows(phase), action), phase=phase, **params)
+    return run_flow(getattr(phase_flows(phase), action), tags=run_tags(phase), **params)
 
 
-def run_flow(fn: Any, *, phase: str, **params: Any) -> dict:
-    """Call a flow in-process as one tagged flow run; re-raise what it raised (a refusal stays a refusal)."""
+def run_flow(fn: Any, *, tags: list[str] | None = None, **params: Any) -> dict:
+    """Call a flow in-process as one tagged flow run; raise the typed error it ended with."""
     apply_defaults()
-    from prefect import tags
+    require_prefect()
+    import asyncio
+
+    from prefect import tags as prefect_tags
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY, temporary_settings
 
-    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), tags(*run_tags(phase)):
-        state = fn(**params, return_state=True)  # no 1 s heartbeat floor per run (prefect-notes.md)
+    with temporary_settings({PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None}), prefect_tags(*(tags or ["spbe"])):
+        call = fn(**params, return_state=True)  # no 1 s heartbeat floor per run (prefect-notes.md)
+        state = asyncio.run(call) if inspect.isawaitable(call) else call
     run_id = str(state.state_details.flow_run_id)
-    if state.is_failed() and (state.message or "").startswith(REFUSED_PREFIX):
-        raise refusal_error(state.message or "", run_id)
+    if not state.is_completed():
+        raise failure(state, run_id)
     result = state.result(raise_on_failure=True)
     result = dict(result) if isinstance(result, dict) else {"result": result}
     result["flow_run_id"] = run_id
@@ -62,13 +66,35 @@ def run_flow(fn: Any, *, phase: str, **params: Any) -> dict:
     return result
 
 
-def refusal_error(message: str, run_id: str) -> SpbeError:
-    """Rebuild the refusal a flow run ended with, keeping its exit code (2 for a rule that says no)."""
-    code, _, rest = message.removeprefix(REFUSED_PREFIX).partition(":")
-    _kind, _, text = rest.partition(": ")
-    error = RefusedError(f"{text}\n(flow run {run_id})")
-    error.exit_code = int(code) if code.isdigit() else 1
+def failure(state: Any, run_id: str) -> BaseException:
+    """The error a run that did not complete stands for: the typed one it raised (kept with its state in
+    this process), else the one its state's name says (a run seen only through the API), else a plain error."""
+    error: BaseException | None = None
+    try:
+        state.result(raise_on_failure=True)
+    except SpbeError as exc:
+        error = exc
+    except Exception as exc:
+        error = error_for_state(state.name, state.message) or exc
+    if error is None:
+        error = error_for_state(state.name, state.message) or SpbeError(
+            f"flow run ended {state.name}: {state.message or '-'}"
+        )
+    if isinstance(error, SpbeError):
+        error.flow_run_id, error.ui_url = run_id, ui_url(run_id)
     return error
+
+
+def require_prefect() -> None:
+    """A configured Prefect server must answer before a run is started on it: an outage, said in one line."""
+    from spbe.prefect_server import healthy
+
+    api = api_url()
+    if api and not healthy(api):
+        raise PrefectUnavailable(
+            f"server Prefect {api} tidak menjawab (PREFECT_API_URL): jalankan `spbe serve`, atau kosongkan "
+            "PREFECT_API_URL agar perintah memakai server sementara"
+        )
 
 
 def run_tags(phase: str) -> list[str]:
@@ -80,7 +106,7 @@ def run_tags(phase: str) -> list[str]:
 
 def temporary_server_note() -> str | None:
     """What it costs when no server is configured: said plainly before a command runs a flow."""
-    if os.environ.get("PREFECT_API_URL"):
+    if api_url():
         return None
     return (
         "no Prefect server configured (PREFECT_API_URL unset): running on a temporary local one, "

@@ -8,6 +8,7 @@ from typing import Any
 
 from prefect import flow
 
+from tasks.common import typed
 from tasks.reminders import dispatch_task, publish_artifacts, sweep_task
 
 
@@ -21,6 +22,7 @@ def _run_name(action: str):
 
 
 @flow(name="reminder-sweep", flow_run_name=_run_name("sweep"), log_prints=True)
+@typed
 async def reminder_sweep(dry_run: bool = False, cycle: str | None = None) -> dict[str, Any]:
     swept = sweep_task(dry_run=dry_run, cycle=cycle)
     publish_artifacts(swept, None)
@@ -29,6 +31,7 @@ async def reminder_sweep(dry_run: bool = False, cycle: str | None = None) -> dic
 
 
 @flow(name="outbox-dispatch", flow_run_name=_run_name("dispatch"), log_prints=True)
+@typed
 async def outbox_dispatch(cycle: str | None = None, max_messages: int | None = None) -> dict[str, Any]:
     sent = await dispatch_task(cycle=cycle, max_messages=max_messages)
     publish_artifacts(None, sent)
@@ -37,6 +40,7 @@ async def outbox_dispatch(cycle: str | None = None, max_messages: int | None = N
 
 
 @flow(name="remind", flow_run_name=_run_name("remind"), log_prints=True)
+@typed
 async def remind(dry_run: bool = False, cycle: str | None = None) -> dict[str, Any]:
     """One sweep, then one dispatch (a dry run only computes what is due)."""
     swept = sweep_task(dry_run=dry_run, cycle=cycle)
@@ -51,18 +55,6 @@ async def remind(dry_run: bool = False, cycle: str | None = None) -> dict[str, A
 
 def run_remind_flow(*, dry_run: bool = False, cycle: str | None = None) -> dict[str, Any]:
     """`remind` as one tagged flow run; returns its result with `flow_run_id` (and `ui_url` with a server)."""
-    import asyncio
+    from flows.registry import run_flow
 
-    from prefect import tags
-
-    from spbe.prefect_env import apply_defaults, ui_url
-
-    apply_defaults()
-    with tags("spbe", "reminders"):
-        state = asyncio.run(remind(dry_run=dry_run, cycle=cycle, return_state=True))
-    result = dict(state.result(raise_on_failure=True))
-    run_id = str(state.state_details.flow_run_id)
-    result["flow_run_id"] = run_id
-    if link := ui_url(run_id):
-        result["ui_url"] = link
-    return result
+    return run_flow(remind, tags=["spbe", "reminders"], dry_run=dry_run, cycle=cycle)

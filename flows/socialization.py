@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from prefect import flow
 
-from flows.common import build_phase_flows, refused, run_name
+from flows.common import build_phase_flows, run_name
+from tasks.common import typed
 from tasks.roster import attendance_task
 
 FLOWS = build_phase_flows("socialization")
@@ -18,10 +19,9 @@ reject_socialization = FLOWS.reject
 
 
 @flow(name="socialization-attend", flow_run_name=run_name("socialization", "attend"), log_prints=True)
+@typed
 def record_attendance(actor: str, opds: list[str], waive: bool = False, reason: str | None = None) -> dict:
     """Record an OPD admin's attendance and acknowledgement, or a coordinator's waiver."""
     result = attendance_task(actor, opds=opds, waive=waive, reason=reason)
-    if "refused" in result:
-        return refused(result)
     print(result["message"])
     return result

@@ -1,37 +1,31 @@
 """The one clock. Every "now" in the engine comes from here.
 
-`SPBE_NOW` (ISO 8601 with an offset, e.g. 2025-09-30T16:00:00+07:00, or `30 September 2025 16.00 WIB`)
-freezes it for a process;
-`use_clock()` swaps it in-process (the simulated year of the demo, tests). Nothing ever sleeps to
+`SPBE_NOW` (ISO 8601 with an offset, e.g. 2025-09-30T16:00:00+07:00, or `30 September 2025 16.00 WIB`;
+read by spbe.settings) freezes it for a process; `use_clock()` swaps it in-process (the simulated year of
+the demo, tests). Nothing ever sleeps to
 wait for a date: callers ask the clock.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 
-from spbe import timeparse
+from spbe.instants import parse_instant
+from spbe.settings import get_settings
+
+__all__ = ["SimulatedClock", "now", "parse_instant", "use_clock"]
 
 _override: Callable[[], datetime] | None = None
-
-
-def parse_instant(text: str, *, what: str = "time") -> datetime:
-    """An instant with its offset or zone: ISO 8601, or as typed (`30 September 2025 16.00 WIB`, see
-    spbe.timeparse). A bare local time is ambiguous here (no cycle is known yet) and refused."""
-    return timeparse.parse_instant(text, what=what)
 
 
 def now() -> datetime:
     """The current instant, timezone-aware, in UTC."""
     if _override is not None:
         return _override().astimezone(UTC)
-    fixed = os.environ.get("SPBE_NOW")
-    if fixed:
-        return parse_instant(fixed, what="SPBE_NOW")
-    return datetime.now(UTC)
+    fixed = get_settings().now
+    return fixed if fixed is not None else datetime.now(UTC)
 
 
 @contextmanager

@@ -1,15 +1,16 @@
-"""Where the shipped configuration lives; `SPBE_CONFIG_DIR` points elsewhere without editing code."""
+"""Where the shipped configuration lives; `SPBE_CONFIG_DIR` (read by spbe.settings) points elsewhere."""
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parent.parent
+from spbe.settings import PROJECT_ROOT, get_settings
+
+__all__ = ["PROJECT_ROOT", "config_dir", "default_cycle_file", "frameworks_dir"]
 
 
 def config_dir() -> Path:
-    return Path(os.environ.get("SPBE_CONFIG_DIR") or PROJECT_ROOT / "config")
+    return get_settings().config_dir
 
 
 def frameworks_dir() -> Path:
@@ -17,4 +18,4 @@ def frameworks_dir() -> Path:
 
 
 def default_cycle_file() -> Path:
-    return Path(os.environ.get("SPBE_CYCLE_CONFIG") or config_dir() / "pekalongan-2025.toml")
+    return get_settings().cycle_file

@@ -2,14 +2,14 @@
 
 It connects to the Prefect server in PREFECT_API_URL (or starts a local one), serves every flow as a
 deployment (coordinators press "Run" in the UI, gate approvals appear there as forms), and runs the
-timekeeper, whose phase jobs trigger those deployments with idempotency keys: a restart, or a second
-`spbe serve`, finds the run already created instead of starting another.
+timekeeper, whose phase jobs trigger its own deployment (`timekeeper-job`, no actor to type) with
+idempotency keys: a restart, or a second `spbe serve`, finds the run already created instead of starting
+another. The timekeeper follows each run it triggered: one that ended "Unavailable" is triggered again.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import signal
 import threading
 from collections.abc import Callable
@@ -18,8 +18,10 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from spbe import clock
-from spbe.errors import SpbeError
-from spbe.prefect_env import forget_local_server, record_local_server
+from spbe.errors import PrefectUnavailable, SpbeError, error_for_state
+from spbe.prefect_env import api_url, forget_local_server, record_local_server, use_server
+
+TIMEKEEPER_DEPLOYMENT = "timekeeper-job/spbe"
 
 
 @dataclass
@@ -29,20 +31,18 @@ class Served:
     deployments: int
 
 
-def deployment_name(kind: str, phase: str) -> str:
-    return f"{phase}-{kind}/spbe"
-
-
 def idempotency_key(
-    *, cycle: str, kind: str, phase: str, deadline_version: int, timeline: tuple, local_day: str
+    *, cycle: str, kind: str, phase: str, deadline_version: int, timeline: tuple, local_day: str, attempt: int = 0
 ) -> str:
     """Same timeline, same day, same job: the same key, so a restarted timekeeper creates no second run.
-    A changed timeline (the previous phase closed, a deadline moved) or a new day gives a new attempt."""
+    A changed timeline (the previous phase closed, a deadline moved), a new day, or a retry after an outage
+    gives a new attempt."""
     digest = hashlib.sha256(repr(timeline).encode()).hexdigest()[:12]
-    return f"{cycle}:{kind}:{phase}:v{deadline_version}:{digest}:{local_day}"
+    retry = f":retry{attempt}" if attempt else ""
+    return f"{cycle}:{kind}:{phase}:v{deadline_version}:{digest}:{local_day}{retry}"
 
 
-def trigger_deployment(kind: str, phase: str) -> dict:
+def trigger_deployment(kind: str, phase: str, attempt: int = 0) -> dict:
     """The served timekeeper's phase action: create the run on the server; the served runner executes it."""
     from prefect.deployments import run_deployment
     from sqlmodel import Session, select
@@ -61,30 +61,59 @@ def trigger_deployment(kind: str, phase: str) -> dict:
     version = next(p.deadline_version for p in phases if p.name == phase)
     day = clock.now().astimezone(ZoneInfo(cycle.timezone)).date().isoformat()
     key = idempotency_key(
-        cycle=cycle.code, kind=kind, phase=phase, deadline_version=version, timeline=timeline, local_day=day
+        cycle=cycle.code,
+        kind=kind,
+        phase=phase,
+        deadline_version=version,
+        timeline=timeline,
+        local_day=day,
+        attempt=attempt,
     )
-    parameters = {"automatic": True} if kind == "open" else {}
-    run = run_deployment(deployment_name(kind, phase), parameters=parameters, idempotency_key=key, timeout=0)
+    run = run_deployment(
+        TIMEKEEPER_DEPLOYMENT, parameters={"kind": kind, "phase": phase}, idempotency_key=key, timeout=0
+    )
     return {"flow_run_id": str(run.id), "idempotency_key": key}
+
+
+def run_outcome(flow_run_id: str) -> SpbeError | bool | None:
+    """How a triggered run ended, read from its state's type and name (all a remote caller has): None while
+    it is scheduled, running or paused for a coordinator; False when it completed; else the typed error."""
+    import asyncio
+    from uuid import UUID
+
+    from prefect import get_client
+
+    async def read():
+        async with get_client() as client:
+            return (await client.read_flow_run(UUID(flow_run_id))).state
+
+    state = asyncio.run(read())
+    if state is None or not state.is_final():
+        return None
+    if state.is_completed():
+        return False
+    return error_for_state(state.name, state.message) or PrefectUnavailable(
+        f"flow run {flow_run_id} ended {state.name}: {state.message or '-'}"  # crashed, cancelled: try again
+    )
 
 
 def connect_or_start_server(data_dir: Path, say: Callable[[str], None]):
     """PREFECT_API_URL when set (it must answer); else a local server with its home under the data dir."""
     from spbe.prefect_server import healthy, start_local_server
+    from spbe.settings import get_settings
 
-    api = os.environ.get("PREFECT_API_URL")
+    api = get_settings().prefect_api_url
     if api:
         if not healthy(api):
-            raise SpbeError(
-                f"PREFECT_API_URL={api} does not answer /health; start that server or unset the variable "
-                "to let `spbe serve` start a local one"
+            raise PrefectUnavailable(
+                f"server Prefect {api} (PREFECT_API_URL) tidak menjawab /health: nyalakan server itu, atau "
+                "kosongkan PREFECT_API_URL agar `spbe serve` menyalakan server lokal"
             )
         say(f"Prefect server: {api}")
         return None
     say("no PREFECT_API_URL: starting a local Prefect server (SQLite, under the data directory)")
     server = start_local_server(home=data_dir / "prefect")
-    os.environ["PREFECT_API_URL"] = server.api_url
-    os.environ["PREFECT_UI_URL"] = server.ui_url
+    use_server(server.api_url, server.ui_url)
     record_local_server(server.api_url)  # other `spbe` commands find it and use it
     say(f"Prefect server: {server.api_url}  (UI {server.ui_url}; logs {server.log_path})")
     return server
@@ -94,7 +123,7 @@ def _wait_for_deployments(stop: threading.Event, flow_name: str, timeout: float 
     """The timekeeper starts once `serve` has registered the deployments it will trigger."""
     import httpx
 
-    url = f"{os.environ['PREFECT_API_URL'].rstrip('/')}/deployments/name/{flow_name}/spbe"
+    url = f"{(api_url() or '').rstrip('/')}/deployments/name/{flow_name}/spbe"
     waited = 0.0
     while not stop.is_set() and waited < timeout:
         try:
@@ -109,12 +138,14 @@ def _wait_for_deployments(stop: threading.Event, flow_name: str, timeout: float 
 
 def serve_forever(*, every_minutes: int, limit: int | None, say: Callable[[str], None]) -> None:
     """Run until SIGTERM or Ctrl-C: deployments served in this thread, the timekeeper in another."""
+    import os
+
     from spbe.prefect_env import apply_defaults
     from spbe.settings import get_settings
     from spbe.store.db import require_schema
 
     apply_defaults()
-    os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")  # pick up a triggered run in ~2 s, not ~10 s
+    os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")  # for Prefect: pick up a triggered run in ~2 s
     engine = require_schema()
     server = connect_or_start_server(get_settings().data_dir, say)
     stop = threading.Event()
@@ -128,14 +159,14 @@ def serve_forever(*, every_minutes: int, limit: int | None, say: Callable[[str],
         deployments = runner_deployments()
         say(
             f"serving {len(deployments)} deployments (e.g. {deployments[0].flow_name}/spbe); "
-            f"UI {os.environ['PREFECT_API_URL'].removesuffix('/api')}/deployments"
+            f"UI {(api_url() or '').removesuffix('/api')}/deployments"
         )
 
         def started(keeper) -> None:
-            say(f"timekeeper {keeper.holder}: {len(keeper.describe())} job(s) from the timeline")
+            say(f"timekeeper {keeper.holder} (zona {keeper.zone}): {len(keeper.describe())} job(s) from the timeline")
 
         def keep_time() -> None:
-            while not _wait_for_deployments(stop, deployments[0].flow_name):
+            while not _wait_for_deployments(stop, TIMEKEEPER_DEPLOYMENT.split("/")[0]):
                 if stop.is_set():
                     return
                 say("the deployments are not registered yet: the timekeeper waits for them (no job runs meanwhile)")
@@ -143,7 +174,7 @@ def serve_forever(*, every_minutes: int, limit: int | None, say: Callable[[str],
                 run_timekeeper(
                     stop,
                     engine=engine,
-                    runner=Runner(phase_action=trigger_deployment),
+                    runner=Runner(phase_action=trigger_deployment, run_outcome=run_outcome),
                     on_start=started,
                     every_minutes=every_minutes,
                 )

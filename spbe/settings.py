@@ -1,5 +1,9 @@
 """One settings object, read from the environment once, validated when built.
 
+Every `SPBE_*` variable (and `PREFECT_API_URL`) is read here and nowhere else; modules ask
+`get_settings()`. Channel secrets are named in the cycle file (`token_env = "..."`), so the settings keep
+a snapshot of the environment (`environ`) for the channels to look those names up in.
+
 Kept as a plain dataclass (not pydantic-settings) so that quick commands such as `spbe score`
 stay fast: building it imports nothing heavy.
 """
@@ -8,19 +12,20 @@ from __future__ import annotations
 
 import getpass
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass, field
+from datetime import datetime
 from functools import cache
 from pathlib import Path
+from types import MappingProxyType
+from urllib.parse import parse_qsl, urlencode
 
 from spbe.errors import ConfigError
-from spbe.paths import default_cycle_file
+from spbe.instants import parse_instant
 
-
-def _default_data_dir() -> Path:
-    explicit = os.environ.get("SPBE_DATA_DIR")
-    if explicit:
-        return Path(explicit)
-    return Path.cwd() / ".spbe"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+DEFAULT_CYCLE_FILE = "pekalongan-2025.toml"
+DEFAULT_LOCK_TIMEOUT = 30.0  # seconds a write waits for another process's lock before it is an outage
 
 
 @dataclass(frozen=True)
@@ -30,7 +35,14 @@ class Settings:
     cycle_file: Path
     actor: str
     prefect_api_url: str | None
+    config_dir: Path = PROJECT_ROOT / "config"
+    cycle_code: str | None = None  # SPBE_CYCLE: the cycle a command works on when the store holds several
+    now: datetime | None = None  # SPBE_NOW: the clock frozen for this process
+    prefect_ui_url: str | None = None
+    lock_timeout: float = DEFAULT_LOCK_TIMEOUT
+    debug: bool = False  # SPBE_DEBUG: an unexpected error shows its traceback
     template_secret: str | None = field(repr=False, default=None)
+    environ: Mapping[str, str] = field(repr=False, default_factory=lambda: MappingProxyType({}))
 
     @property
     def is_sqlite(self) -> bool:
@@ -46,13 +58,27 @@ class Settings:
         return redact_url(self.database_url)
 
 
+SECRET_QUERY_KEYS = frozenset(
+    {"password", "passwd", "pwd", "pass", "sslpassword", "secret", "token", "access_token", "api_key", "apikey"}
+)
+
+
 def redact_url(url: str) -> str:
-    if "://" not in url or "@" not in url:
+    """The URL with its password hidden, wherever it sits: `user:password@` or a `?password=` query value."""
+    if "://" not in url:
         return url
     scheme, rest = url.split("://", 1)
-    creds, host = rest.rsplit("@", 1)
-    user = creds.split(":", 1)[0]
-    return f"{scheme}://{user}:***@{host}" if ":" in creds else f"{scheme}://{user}@{host}"
+    rest, hash_, fragment = rest.partition("#")
+    rest, question, query = rest.partition("?")
+    if "@" in rest:
+        creds, host = rest.rsplit("@", 1)
+        user = creds.split(":", 1)[0]
+        rest = f"{user}:***@{host}" if ":" in creds else f"{user}@{host}"
+    if question:
+        pairs = parse_qsl(query, keep_blank_values=True)
+        if any(k.lower() in SECRET_QUERY_KEYS for k, _ in pairs):
+            query = urlencode([(k, "***" if k.lower() in SECRET_QUERY_KEYS else v) for k, v in pairs], safe="*/:")
+    return f"{scheme}://{rest}{question}{query}{hash_}{fragment}"
 
 
 def normalise_database_url(url: str) -> str:
@@ -70,20 +96,50 @@ def normalise_database_url(url: str) -> str:
     raise ConfigError(f"SPBE_DATABASE_URL must be sqlite:///PATH or postgresql+psycopg://...; got {redact_url(url)}")
 
 
-@cache
-def get_settings() -> Settings:
-    data_dir = _default_data_dir()
-    raw_url = os.environ.get("SPBE_DATABASE_URL")
+def settings_from(env: Mapping[str, str]) -> Settings:
+    """Build and validate the settings from an environment (a plain mapping: tests pass their own)."""
+
+    def value(name: str) -> str | None:
+        text = env.get(name, "").strip()
+        return text or None  # an empty variable means the same as an unset one
+
+    data_dir = Path(value("SPBE_DATA_DIR") or Path.cwd() / ".spbe")
+    config_dir = Path(value("SPBE_CONFIG_DIR") or PROJECT_ROOT / "config")
+    raw_url = value("SPBE_DATABASE_URL")
     url = normalise_database_url(raw_url) if raw_url else f"sqlite:///{data_dir / 'spbe.db'}"
+    now = value("SPBE_NOW")
+    lock = value("SPBE_LOCK_TIMEOUT")
     try:
-        os_user = getpass.getuser()
-    except Exception:  # no passwd entry in some containers
-        os_user = "unknown"
+        lock_timeout = float(lock) if lock else DEFAULT_LOCK_TIMEOUT
+    except ValueError:
+        lock_timeout = -1.0
+    if not 0 < lock_timeout <= 3600:
+        raise ConfigError(f"SPBE_LOCK_TIMEOUT={lock!r}: give the seconds a write may wait for a lock (0-3600)")
     return Settings(
         database_url=url,
         data_dir=data_dir,
-        cycle_file=default_cycle_file(),
-        actor=os.environ.get("SPBE_ACTOR") or os_user,
-        prefect_api_url=os.environ.get("PREFECT_API_URL") or None,
-        template_secret=os.environ.get("SPBE_TEMPLATE_SECRET") or None,
+        config_dir=config_dir,
+        cycle_file=Path(value("SPBE_CYCLE_CONFIG") or config_dir / DEFAULT_CYCLE_FILE),
+        cycle_code=value("SPBE_CYCLE"),
+        actor=value("SPBE_ACTOR") or _os_user(),
+        now=parse_instant(now, what="SPBE_NOW") if now else None,
+        prefect_api_url=value("PREFECT_API_URL"),
+        prefect_ui_url=value("PREFECT_UI_URL"),
+        lock_timeout=lock_timeout,
+        debug=(value("SPBE_DEBUG") or "").lower() in ("1", "true", "yes"),
+        template_secret=value("SPBE_TEMPLATE_SECRET"),
+        environ=MappingProxyType(dict(env)),
     )
+
+
+def _os_user() -> str:
+    try:
+        return getpass.getuser()
+    except Exception:  # no passwd entry in some containers
+        return "unknown"
+
+
+@cache
+def get_settings() -> Settings:
+    """The process's settings, read from its environment the first time they are asked for."""
+    return settings_from(os.environ)

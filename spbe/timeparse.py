@@ -51,7 +51,7 @@ def parse_day(value: Any, *, what: str) -> date:
     return moment.date()
 
 
-def parse_instant(value: Any, *, what: str, tz: tzinfo | None = None) -> datetime:
+def parse_instant(value: Any, *, what: str = "time", tz: tzinfo | None = None) -> datetime:
     """An instant, in UTC. It needs its offset or zone (`+07:00`, `WIB`) unless `tz` says how to read a
     bare local time."""
     moment = _parse(

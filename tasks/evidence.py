@@ -14,6 +14,7 @@ from spbe.linkcheck.checker import LinkChecker, LinkResult
 from spbe.linkcheck.policy import EvidenceSettings
 from spbe.linkcheck.service import EvidenceLink, collect_links, evidence_settings, record_results
 from spbe.services.cycles import current_cycle
+from spbe.services.people import Actor, require_coordinator_or_timekeeper
 from spbe.store.db import require_schema, session_scope
 from tasks.common import RETRY
 
@@ -21,9 +22,11 @@ BATCH = 200  # URLs per task run; inside a batch the checker's own concurrency a
 
 
 @task(name="collect-evidence-links", task_run_name="collect evidence links", cache_policy=NO_CACHE, **RETRY)
-def collect_evidence_links(cycle_code: str | None) -> tuple[str, list[EvidenceLink], EvidenceSettings]:
+def collect_evidence_links(cycle_code: str | None, actor: Actor) -> tuple[str, list[EvidenceLink], EvidenceSettings]:
+    """The links to check; a check tells OPDs of their broken links, so a coordinator asks (or an opening)."""
     with session_scope(require_schema()) as session:
         cycle = current_cycle(session, cycle_code)
+        require_coordinator_or_timekeeper(session, cycle, actor, doing="check the evidence links")
         return cycle.code, collect_links(session, cycle=cycle), evidence_settings(cycle)
 
 

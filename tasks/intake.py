@@ -7,11 +7,10 @@ from pathlib import Path
 from prefect import task
 
 from spbe.store.db import require_schema, session_scope
-from tasks.common import RETRY, guarded
+from tasks.common import RETRY
 
 
 @task(name="import-file", task_run_name="import {path}", **RETRY)
-@guarded
 def import_task(path: str, actor: str, dry_run: bool = False) -> dict:
     from spbe.intake.importer import import_file
 

@@ -1,5 +1,9 @@
 """Tasks that move a phase: each opens its own unit of work, so a state change and its audit event
-(and notices) commit together or not at all. Retries cover transient database errors only."""
+(and notices) commit together or not at all. Retries cover outages only (tasks.common); a refusal ends
+the task Failed ("Refused") and is raised to the flow as the RefusedError it is.
+
+`actor` is a roster id as typed, or `TIMEKEEPER` when the timekeeper's own flow calls: tasks are not
+deployments, so no form can hand them the timekeeper."""
 
 from __future__ import annotations
 
@@ -7,15 +11,13 @@ from prefect import task
 
 from spbe import clock
 from spbe.services.cycles import current_cycle
+from spbe.services.people import Actor, actor_id
 from spbe.store.db import require_schema, session_scope
-from tasks.common import RETRY, guarded
+from tasks.common import RETRY
 
 
 @task(name="open-phase", task_run_name="open {phase}", **RETRY)
-@guarded
-def open_phase_task(
-    phase: str, actor: str, early: bool = False, reason: str | None = None, automatic: bool = False
-) -> dict:
+def open_phase_task(phase: str, actor: Actor, early: bool = False, reason: str | None = None) -> dict:
     from spbe.services.opening import OPENING_WORK
     from spbe.services.phases import open_phase
 
@@ -28,16 +30,14 @@ def open_phase_task(
             actor=actor,
             now=clock.now(),
             opening_work=OPENING_WORK[phase],
-            automatic=automatic,
             early=early,
             reason=reason,
         )
-        return change.as_dict() | {"cycle": cycle.code, "year": cycle.year, "actor": actor}
+        return change.as_dict() | {"cycle": cycle.code, "year": cycle.year, "actor": actor_id(actor)}
 
 
 @task(name="check-gate", task_run_name="check gate of {phase}", **RETRY)
-@guarded
-def check_gate_task(phase: str, actor: str) -> dict:
+def check_gate_task(phase: str, actor: Actor) -> dict:
     from spbe.services.phases import check_gate
 
     with session_scope(require_schema()) as session:
@@ -47,8 +47,7 @@ def check_gate_task(phase: str, actor: str) -> dict:
 
 
 @task(name="close-phase", task_run_name="close {phase}", **RETRY)
-@guarded
-def close_phase_task(phase: str, actor: str, force: bool = False, reason: str | None = None) -> dict:
+def close_phase_task(phase: str, actor: Actor, force: bool = False, reason: str | None = None) -> dict:
     from spbe.services.phases import close_phase
 
     with session_scope(require_schema()) as session:
@@ -58,8 +57,7 @@ def close_phase_task(phase: str, actor: str, force: bool = False, reason: str | 
 
 
 @task(name="reject-closing", task_run_name="reject closing of {phase}", **RETRY)
-@guarded
-def reject_task(phase: str, actor: str, note: str) -> dict:
+def reject_task(phase: str, actor: Actor, note: str) -> dict:
     from spbe.services.phases import reject_approval
 
     with session_scope(require_schema()) as session:

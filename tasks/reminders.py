@@ -1,6 +1,7 @@
 """Tasks of the reminder flows: one sweep, one dispatch pass (a whole batch loop, never a task per
 message: a task run costs milliseconds and a row in Prefect's database), and the artifacts.
-Retries cover transient database errors only; both steps are idempotent, so a retry is safe."""
+Retries cover outages only (tasks.common); both steps are idempotent, so a retry is safe: what a dispatch
+sent before the store went away is sent again under the same idempotency key."""
 
 from __future__ import annotations
 

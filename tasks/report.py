@@ -5,26 +5,29 @@ from __future__ import annotations
 from prefect import task
 
 from spbe.services.cycles import current_cycle
+from spbe.services.people import Actor, actor_id
 from spbe.settings import get_settings
 from spbe.store.db import require_schema, session_scope
-from tasks.common import RETRY, guarded
+from tasks.common import RETRY
 
 
 @task(name="build-report", task_run_name="build the final report", **RETRY)
-@guarded
-def build_report_task(actor: str, only_if_missing: bool = False) -> dict:
+def build_report_task(actor: Actor, only_if_missing: bool = False) -> dict:
+    """A coordinator builds (or rebuilds) the report; the opening of final-report builds it once."""
     from sqlmodel import select
 
+    from spbe.services.people import require_coordinator_or_timekeeper
     from spbe.services.report import build_report, report_summary_markdown, report_table_rows
     from spbe.services.report_delivery import queue_report
     from spbe.store import models as m
 
     with session_scope(require_schema()) as session:
         cycle = current_cycle(session)
+        require_coordinator_or_timekeeper(session, cycle, actor, doing="build the final report")
         if only_if_missing and session.exec(select(m.Report).where(m.Report.cycle_id == cycle.id)).first():
             return {"skipped": "a report was already built for this cycle", "cycle": cycle.code}
         out_dir = get_settings().data_dir / "reports" / cycle.code
-        result = build_report(session, cycle=cycle, out_dir=out_dir, actor=actor)
+        result = build_report(session, cycle=cycle, out_dir=out_dir, actor=actor_id(actor))
         queued = queue_report(session, cycle=cycle, result=result)
         return {
             "summary": result.summary(),
@@ -36,12 +39,14 @@ def build_report_task(actor: str, only_if_missing: bool = False) -> dict:
 
 
 @task(name="confirm-report-delivery", task_run_name="confirm report delivery", **RETRY)
-@guarded
-def confirm_delivery_task(actor: str) -> dict:
+def confirm_delivery_task(actor: Actor) -> dict:
+    from spbe.services.people import require_coordinator_or_timekeeper
     from spbe.services.report_delivery import confirm_delivery
 
     with session_scope(require_schema()) as session:
-        waiting = confirm_delivery(session, cycle=current_cycle(session), actor=actor)
+        cycle = current_cycle(session)
+        require_coordinator_or_timekeeper(session, cycle, actor, doing="confirm the report's delivery")
+        waiting = confirm_delivery(session, cycle=cycle, actor=actor_id(actor))
         return {"waiting": waiting}
 
 

@@ -107,11 +107,13 @@ def _network_guard() -> Iterator[None]:
 
 @pytest.fixture(autouse=True)
 def _fresh_settings() -> Iterator[None]:
+    from spbe.prefect_env import forget_active_server
     from spbe.settings import get_settings
     from spbe.store.db import dispose_engines
 
     yield
     get_settings.cache_clear()
+    forget_active_server()  # which Prefect server to use is decided once per process: again per test
     dispose_engines()
 
 

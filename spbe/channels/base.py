@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import base64
 import logging
-import os
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -161,7 +160,10 @@ def guard_library_logs(redactor: Redactor) -> None:
 def read_secret(spec: Mapping[str, Any], env_field: str, *, env: Mapping[str, str] | None = None) -> str | None:
     """A secret named in config by its environment variable (`token_env`), or by a Prefect Secret block
     (`token_block`); the config file itself never holds one."""
-    env = os.environ if env is None else env
+    if env is None:
+        from spbe.settings import get_settings
+
+        env = get_settings().environ
     var = spec.get(env_field)
     if var and env.get(str(var)):
         return env[str(var)]

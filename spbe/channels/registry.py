@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,7 +22,10 @@ def build_channels(
 ) -> dict[str, Channel]:
     """Every configured channel (sub-table of [channels]) that is not switched off with `enabled = false`."""
 
-    env = os.environ if env is None else env
+    if env is None:
+        from spbe.settings import get_settings
+
+        env = get_settings().environ
     makers = {
         "webhook": WebhookChannel.from_config,
         "telegram": TelegramChannel.from_config,

@@ -20,19 +20,27 @@ def init(
     config: Annotated[
         Path | None, typer.Option("--config", "-c", help="Cycle file (default: config/pekalongan-2025.toml).")
     ] = None,
+    as_: Annotated[
+        str | None, typer.Option("--as", help="Act as this roster id (default: SPBE_ACTOR, else the OS user).")
+    ] = None,
 ) -> None:
-    """Create or upgrade the store's schema and load the cycle configuration (safe to run again)."""
+    """Create or upgrade the store's schema and load the cycle configuration (safe to run again; a coordinator
+    of the roster being loaded)."""
+    from spbe.cli.doors import actor_of
     from spbe.services.cycles import load_config_files, load_cycle
+    from spbe.services.people import require_coordinator_in
     from spbe.settings import get_settings
     from spbe.store.db import get_engine, session_scope, upgrade
 
     settings = get_settings()
     path = config or settings.cycle_file
     cycle_config, roster = load_config_files(path)  # validate before touching the store
+    actor = actor_of(as_)
+    require_coordinator_in(roster, actor, doing=f"memuat siklus dari {path.name}")
     engine = get_engine()
     before, after = upgrade(engine)
     with session_scope(engine) as session:
-        result = load_cycle(session, config=cycle_config, roster=roster, actor=settings.actor)
+        result = load_cycle(session, config=cycle_config, roster=roster, actor=actor)
         code = result.cycle.code
     typer.echo(f"store:  {settings.database_label}")
     if before is None:
@@ -135,7 +143,10 @@ def timeline(
                 r.working_days,
             )
         )
-    typer.echo(table(rows, ["phase", "state", "opens (WIB)", "deadline (WIB)", "working days"]))
+    from spbe.messages import zone_name
+
+    zone = zone_name(view.rows[0].opens.astimezone(tz)) if view.rows else str(tz)
+    typer.echo(table(rows, ["phase", "state", f"opens ({zone})", f"deadline ({zone})", "working days"]))
     for r in view.rows:
         if r.requested_deadline and r.requested_deadline != r.deadline:
             typer.echo(f"  {r.name}: deadline moved from {r.requested_deadline.astimezone(tz):%a %d %b} (a day off)")

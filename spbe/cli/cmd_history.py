@@ -7,6 +7,7 @@ from typing import Annotated
 
 import typer
 
+from spbe.cli.doors import actor_of
 from spbe.cli.output import print_json, table
 
 history_app = typer.Typer(
@@ -48,7 +49,6 @@ def import_cmd(
     from spbe.number_text import decimal_text
     from spbe.services.cycles import current_cycle
     from spbe.services.history import import_results
-    from spbe.settings import get_settings
     from spbe.store.db import require_schema, session_scope
 
     with session_scope(require_schema()) as session:
@@ -56,7 +56,7 @@ def import_cmd(
         outcomes = import_results(
             session,
             cycle=cycle,
-            actor=as_ or get_settings().actor,
+            actor=actor_of(as_),
             path=file,
             framework_id=framework,
             replace=replace,
@@ -80,17 +80,19 @@ def import_cmd(
 
 
 @history_app.command("list")
-def list_cmd(as_json: JsonOption = False) -> None:
+def list_cmd(as_: AsOption = None, as_json: JsonOption = False) -> None:
     """The official results on record for the current cycle's city."""
     from spbe.frameworks import load_framework
     from spbe.history import places, predicate_shown
     from spbe.number_text import decimal_text
     from spbe.services.cycles import current_cycle
     from spbe.services.history import official_results
+    from spbe.services.people import require_person
     from spbe.store.db import require_schema, session_scope
 
     with session_scope(require_schema()) as session:
         cycle = current_cycle(session)
+        require_person(session, cycle, actor_of(as_), doing="melihat hasil resmi tahun sebelumnya")
         results = official_results(session, city=cycle.city)
         city = cycle.city
     if as_json:

@@ -7,7 +7,12 @@ from typing import Annotated
 
 import typer
 
+from spbe.cli.doors import actor_of, at_the_door
 from spbe.cli.output import print_json, table, warn
+
+AsOption = Annotated[
+    str | None, typer.Option("--as", help="Act as this roster id (default: SPBE_ACTOR, else the OS user).")
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -32,17 +37,17 @@ def template(
     from spbe.errors import InputError
     from spbe.intake.templates import issue_template
     from spbe.services.cycles import current_cycle
-    from spbe.settings import get_settings
+    from spbe.services.people import require_template_issuer
     from spbe.store.db import require_schema, session_scope
 
     if (opd is None) == (assessor is None):
         raise InputError("give exactly one of --opd CODE or --assessor ID")
     kind, subject = ("opd", opd) if opd is not None else ("assessor", assessor)
+    actor = actor_of(as_)
     with session_scope(require_schema()) as session:
         cycle = current_cycle(session)
-        info = issue_template(
-            session, cycle=cycle, kind=kind, subject=subject or "", out=out, actor=as_ or get_settings().actor
-        )
+        require_template_issuer(session, cycle, actor, kind=kind, subject=subject or "")
+        info = issue_template(session, cycle=cycle, kind=kind, subject=subject or "", out=out, actor=actor)
     if as_json:
         print_json(info.as_dict())
         return
@@ -60,11 +65,14 @@ def import_file(
 ) -> None:
     """Import an OPD's self-assessment or an assessor's reviews: all rows or none, every error listed."""
     from spbe.intake.importer import import_file as run_import
-    from spbe.settings import get_settings
+    from spbe.services.cycles import current_cycle
+    from spbe.services.people import require_person
     from spbe.store.db import require_schema, session_scope
 
+    actor = actor_of(as_)  # each row is then checked as the file's OPD admin or assessor (or a coordinator)
     with session_scope(require_schema()) as session:  # a dry run rolls itself back inside
-        report = run_import(session, path=file, actor=as_ or get_settings().actor, dry_run=dry_run)
+        require_person(session, current_cycle(session), actor, doing=f"mengimpor {file.name}")
+        report = run_import(session, path=file, actor=actor, dry_run=dry_run)
     if as_json:
         print_json(report.as_dict())
         return
@@ -99,7 +107,6 @@ def submit(
     """Record an OPD's claim for one indicator as a new version (an identical claim changes nothing)."""
     from spbe.services import submissions as svc
     from spbe.services.cycles import current_cycle
-    from spbe.settings import get_settings
     from spbe.store.db import require_schema, session_scope
 
     with session_scope(require_schema()) as session:
@@ -113,7 +120,7 @@ def submit(
             evidence=list(evidence or []),
             explanation=explanation,
             note=note,
-            actor=as_ or get_settings().actor,
+            actor=actor_of(as_),
             source="cli",
         )
         sub = result.submission
@@ -157,10 +164,12 @@ def review(
     """Judge the latest version of an indicator's submission."""
     from spbe.services import submissions as svc
     from spbe.services.cycles import current_cycle
+    from spbe.services.people import require_person
     from spbe.store.db import require_schema, session_scope
 
     with session_scope(require_schema()) as session:
         cycle = current_cycle(session)
+        require_person(session, cycle, as_, doing=f"menilai indikator {indicator}")
         result = svc.review(
             session,
             cycle=cycle,
@@ -195,19 +204,26 @@ def review(
 
 def thread(
     indicator: Annotated[int, typer.Option("--indicator", "-i", help="Indicator number.")],
+    as_: AsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """The clarification thread of an indicator: every version and review, who said what and when."""
+    """The clarification thread of an indicator: every version and review, who said what and when (for
+    coordinators, leadership, the owning OPD and the indicator's assessor)."""
     from zoneinfo import ZoneInfo
 
     from sqlmodel import Session
 
     from spbe.services.cycles import current_cycle
+    from spbe.services.lookup import get_indicator
+    from spbe.services.people import require_indicator_reader
     from spbe.services.thread import thread as indicator_thread
     from spbe.store.db import require_schema
 
+    actor = actor_of(as_)
     with Session(require_schema()) as session:
         cycle = current_cycle(session)
+        get_indicator(session, cycle=cycle, number=indicator)
+        require_indicator_reader(session, cycle, actor, indicator=indicator)
         entries = indicator_thread(session, cycle=cycle, indicator=indicator)
         tz = ZoneInfo(cycle.timezone)
     if as_json:
@@ -240,11 +256,14 @@ def links(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Check every evidence link of the latest versions now; record each status and tell OPDs of broken ones."""
+    """Check every evidence link of the latest versions now; record each status and tell OPDs of broken ones
+    (a coordinator)."""
     from spbe.linkcheck.service import run_link_check
-    from spbe.settings import get_settings
+    from spbe.services.people import require_coordinator
 
-    report = run_link_check(actor=as_ or get_settings().actor)
+    actor = actor_of(as_)
+    at_the_door(lambda session, cycle: require_coordinator(session, cycle, actor, doing="check the evidence links"))
+    report = run_link_check(actor=actor)
     if as_json:
         print_json(report.as_dict())
         return

@@ -1,6 +1,8 @@
 """Phase and roster commands: phase open/check/close/reject, assign, attend, people, status, audit.
 
 Commands that change state run their Prefect flow and print its run id (and UI link with a server).
+Each checks the actor's role (and every rule it can judge up front) before it starts the run: a refused
+command starts no flow run at all.
 """
 
 from __future__ import annotations
@@ -10,6 +12,7 @@ from typing import Annotated
 
 import typer
 
+from spbe.cli.doors import actor_of, at_the_door
 from spbe.cli.output import print_json, table, warn
 
 phase_app = typer.Typer(help="Open, check and close the six phases.", no_args_is_help=True)
@@ -33,18 +36,24 @@ def register(app: typer.Typer) -> None:
 
 
 def _actor(as_: str | None) -> str:
-    from spbe.settings import get_settings
-
-    return as_ or get_settings().actor
+    return actor_of(as_)
 
 
 def _run(action: str, phase: str, as_json: bool, **params) -> dict:
-    from flows.registry import run_action, temporary_server_note
+    from spbe import clock
     from spbe.domain.phases import PHASES
     from spbe.errors import SpbeError
+    from spbe.services.phases import refusal_before_run
 
     if phase not in PHASES:
         raise SpbeError(f"unknown phase {phase!r}; phases are: {', '.join(PHASES)}")
+    at_the_door(
+        lambda session, cycle: refusal_before_run(
+            session, cycle=cycle, action=action, name=phase, now=clock.now(), **params
+        )
+    )
+    from flows.registry import run_action, temporary_server_note
+
     if (note := temporary_server_note()) and not as_json:
         warn(note)
     result = run_action(action, phase, **params)
@@ -136,18 +145,23 @@ def assign(
         raise SpbeError("use one of --auto, --indicator N (with --owner/--assessor) or --approve")
     if indicator is not None and not (owner or assessor):
         raise SpbeError("--indicator needs --owner CODE and/or --assessor ID")
+    actor = _actor(as_)
     if chosen == 0:
-        _show_assignments(as_json)
+        _show_assignments(actor, as_json)
         return
+    from spbe.services.people import require_coordinator
+
+    doing = "approve the assignment" if approve else "assign assessors" if auto else "change the assignment"
+    at_the_door(lambda session, cycle: require_coordinator(session, cycle, actor, doing=doing))
     from flows.locus import assign_assessors
-    from flows.registry import run_flow, temporary_server_note
+    from flows.registry import run_flow, run_tags, temporary_server_note
 
     if (note := temporary_server_note()) and not as_json:
         warn(note)
     result = run_flow(
         assign_assessors,
-        phase="locus",
-        actor=_actor(as_),
+        tags=run_tags("locus"),
+        actor=actor,
         auto=auto,
         indicator=indicator,
         owner=owner,
@@ -164,9 +178,11 @@ def assign(
     typer.echo(f"flow run: {result['flow_run_id']}" + (f"  {result['ui_url']}" if result.get("ui_url") else ""))
 
 
-def _show_assignments(as_json: bool) -> None:
+def _show_assignments(actor: str, as_json: bool) -> None:
+    from spbe.services.people import require_person
     from spbe.services.snapshot import take_snapshot
 
+    at_the_door(lambda session, cycle: require_person(session, cycle, actor, doing="melihat penugasan asesor"))
     snap = _snapshot(take_snapshot)
     rows = [
         {"indicator": i.number, "name": i.name, "owner": i.owner_opd, "assessor": i.assessor} for i in snap.indicators
@@ -204,12 +220,23 @@ def attend(
     as_json: JsonOption = False,
 ) -> None:
     """Record that OPD SPBE admins attended the socialization and acknowledged it (all or none)."""
-    from flows.registry import run_flow, temporary_server_note
+    from spbe.services.attendance import may_record
+
+    actor = _actor(as_)
+
+    def check(session, cycle) -> None:
+        for code in opd:
+            may_record(session, cycle=cycle, opd=code, actor=actor, waive=waive, reason=reason)
+
+    at_the_door(check)
+    from flows.registry import run_flow, run_tags, temporary_server_note
     from flows.socialization import record_attendance
 
     if (note := temporary_server_note()) and not as_json:
         warn(note)
-    result = run_flow(record_attendance, phase="socialization", actor=_actor(as_), opds=opd, waive=waive, reason=reason)
+    result = run_flow(
+        record_attendance, tags=run_tags("socialization"), actor=actor, opds=opd, waive=waive, reason=reason
+    )
     if as_json:
         print_json(result)
         return
@@ -221,32 +248,39 @@ def people(
     role: Annotated[
         str | None, typer.Option("--role", help="coordinator, assessor, admin, head or leadership.")
     ] = None,
+    as_: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """List the people of the cycle and their roles."""
+    """List the people of the cycle and their roles (for anyone in the roster)."""
     from spbe.errors import SpbeError
     from spbe.roster import ROLES
-    from spbe.services.cycles import current_cycle
-    from spbe.services.people import list_people
-    from spbe.store.db import require_schema, session_scope
+    from spbe.services.people import list_people, require_person
 
     if role and role not in ROLES:
         raise SpbeError(f"unknown role {role!r}; roles are: {', '.join(ROLES)}")
-    with session_scope(require_schema()) as session:
-        rows = [
-            {"id": p.key, "name": p.name, "role": p.role, "opd": p.opd_code}
-            for p in list_people(session, current_cycle(session), role)
+    actor = _actor(as_)
+
+    def read(session, cycle) -> list[dict]:
+        require_person(session, cycle, actor, doing="melihat daftar orang")
+        return [
+            {"id": p.key, "name": p.name, "role": p.role, "opd": p.opd_code} for p in list_people(session, cycle, role)
         ]
+
+    rows = at_the_door(read)
     if as_json:
         print_json(rows)
         return
     typer.echo(table([(r["id"], r["role"], r["opd"] or "-", r["name"]) for r in rows], ["id", "role", "opd", "name"]))
 
 
-def status(as_json: JsonOption = False) -> None:
-    """Where the cycle stands: each phase's state and dates, and progress of the open phase(s)."""
+def status(as_: AsOption = None, as_json: JsonOption = False) -> None:
+    """Where the cycle stands: each phase's state and dates, and progress of the open phase(s) (for anyone in
+    the roster)."""
+    from spbe.services.people import require_person
     from spbe.services.status import cycle_status
 
+    actor = _actor(as_)
+    at_the_door(lambda session, cycle: require_person(session, cycle, actor, doing="melihat status siklus"))
     data = cycle_status()
     if as_json:
         print_json(data)
@@ -281,17 +315,21 @@ def status(as_json: JsonOption = False) -> None:
 def audit(
     limit: Annotated[int, typer.Option("--limit", help="Newest N events.")] = 50,
     action: Annotated[str | None, typer.Option("--action", help="Only actions starting with this, e.g. phase.")] = None,
+    as_: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The audit trail: who did what, when and why."""
+    """The audit trail: who did what, when and why (coordinators and leadership)."""
     from sqlmodel import col, select
 
     from spbe.services.cycles import current_cycle
+    from spbe.services.people import require_role
     from spbe.store import models as m
     from spbe.store.db import require_schema, session_scope
 
+    actor = _actor(as_)
     with session_scope(require_schema()) as session:
         cycle = current_cycle(session)
+        require_role(session, cycle, actor, roles=("coordinator", "leadership"), doing="membaca jejak audit")
         query = select(m.AuditEvent).where(m.AuditEvent.cycle_id == cycle.id)
         if action:
             query = query.where(col(m.AuditEvent.action).startswith(action))

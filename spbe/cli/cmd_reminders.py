@@ -7,9 +7,13 @@ from typing import Annotated
 
 import typer
 
+from spbe.cli.doors import actor_of, at_the_door
 from spbe.cli.output import print_json, table, warn
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+AsOption = Annotated[
+    str | None, typer.Option("--as", help="Act as this roster id (default: SPBE_ACTOR, else the OS user).")
+]
 
 
 def register(app: typer.Typer) -> None:
@@ -29,11 +33,16 @@ def remind(
             help="Run as a Prefect flow run with artifacts (default: when PREFECT_API_URL is set).",
         ),
     ] = None,
+    as_: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Sweep reminders that are due (H-7, H-3, H-1, H+1, escalation, digest) and deliver the outbox now."""
+    """Sweep reminders that are due (H-7, H-3, H-1, H+1, escalation, digest) and deliver the outbox now
+    (a coordinator)."""
+    from spbe.services.people import require_coordinator
     from spbe.timekeeper import run_remind
 
+    actor = actor_of(as_)
+    at_the_door(lambda session, cycle: require_coordinator(session, cycle, actor, doing="send the reminders now"))
     result = run_remind(dry_run=dry_run, use_prefect=flow)
     if as_json:
         print_json(result)
@@ -70,22 +79,26 @@ def outbox(
         typer.Option("--state", help="Only this state: queued, sending, retry, sent, dead or cancelled."),
     ] = None,
     limit: Annotated[int, typer.Option("--limit", help="Rows to list (newest first).", min=0)] = 50,
+    as_: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """The outbox by state: what waits, what is being sent, what was retried, what died and why."""
+    """The outbox by state: what waits, what is being sent, what was retried, what died and why (a coordinator)."""
     from sqlmodel import Session, col, select
 
     from spbe.errors import InputError
     from spbe.services.cycles import current_cycle
     from spbe.services.outbox import counts_by_state
+    from spbe.services.people import require_coordinator
     from spbe.store.db import require_schema
     from spbe.store.tables_reminders import FINAL_STATES, OUTBOX_STATES, OutboxMessage
 
     if state is not None and state not in OUTBOX_STATES:
         raise InputError(f"--state {state!r} is not a state; states: {', '.join(OUTBOX_STATES)}")
     engine = require_schema()
+    actor = actor_of(as_)
     with Session(engine) as session:
         cycle = current_cycle(session)
+        require_coordinator(session, cycle, actor, doing="read the outbox")
         counts = counts_by_state(session, cycle_id=cycle.id)
         query = select(OutboxMessage).where(OutboxMessage.cycle_id == cycle.id)
         if state:
@@ -168,7 +181,7 @@ def serve(
     signal.signal(signal.SIGINT, _stop)
 
     def started(keeper) -> None:
-        typer.echo(f"timekeeper started as {keeper.holder} (zone Asia/Jakarta); jobs:")
+        typer.echo(f"timekeeper started as {keeper.holder} (zona {keeper.zone}); jobs:")
         for job in keeper.describe():
             typer.echo(f"  {job['id']:<40} next {job['next_run'] or '-'}")
         sys_flush()

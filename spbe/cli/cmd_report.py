@@ -17,6 +17,20 @@ if TYPE_CHECKING:
     from spbe.report.planning import Owner, PlanView
 
 
+AsOption = Annotated[
+    str | None, typer.Option("--as", help="Act as this roster id (default: SPBE_ACTOR, else the OS user).")
+]
+READERS = ("coordinator", "leadership")  # who may see the store's levels and build the report
+
+
+def _require_reader(as_: str | None, *, doing: str) -> None:
+    from spbe.cli.doors import actor_of, at_the_door
+    from spbe.services.people import require_role
+
+    actor = actor_of(as_)
+    at_the_door(lambda session, cycle: require_role(session, cycle, actor, roles=READERS, doing=doing))
+
+
 def register(app: typer.Typer) -> None:
     app.command("plan")(plan_cmd)
     app.command("report")(report_cmd)
@@ -63,15 +77,19 @@ def plan_cmd(
     caps: Annotated[
         Path | None, typer.Option("--max", help="CSV indicator,max: the highest level reachable per indicator.")
     ] = None,
+    as_: AsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """The cheapest set of level raises that brings the index to the target, per indicator and owner OPD."""
+    """The cheapest set of level raises that brings the index to the target, per indicator and owner OPD
+    (from the store's levels: coordinators and leadership; from a --levels file: anyone)."""
     from spbe.levels_file import read_levels
     from spbe.report.planning import plan_view, read_caps, read_costs
     from spbe.services.levels import Basis, current_levels, parse_basis
 
     wanted = _parse_target(target) if target is not None else None
     ctx = _plan_context(need_store=levels is None)
+    if levels is None:
+        _require_reader(as_, doing="melihat rencana dari level di penyimpanan")
     fw = ctx.framework
     cost_map = read_costs(costs, fw) if costs else None
     cap_map = read_caps(caps, fw) if caps else None
@@ -267,17 +285,25 @@ def report_cmd(
             "--basis", help="'validated' or 'claimed'; default: the cycle's \\[report] basis, else validated."
         ),
     ] = None,
+    as_: AsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary of what was written.")] = False,
 ) -> None:
-    """Build the final report (HTML, Markdown, XLSX, JSON and charts) from the store and record it."""
+    """Build the final report (HTML, Markdown, XLSX, JSON and charts) from the store and record it
+    (coordinators and leadership)."""
+    from spbe.cli.doors import actor_of
     from spbe.services.levels import parse_basis
+    from spbe.services.people import require_role
     from spbe.services.report import build_report, cycle_for_year
     from spbe.store.db import require_schema, session_scope
 
+    actor = actor_of(as_)
     engine = require_schema()
     with session_scope(engine) as session:
         cycle = cycle_for_year(session, year)
-        result = build_report(session, cycle=cycle, out_dir=out, basis=parse_basis(basis) if basis else None)
+        require_role(session, cycle, actor, roles=READERS, doing="menyusun laporan")
+        result = build_report(
+            session, cycle=cycle, out_dir=out, basis=parse_basis(basis) if basis else None, actor=actor
+        )
     from spbe.number_text import decimal_text as num
     from spbe.number_text import exact_text
 

@@ -1,5 +1,10 @@
 """The `spbe` command. Each feature registers its commands from its own module; imports stay lazy
-so that quick commands (score, timeline) start in a fraction of a second."""
+so that quick commands (score, timeline) start in a fraction of a second.
+
+Exit codes: 0 done; 1 bad input or configuration; 2 refused by a rule or a role (also a usage error);
+3 an outage (the store or the Prefect server unavailable: try again); 130 interrupted. A typed error is
+one message on stderr, never a traceback.
+"""
 
 from __future__ import annotations
 
@@ -22,17 +27,53 @@ app = typer.Typer(
 for module in (cmd_core, cmd_items, cmd_phases, cmd_intake, cmd_reminders, cmd_report, cmd_history, cmd_run):
     module.register(app)
 
+LONG_RUNNING = ("serve",)  # keeps Prefect's warnings on its terminal; every other command speaks for itself
+
 
 def main() -> None:
     """Run the CLI; user errors become one clear line on stderr and an exit code, never a traceback."""
+    if not set(sys.argv[1:2]) & set(LONG_RUNNING):
+        from spbe.prefect_env import quiet_console
+
+        quiet_console()
     try:
         app()
     except SpbeError as exc:
-        sys.stderr.write(f"error: {exc}\n")
-        sys.exit(exc.exit_code)
+        report(exc)
     except KeyboardInterrupt:
         sys.stderr.write("interrupted\n")
         sys.exit(130)
+    except Exception as exc:
+        from spbe.prefect_env import prefect_outage
+
+        outage = prefect_outage(exc)
+        if outage is not None:
+            report(outage)
+        unexpected(exc)
+
+
+def report(exc: SpbeError) -> None:
+    sys.stderr.write(f"error: {exc}\n")
+    if exc.flow_run_id:
+        sys.stderr.write(f"(flow run {exc.flow_run_id}{f'  {exc.ui_url}' if exc.ui_url else ''})\n")
+    sys.exit(exc.exit_code)
+
+
+def unexpected(exc: BaseException) -> None:
+    """A bug, not an input: one line that says so; SPBE_DEBUG=1 shows the traceback to report it."""
+    from spbe.settings import get_settings
+
+    try:
+        debug = get_settings().debug
+    except SpbeError:
+        debug = False
+    if debug:
+        raise exc
+    sys.stderr.write(
+        f"error: kesalahan internal (internal error) {exc.__class__.__name__}: {str(exc)[:300]}\n"
+        "jalankan lagi dengan SPBE_DEBUG=1 untuk melihat traceback-nya dan laporkan ke pengembang\n"
+    )
+    sys.exit(1)
 
 
 if __name__ == "__main__":

@@ -116,7 +116,7 @@ class Year:
             for p in self.snapshot().phases.values()
         ]
         rules, _ = rules_for(self.cycle)
-        for job in derive_jobs(phases, rules=rules, now=self.clock()):
+        for job in derive_jobs(phases, rules=rules, now=self.clock(), zone=self.cycle.timezone):
             if job.kind not in ("open", "check"):
                 continue  # reminder ticks: once a working day, see schedule_reminder_ticks
             at = job.run_at or self.next_daily(job.cron, job.start)  # a re-check past the deadline repeats daily
@@ -183,9 +183,9 @@ class Year:
         return f"{tanggal(now, self.tz)} {now:%H.%M}"
 
     def on_open(self, event: Event) -> None:
-        from flows.registry import run_action
+        from spbe.timekeeper import default_action
 
-        result = self.timed("open", lambda: run_action("open", event.phase, automatic=True))
+        result = self.timed("open", lambda: default_action("open", event.phase))
         if result is None:  # refused: the previous phase is not closed; the open job returns when it is
             self.scheduled.discard(f"open:{event.phase}")
             return
@@ -199,9 +199,9 @@ class Year:
         self.sync_timekeeper()
 
     def on_check(self, event: Event) -> None:
-        from flows.registry import run_action
+        from spbe.timekeeper import default_action
 
-        result = self.timed("check", lambda: run_action("check", event.phase))
+        result = self.timed("check", lambda: default_action("check", event.phase))
         if result is None:
             return
         gate = result["gate"]
@@ -260,7 +260,7 @@ class Year:
     # --- people's input -----------------------------------------------------------------------------
     def import_batch(self, acts: list[Act]) -> None:
         from flows.intake import import_input
-        from flows.registry import run_flow
+        from flows.registry import run_flow, run_tags
         from spbe.intake.templates import issue_template
         from spbe.store.db import session_scope
 
@@ -293,29 +293,32 @@ class Year:
             writer.writeheader()
             writer.writerows(rows)
         result = self.timed(
-            "import", lambda: run_flow(import_input, phase=first.phase or "intake", path=str(path), actor="koordinator")
+            "import",
+            lambda: run_flow(import_input, tags=run_tags(first.phase or "intake"), path=str(path), actor="koordinator"),
         )
         if result and result.get("late"):
             self.say(f"{self.stamp()}  {subject}: {len(result['late'])} isian terlambat diterima dan ditandai")
 
     def attend(self, acts: list[Act]) -> None:
         """The briefing's attendance sheet goes in as one run; later acknowledgements and waivers one by one."""
-        from flows.registry import run_flow
+        from flows.registry import run_flow, run_tags
         from flows.socialization import record_attendance
 
         first = acts[0]
         params = {"opds": [a.opd for a in acts], "actor": first.actor}
         if first.kind == "waive":
             params.update(waive=True, reason=first.note)
-        result = self.timed("attend", lambda: run_flow(record_attendance, phase="socialization", **params))
+        result = self.timed("attend", lambda: run_flow(record_attendance, tags=run_tags("socialization"), **params))
         if result and len(acts) > 1:
             self.say(f"{self.stamp()}  daftar hadir sosialisasi: {len(result['recorded'])} perangkat daerah")
 
     def approve_assignment(self, act: Act) -> None:
         from flows.locus import assign_assessors
-        from flows.registry import run_flow
+        from flows.registry import run_flow, run_tags
 
-        result = self.timed("approve", lambda: run_flow(assign_assessors, phase="locus", actor=act.actor, approve=True))
+        result = self.timed(
+            "approve", lambda: run_flow(assign_assessors, tags=run_tags("locus"), actor=act.actor, approve=True)
+        )
         if result:
             self.say(f"{self.stamp()}  SK tim asesor: {result['message']}")
 
@@ -363,6 +366,10 @@ def prepare(data_dir: Path, receiver_url: str) -> Path:
     )
     cycle_file = data_dir / "pekalongan-2025-demo.toml"
     cycle_file.write_text(text, encoding="utf-8")
+    from spbe.settings import get_settings
+
+    secret = get_settings().template_secret or secrets.token_hex(16)
+    # the demo's own store and identity, for this process and anything it starts (read back through settings)
     os.environ.update(
         {
             "SPBE_DATA_DIR": str(data_dir),
@@ -370,11 +377,10 @@ def prepare(data_dir: Path, receiver_url: str) -> Path:
             "SPBE_CYCLE_CONFIG": str(cycle_file),
             "SPBE_ACTOR": "koordinator",
             "SPBE_WEBHOOK_URL": f"{receiver_url}/spbe",
-            "SPBE_TEMPLATE_SECRET": os.environ.get("SPBE_TEMPLATE_SECRET") or secrets.token_hex(16),
+            "SPBE_TEMPLATE_SECRET": secret,
         }
     )
     os.environ.pop("SPBE_NOW", None)
-    from spbe.settings import get_settings
     from spbe.store.db import dispose_engines
 
     get_settings.cache_clear()
@@ -446,14 +452,16 @@ def run_demo(*, seed: int, data_dir: Path, interactive: bool | None = None) -> D
     cycle_file = prepare(data_dir, receiver.base_url)
     server = None
     server_started = time.perf_counter()
-    api = os.environ.get("PREFECT_API_URL")
+    from spbe.prefect_env import use_server
+    from spbe.settings import get_settings
+
+    api = get_settings().prefect_api_url
     if api and healthy(api):
         console.print(f"Prefect server: {api} (already running)")
     else:
         console.print("Menyalakan server Prefect lokal (SQLite)… / starting a local Prefect server")
         server = start_local_server(home=data_dir / "prefect")
-        os.environ["PREFECT_API_URL"] = server.api_url
-        os.environ["PREFECT_UI_URL"] = server.ui_url
+        use_server(server.api_url, server.ui_url)
         api = server.api_url
     server_seconds = time.perf_counter() - server_started
     ui = api.removesuffix("/api")

@@ -10,7 +10,7 @@ from spbe import clock
 from spbe.domain.assignment import AssignmentPlan, balance, conflict_of_interest
 from spbe.errors import InputError, RefusedError
 from spbe.services.lookup import find_person, find_phase
-from spbe.services.people import require_coordinator
+from spbe.services.people import Actor, actor_id, require_coordinator, require_coordinator_or_timekeeper
 from spbe.store import models as m
 from spbe.store.audit import record
 
@@ -37,8 +37,10 @@ def _assignments(session: Session, cycle: m.Cycle) -> list[m.Assignment]:
     )
 
 
-def auto_assign(session: Session, *, cycle: m.Cycle, actor: str, keep_manual: bool = True) -> AutoAssignResult:
-    """Assign assessors to every indicator; manual choices are kept and count toward the balance."""
+def auto_assign(session: Session, *, cycle: m.Cycle, actor: Actor, keep_manual: bool = True) -> AutoAssignResult:
+    """Assign assessors to every indicator; manual choices are kept and count toward the balance. A coordinator
+    asks for it, or the opening of locus does it (`TIMEKEEPER`)."""
+    require_coordinator_or_timekeeper(session, cycle, actor, doing="assign assessors")
     rows = _assignments(session, cycle)
     assessors = session.exec(
         select(m.Person).where(m.Person.cycle_id == cycle.id, m.Person.role == "assessor").order_by(m.Person.key)
@@ -60,7 +62,7 @@ def auto_assign(session: Session, *, cycle: m.Cycle, actor: str, keep_manual: bo
         record(
             session,
             cycle_id=cycle.id,
-            actor=actor,
+            actor=actor_id(actor),
             action="assignment.auto",
             detail={
                 "changed": changed,

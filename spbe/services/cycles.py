@@ -6,7 +6,6 @@ a moved deadline) is applied and audited; live state (open phases, manual assign
 
 from __future__ import annotations
 
-import os
 from dataclasses import dataclass, field
 from functools import cache
 from pathlib import Path
@@ -19,6 +18,7 @@ from spbe.domain.reminders import ReminderRules, SendingWindow, window_for
 from spbe.errors import SpbeError
 from spbe.frameworks import Framework, load_framework
 from spbe.roster import Roster, load_roster
+from spbe.settings import get_settings
 from spbe.store import models as m
 from spbe.store.audit import record
 
@@ -202,7 +202,7 @@ def load_config_files(path: Path) -> tuple[CycleConfig, Roster]:
 
 def current_cycle(session: Session, code: str | None = None) -> m.Cycle:
     """The cycle a command works on: `SPBE_CYCLE` (its code) if set, else the newest one in the store."""
-    code = code or os.environ.get("SPBE_CYCLE")
+    code = code or get_settings().cycle_code
     if code:
         cycle = session.exec(select(m.Cycle).where(m.Cycle.code == code)).first()
         if cycle is None:

@@ -3,7 +3,6 @@ window, validated once from `[channels]` and `[reminders]` (and SPBE_WEBHOOK_URL
 
 from __future__ import annotations
 
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -41,7 +40,7 @@ def settings_for(
     from spbe.services.cycles import cycle_config_for, rules_for
     from spbe.settings import get_settings
 
-    env = os.environ if env is None else env
+    env = get_settings().environ if env is None else env
     rules, window = rules_for(cycle)
     section = cycle_config_for(cycle.config_path).section("channels")
     return settings_from_section(

@@ -24,10 +24,10 @@ def _notice(cycle: m.Cycle, phase: m.Phase, recipient: str, template: str, **con
 
 def locus(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
     from spbe.services.assignments import auto_assign
-    from spbe.services.phases import SYSTEM_ACTOR
+    from spbe.services.people import TIMEKEEPER
 
     if any(i.assessor is None for i in take_snapshot(session, cycle).indicators):
-        auto_assign(session, cycle=cycle, actor=SYSTEM_ACTOR)
+        auto_assign(session, cycle=cycle, actor=TIMEKEEPER)  # part of the opening, whoever opened
     snap = take_snapshot(session, cycle)
     notices = [
         _notice(

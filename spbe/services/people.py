@@ -1,6 +1,17 @@
-"""Who may do what: actors, roles, and the coordinator check behind every approval and override."""
+"""Who may do what: actors, roles, and the checks every door (CLI command, flow, a future portal) calls.
+
+An actor is a roster id as typed (`--as`, SPBE_ACTOR, a field in a Prefect form), checked against the
+cycle's roster: an id that is not there is refused by name. The timekeeper is not a roster id but a
+`SystemActor` object that only code can pass: typing "system:timekeeper" into a form or a flag gives a
+string, which the roster does not know, so it is refused like any other stranger. What the timekeeper may
+do is only what the timeline makes due (open a phase whose opening has come, judge a gate).
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlmodel import Session, select
 
@@ -8,9 +19,58 @@ from spbe.errors import RefusedError
 from spbe.services.lookup import find_person
 from spbe.store import models as m
 
+if TYPE_CHECKING:
+    from spbe.roster import Roster
 
-def require_coordinator(session: Session, cycle: m.Cycle, actor: str, *, doing: str) -> m.Person:
-    person = find_person(session, cycle, actor)
+
+@dataclass(frozen=True)
+class SystemActor:
+    """An actor that is code, not a person; its id is what the audit trail shows."""
+
+    id: str
+
+    def __str__(self) -> str:
+        return self.id
+
+
+TIMEKEEPER = SystemActor("system:timekeeper")
+
+Actor = str | SystemActor
+
+
+def actor_id(actor: Actor) -> str:
+    """What the audit trail and the rows record as the actor."""
+    return str(actor)
+
+
+HINT = "bertindak sebagai orang lain dengan --as ID atau SPBE_ACTOR"
+
+
+def require_person(session: Session, cycle: m.Cycle, actor: Actor, *, doing: str) -> m.Person:
+    """Anyone in the cycle's roster; an unknown id (or a system actor) is refused by name."""
+    person = None if isinstance(actor, SystemActor) else find_person(session, cycle, actor)
+    if person is None:
+        raise RefusedError(
+            f"{actor_id(actor)!r} tidak ada di roster siklus {cycle.code} (is not in the roster): "
+            f"tidak boleh {doing}; {HINT}"
+        )
+    return person
+
+
+def require_role(session: Session, cycle: m.Cycle, actor: Actor, *, roles: Iterable[str], doing: str) -> m.Person:
+    """A person of the roster with one of `roles`."""
+    roles = tuple(roles)
+    person = require_person(session, cycle, actor, doing=doing)
+    if person.role not in roles:
+        raise RefusedError(
+            f"{person.key!r} berperan {person.role} (has role {person.role}): hanya {' atau '.join(roles)} "
+            f"yang boleh {doing}; {HINT}"
+        )
+    return person
+
+
+def require_coordinator(session: Session, cycle: m.Cycle, actor: Actor, *, doing: str) -> m.Person:
+    person = None if isinstance(actor, SystemActor) else find_person(session, cycle, actor)
     if person is None or person.role != "coordinator":
         coordinators = ", ".join(
             p.key
@@ -18,20 +78,81 @@ def require_coordinator(session: Session, cycle: m.Cycle, actor: str, *, doing: 
         )
         role = f"has role {person.role}" if person else "is not in the roster"
         raise RefusedError(
-            f"{actor!r} {role}: only a coordinator may {doing} (coordinators: {coordinators}; "
+            f"{actor_id(actor)!r} {role}: only a coordinator may {doing} (coordinators: {coordinators}; "
             "act as one with --as ID or SPBE_ACTOR)"
         )
     return person
 
 
-def require_opd_admin(session: Session, cycle: m.Cycle, opd: m.Opd, actor: str) -> None:
+def require_coordinator_or_timekeeper(session: Session, cycle: m.Cycle, actor: Actor, *, doing: str) -> None:
+    """What can change a phase on its own (a gate check at the deadline): the timekeeper, or a coordinator."""
+    if actor is not TIMEKEEPER:
+        require_coordinator(session, cycle, actor, doing=doing)
+
+
+def require_opd_admin(session: Session, cycle: m.Cycle, opd: m.Opd, actor: Actor) -> None:
     """Only the OPD's own SPBE admin, or a coordinator entering what the OPD sent, records its claims."""
-    person = find_person(session, cycle, actor)
+    person = None if isinstance(actor, SystemActor) else find_person(session, cycle, actor)
     if person is None or not (person.role == "coordinator" or person.key == opd.admin_key):
-        who = f"{actor!r} ({person.role})" if person else f"{actor!r} (not in the roster)"
+        who = f"{actor_id(actor)!r} ({person.role})" if person else f"{actor_id(actor)!r} (not in the roster)"
         raise RefusedError(
             f"{who} may not record claims for {opd.code}: its SPBE admin ({opd.admin_key}) or a coordinator may "
             "(act as one with --as ID or SPBE_ACTOR)"
+        )
+
+
+def require_template_issuer(session: Session, cycle: m.Cycle, actor: Actor, *, kind: str, subject: str) -> m.Person:
+    """An OPD's template (its indicators and claims) goes to its own admin or a coordinator; an assessor's
+    (the review queue: other OPDs' claims, links and notes) to that assessor or a coordinator."""
+    doing = f"mengambil template {kind} {subject}"
+    person = require_person(session, cycle, actor, doing=doing)
+    if person.role == "coordinator":
+        return person
+    if kind == "opd":
+        opd = session.exec(select(m.Opd).where(m.Opd.cycle_id == cycle.id, m.Opd.code == subject)).first()
+        if opd is not None and opd.admin_key == person.key:
+            return person
+        owner = f"admin SPBE {subject}" + (f" ({opd.admin_key})" if opd is not None else "")
+    else:
+        if person.key == subject:
+            return person
+        owner = f"asesor {subject} sendiri"
+    raise RefusedError(
+        f"{person.key!r} ({person.role}) tidak boleh {doing}: hanya {owner} atau koordinator (only its owner "
+        f"or a coordinator); {HINT}"
+    )
+
+
+def require_indicator_reader(session: Session, cycle: m.Cycle, actor: Actor, *, indicator: int) -> m.Person:
+    """An indicator's thread (claims, evidence, notes): coordinators and leadership, the owning OPD's admin
+    and head, and its assigned assessor."""
+    doing = f"membaca utas indikator {indicator}"
+    person = require_person(session, cycle, actor, doing=doing)
+    if person.role in ("coordinator", "leadership"):
+        return person
+    assignment = session.exec(
+        select(m.Assignment).where(m.Assignment.cycle_id == cycle.id, m.Assignment.indicator_number == indicator)
+    ).first()
+    owner = assignment.owner_opd if assignment else None
+    opd = session.exec(select(m.Opd).where(m.Opd.cycle_id == cycle.id, m.Opd.code == owner)).first() if owner else None
+    if assignment is not None and assignment.assessor_key == person.key:
+        return person
+    if opd is not None and person.key in (opd.admin_key, opd.head_key):
+        return person
+    raise RefusedError(
+        f"{person.key!r} ({person.role}) tidak boleh {doing}: hanya koordinator, pimpinan, OPD pemiliknya "
+        f"({owner or '-'}) dan asesornya; {HINT}"
+    )
+
+
+def require_coordinator_in(roster: Roster, actor: str, *, doing: str) -> None:
+    """`spbe init` loads a roster: whoever loads it must be one of its coordinators."""
+    coordinators = [p.id for p in roster.people if p.role == "coordinator"]
+    if actor not in coordinators:
+        known = any(p.id == actor for p in roster.people)
+        role = "bukan koordinator (is not a coordinator)" if known else "tidak ada di roster (is not in the roster)"
+        raise RefusedError(
+            f"{actor!r} {role}: hanya koordinator yang boleh {doing} (koordinator: {', '.join(coordinators)}); {HINT}"
         )
 
 

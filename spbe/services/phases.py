@@ -3,6 +3,10 @@
 Each function changes the state and writes its audit event (and any notices) in the caller's
 transaction, so a failure leaves neither half behind. Repeating a call is safe: opening an open
 phase is a no-op that says so and queues nothing.
+
+Every refusal is decided by a `may_*` check that reads and never writes; the operations call them
+first, and `refusal_before_run` runs the same checks so that the CLI says "no" before it starts a
+flow run (a refused command costs no Prefect run, no temporary server).
 """
 
 from __future__ import annotations
@@ -18,12 +22,10 @@ from spbe.domain.phases import PhaseState, can_transition
 from spbe.errors import RefusedError
 from spbe.services.lookup import get_phase
 from spbe.services.outbox import Notice, enqueue
-from spbe.services.people import require_coordinator
+from spbe.services.people import TIMEKEEPER, Actor, actor_id, require_coordinator, require_coordinator_or_timekeeper
 from spbe.services.snapshot import take_snapshot
 from spbe.store import models as m
 from spbe.store.audit import record
-
-SYSTEM_ACTOR = "system:timekeeper"
 
 # A phase's opening work: state already set in the same transaction; returns the notices to queue.
 OpeningWork = Callable[[Session, m.Cycle, m.Phase], list[Notice]]
@@ -79,7 +81,7 @@ def _set_state(
     phase: m.Phase,
     target: PhaseState,
     *,
-    actor: str,
+    actor: Actor,
     action: str,
     reason: str | None = None,
     detail: dict | None = None,
@@ -92,7 +94,7 @@ def _set_state(
     record(
         session,
         cycle_id=cycle.id,
-        actor=actor,
+        actor=actor_id(actor),
         action=action,
         subject=phase.name,
         reason=reason,
@@ -105,34 +107,19 @@ def open_phase(
     *,
     cycle: m.Cycle,
     name: str,
-    actor: str,
+    actor: Actor,
     now: datetime,
     opening_work: OpeningWork | None = None,
-    automatic: bool = False,
     reason: str | None = None,
     early: bool = False,
 ) -> PhaseChange:
+    """A coordinator opens a phase (early only with a reason); the timekeeper (`TIMEKEEPER`) only once its
+    opening has come."""
     phase = get_phase(session, cycle, name)
     state = PhaseState(phase.state)
+    may_open(session, cycle=cycle, phase=phase, actor=actor, now=now, early=early, reason=reason)
     if state in (PhaseState.OPEN, PhaseState.AWAITING_APPROVAL):
         return PhaseChange(name, state, state, f"phase {name} is already {state}; nothing done, no notices sent")
-    if state is PhaseState.CLOSED:
-        raise RefusedError(f"phase {name} is closed (at {phase.closed_at:%Y-%m-%d %H:%M} UTC) and cannot reopen")
-    if not automatic:
-        require_coordinator(session, cycle, actor, doing=f"open phase {name}")
-    previous = _previous(session, cycle, phase)
-    overlapping = phase.overlap and previous is not None and previous.state != PhaseState.PENDING
-    if previous is not None and previous.state != PhaseState.CLOSED and not overlapping:
-        hint = "" if phase.overlap else " (set `overlap = true` on the phase in the cycle file to allow overlap)"
-        raise RefusedError(f"phase {name} cannot open: the previous phase {previous.name} is {previous.state}{hint}")
-    if now < phase.opens_at:
-        if not early:
-            raise RefusedError(
-                f"phase {name} opens at {phase.opens_at.isoformat()}; it is now {now.isoformat()}. "
-                "Open it early with --early --reason TEXT (a coordinator's decision, recorded)"
-            )
-        if not (reason and reason.strip()):
-            raise RefusedError("opening a phase early needs --reason TEXT")
     phase.opened_at = now
     _set_state(
         session,
@@ -151,15 +138,108 @@ def open_phase(
     )
 
 
+def may_open(
+    session: Session,
+    *,
+    cycle: m.Cycle,
+    phase: m.Phase,
+    actor: Actor,
+    now: datetime,
+    early: bool = False,
+    reason: str | None = None,
+) -> None:
+    """Raise the refusal an opening meets now, if any (reads only). Already open is not a refusal."""
+    name = phase.name
+    state = PhaseState(phase.state)
+    if actor is not TIMEKEEPER:
+        require_coordinator(session, cycle, actor, doing=f"open phase {name}")
+    if state in (PhaseState.OPEN, PhaseState.AWAITING_APPROVAL):
+        return
+    if state is PhaseState.CLOSED:
+        raise RefusedError(f"phase {name} is closed (at {phase.closed_at:%Y-%m-%d %H:%M} UTC) and cannot reopen")
+    previous = _previous(session, cycle, phase)
+    overlapping = phase.overlap and previous is not None and previous.state != PhaseState.PENDING
+    if previous is not None and previous.state != PhaseState.CLOSED and not overlapping:
+        hint = "" if phase.overlap else " (set `overlap = true` on the phase in the cycle file to allow overlap)"
+        raise RefusedError(f"phase {name} cannot open: the previous phase {previous.name} is {previous.state}{hint}")
+    if now < phase.opens_at:
+        if actor is TIMEKEEPER:
+            raise RefusedError(
+                f"phase {name} opens at {phase.opens_at.isoformat()}; it is now {now.isoformat()}: the timekeeper "
+                "opens a phase only once its opening has come"
+            )
+        if not early:
+            raise RefusedError(
+                f"phase {name} opens at {phase.opens_at.isoformat()}; it is now {now.isoformat()}. "
+                "Open it early with --early --reason TEXT (a coordinator's decision, recorded)"
+            )
+        if not (reason and reason.strip()):
+            raise RefusedError("opening a phase early needs --reason TEXT")
+
+
+def may_check(session: Session, *, cycle: m.Cycle, phase: m.Phase, actor: Actor) -> None:
+    """A gate check can close a phase (or ask for approval) once the deadline passed: the timekeeper's job,
+    or a coordinator's. Anyone in the roster sees the progress with `spbe status`."""
+    require_coordinator_or_timekeeper(session, cycle, actor, doing=f"check the gate of phase {phase.name}")
+
+
+def may_close(
+    session: Session, *, cycle: m.Cycle, phase: m.Phase, actor: Actor, force: bool = False, reason: str | None = None
+) -> None:
+    """Raise the refusal a closing meets before its gate is judged (reads only). Already closed is not one."""
+    state = PhaseState(phase.state)
+    require_coordinator(session, cycle, actor, doing=f"{'force' if force else 'close/approve'} phase {phase.name}")
+    if state is PhaseState.PENDING:
+        raise RefusedError(f"phase {phase.name} has not opened yet; open it first")
+    if force and not (reason and reason.strip()) and state is not PhaseState.CLOSED:
+        raise RefusedError("--force needs --reason TEXT: an override is kept on record with its reason")
+
+
+def may_reject(session: Session, *, cycle: m.Cycle, phase: m.Phase, actor: Actor) -> None:
+    require_coordinator(session, cycle, actor, doing=f"reject the closing of phase {phase.name}")
+    state = PhaseState(phase.state)
+    if state is not PhaseState.AWAITING_APPROVAL:
+        raise RefusedError(f"phase {phase.name} is {state}, not awaiting approval")
+
+
+def refusal_before_run(
+    session: Session, *, cycle: m.Cycle, action: str, name: str, actor: Actor, now: datetime, **params
+) -> None:
+    """The refusal `action` (open, check, close, reject) of phase `name` would meet now, raised before any
+    flow run starts. What only the run can tell (an unmet gate after the work before it) the run still says."""
+    phase = get_phase(session, cycle, name)
+    if action == "open":
+        may_open(
+            session,
+            cycle=cycle,
+            phase=phase,
+            actor=actor,
+            now=now,
+            early=bool(params.get("early")),
+            reason=params.get("reason"),
+        )
+    elif action == "check":
+        may_check(session, cycle=cycle, phase=phase, actor=actor)
+    elif action == "close":
+        may_close(
+            session, cycle=cycle, phase=phase, actor=actor, force=bool(params.get("force")), reason=params.get("reason")
+        )
+    elif action == "reject":
+        may_reject(session, cycle=cycle, phase=phase, actor=actor)
+    else:
+        raise ValueError(f"unknown action {action!r}")
+
+
 def _previous(session: Session, cycle: m.Cycle, phase: m.Phase) -> m.Phase | None:
     if phase.seq == 0:
         return None
     return session.exec(select(m.Phase).where(m.Phase.cycle_id == cycle.id, m.Phase.seq == phase.seq - 1)).first()
 
 
-def check_gate(session: Session, *, cycle: m.Cycle, name: str, now: datetime, actor: str = SYSTEM_ACTOR) -> PhaseChange:
+def check_gate(session: Session, *, cycle: m.Cycle, name: str, now: datetime, actor: Actor) -> PhaseChange:
     """Evaluate the gate; at or after the deadline a held gate closes an `auto` phase or asks for approval."""
     phase = get_phase(session, cycle, name)
+    may_check(session, cycle=cycle, phase=phase, actor=actor)
     state = PhaseState(phase.state)
     gate = evaluate(take_snapshot(session, cycle), name, now)
     if state is not PhaseState.OPEN:
@@ -174,7 +254,7 @@ def check_gate(session: Session, *, cycle: m.Cycle, name: str, now: datetime, ac
         then = "closes automatically" if phase.close_mode == "auto" else "asks a coordinator's approval"
         return PhaseChange(name, state, state, f"gate of {name} holds; at its deadline the phase {then}", gate)
     if phase.close_mode == "auto":
-        phase.closed_at, phase.closed_by = now, actor
+        phase.closed_at, phase.closed_by = now, actor_id(actor)
         _set_state(
             session,
             cycle,
@@ -210,7 +290,7 @@ def close_phase(
     *,
     cycle: m.Cycle,
     name: str,
-    actor: str,
+    actor: Actor,
     now: datetime,
     force: bool = False,
     reason: str | None = None,
@@ -218,17 +298,13 @@ def close_phase(
     """A coordinator closes (approves) a phase; an unmet gate needs --force with a reason, on record."""
     phase = get_phase(session, cycle, name)
     state = PhaseState(phase.state)
+    may_close(session, cycle=cycle, phase=phase, actor=actor, force=force, reason=reason)
     if state is PhaseState.CLOSED:
         return PhaseChange(name, state, state, f"phase {name} is already closed; nothing done")
-    if state is PhaseState.PENDING:
-        raise RefusedError(f"phase {name} has not opened yet; open it first")
-    if force and not (reason and reason.strip()):
-        raise RefusedError("--force needs --reason TEXT: an override is kept on record with its reason")
-    require_coordinator(session, cycle, actor, doing=f"{'force' if force else 'close/approve'} phase {name}")
     gate = evaluate(take_snapshot(session, cycle), name, now)
     if not gate.met and not force:
         raise GateNotMet(gate)
-    phase.closed_at, phase.closed_by, phase.forced = now, actor, bool(force and not gate.met)
+    phase.closed_at, phase.closed_by, phase.forced = now, actor_id(actor), bool(force and not gate.met)
     detail = {
         "approved": state is PhaseState.AWAITING_APPROVAL or phase.close_mode == "approval",
         "forced": phase.forced,
@@ -247,15 +323,13 @@ def close_phase(
         detail=detail,
     )
     how = "forced closed with unmet conditions (on record)" if phase.forced else "closed"
-    return PhaseChange(name, state, PhaseState.CLOSED, f"phase {name} {how} by {actor}", gate)
+    return PhaseChange(name, state, PhaseState.CLOSED, f"phase {name} {how} by {actor_id(actor)}", gate)
 
 
-def reject_approval(session: Session, *, cycle: m.Cycle, name: str, actor: str, note: str) -> PhaseChange:
+def reject_approval(session: Session, *, cycle: m.Cycle, name: str, actor: Actor, note: str) -> PhaseChange:
     phase = get_phase(session, cycle, name)
     state = PhaseState(phase.state)
-    if state is not PhaseState.AWAITING_APPROVAL:
-        raise RefusedError(f"phase {name} is {state}, not awaiting approval")
-    require_coordinator(session, cycle, actor, doing=f"reject the closing of phase {name}")
+    may_reject(session, cycle=cycle, phase=phase, actor=actor)
     _set_state(session, cycle, phase, PhaseState.OPEN, actor=actor, action="phase.approval_rejected", reason=note)
     return PhaseChange(name, state, PhaseState.OPEN, f"closing of {name} rejected; the phase stays open")
 

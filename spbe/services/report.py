@@ -65,7 +65,9 @@ def cycle_for_year(session: Session, year: int | None) -> m.Cycle:
 
     if year is None:
         return current_cycle(session)
-    code = os.environ.get("SPBE_CYCLE")
+    from spbe.settings import get_settings
+
+    code = get_settings().cycle_code
     query = select(m.Cycle).where(m.Cycle.year == year)
     if code:
         query = query.where(m.Cycle.code == code)

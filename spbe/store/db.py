@@ -1,4 +1,10 @@
-"""One place that builds the store: engine, sessions, schema upgrades."""
+"""One place that builds the store: engine, sessions, schema upgrades.
+
+An outage of the store (a PostgreSQL server that does not answer, a database that is gone, a lock held
+past the lock timeout, a read-only SQLite file or folder) is raised as `StoreUnavailable` by the engine
+itself (its `handle_error` hook), wherever the statement ran: every layer above sees a typed outage,
+which tasks and the timekeeper retry and the CLI reports in one line with exit code 3.
+"""
 
 from __future__ import annotations
 
@@ -8,9 +14,10 @@ from pathlib import Path
 
 from sqlalchemy import event
 from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError
 from sqlmodel import Session, create_engine
 
-from spbe.errors import SpbeError
+from spbe.errors import ConfigError, SpbeError, StoreUnavailable
 from spbe.settings import get_settings, normalise_database_url, redact_url
 
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -62,20 +69,105 @@ def dispose_engines() -> None:
     _engines.clear()
 
 
+PG_CONNECT_TIMEOUT = 10  # seconds: an unreachable host is an outage reported now, not after minutes of TCP retries
+
+
 def _build_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": 30})
+    wait = get_settings().lock_timeout
+    try:
+        if url.startswith("sqlite"):
+            engine = create_engine(url, connect_args={"check_same_thread": False, "timeout": wait})
 
-        @event.listens_for(engine, "connect")
-        def _sqlite_pragmas(dbapi_conn, _record) -> None:  # one writer at a time, no lost FKs
-            cur = dbapi_conn.cursor()
-            cur.execute("PRAGMA foreign_keys=ON")
-            cur.execute("PRAGMA journal_mode=WAL")
-            cur.execute("PRAGMA busy_timeout=30000")
-            cur.close()
+            @event.listens_for(engine, "connect")
+            def _sqlite_pragmas(dbapi_conn, _record) -> None:  # one writer at a time, no lost FKs
+                cur = dbapi_conn.cursor()
+                cur.execute("PRAGMA foreign_keys=ON")
+                cur.execute("PRAGMA journal_mode=WAL")
+                cur.execute(f"PRAGMA busy_timeout={int(wait * 1000)}")
+                cur.close()
 
-        return engine
-    return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        else:
+            engine = create_engine(
+                url,
+                pool_pre_ping=True,
+                pool_size=10,
+                max_overflow=10,
+                connect_args={"connect_timeout": PG_CONNECT_TIMEOUT},
+            )
+    except (ArgumentError, ValueError) as exc:  # a port that is not a number, a URL that does not parse
+        raise ConfigError(f"SPBE_DATABASE_URL {redact_url(url)} is not a valid database URL: {exc}") from None
+
+    @event.listens_for(engine, "handle_error")
+    def _outage(context) -> None:
+        if context.is_pre_ping:
+            return  # the pool reconnects by itself
+        fault = store_fault(context.original_exception, label=redact_url(str(engine.url)), lock_timeout=wait)
+        if fault is not None:
+            raise fault from context.sqlalchemy_exception
+
+    return engine
+
+
+# A SQLite OperationalError is also "no such table" or a syntax error (a bug, not an outage): these say outage.
+_SQLITE_OUTAGES = (
+    ("locked", "terkunci oleh proses lain lebih dari {wait:g} detik (database is locked); coba lagi sebentar lagi"),
+    ("readonly", "berkas atau foldernya hanya-baca (read-only); periksa izin tulis berkas dan foldernya"),
+    ("read-only", "berkas atau foldernya hanya-baca (read-only); periksa izin tulis berkas dan foldernya"),
+    ("unable to open", "berkas atau foldernya tidak dapat dibuka (unable to open database file); periksa izinnya"),
+    ("disk i/o", "galat disk (disk I/O error)"),
+    ("disk is full", "disk penuh (database or disk is full)"),
+)
+_PG_STATES = {
+    "3D000": "basis data itu tidak ada (database does not exist): dihapus, atau salah nama di SPBE_DATABASE_URL",
+    "28P01": "login ditolak (password authentication failed): periksa pengguna dan kata sandinya",
+    "28000": "login ditolak (unknown role, or no pg_hba.conf entry): periksa pengguna dan pg_hba.conf",
+    "57P01": "koneksi diputus oleh server (server shut down, or the database was dropped)",
+    "57P02": "koneksi diputus oleh server (crash shutdown)",
+    "57P03": "server belum menerima koneksi (the database system is starting up or shutting down)",
+    "55P03": "terkunci oleh transaksi lain (lock not available)",
+    "53300": "server kehabisan slot koneksi (too many connections)",
+}
+_PG_TEXTS = (  # every word must appear
+    ("28000", ("role", "does not exist")),
+    ("3D000", ("database", "does not exist")),
+    ("28P01", ("password authentication failed",)),
+    ("28000", ("no pg_hba.conf entry",)),
+    ("57P03", ("starting up",)),
+    ("57P03", ("shutting down",)),
+    ("53300", ("too many connections",)),
+)
+
+
+def store_fault(exc: BaseException, *, label: str, lock_timeout: float = 30.0) -> StoreUnavailable | None:
+    """The outage a driver error stands for, said plainly with the store's (redacted) address; None when
+    the error is not an outage (a constraint, a bug), which then stays what it is."""
+    import sqlite3
+
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else exc.__class__.__name__
+    if isinstance(exc, sqlite3.OperationalError):
+        lowered = text.lower()
+        why = next((w for key, w in _SQLITE_OUTAGES if key in lowered), None)
+        if why is None:
+            return None
+        return StoreUnavailable(f"penyimpanan {label} tidak tersedia: {why.format(wait=lock_timeout)}")
+    try:
+        import psycopg
+    except ImportError:  # pragma: no cover - psycopg is a dependency
+        return None
+    if not isinstance(exc, psycopg.OperationalError | psycopg.InterfaceError):
+        return None
+    lowered = str(exc).lower()  # a failed connection carries no SQLSTATE: its text says which
+    state = getattr(exc, "sqlstate", None) or next((s for s, keys in _PG_TEXTS if all(k in lowered for k in keys)), "")
+    why = _PG_STATES.get(state)
+    text = next((line.strip() for line in str(exc).splitlines() if "FATAL" in line), text)
+    if why is None:
+        if "refused" in lowered or "timeout" in lowered or "timed out" in lowered or "resolve" in lowered:
+            why = "server tidak dapat dihubungi; apakah PostgreSQL berjalan dan alamatnya benar?"
+        elif "closed" in lowered or "terminat" in lowered or "lost" in lowered:
+            why = "koneksi ke server terputus"
+        else:
+            why = "galat koneksi"
+    return StoreUnavailable(f"penyimpanan {label} tidak tersedia: {why} ({redact_url(text)})")
 
 
 @contextmanager
@@ -119,7 +211,13 @@ def upgrade(engine: Engine | None = None) -> tuple[str | None, str]:
     engine = engine or get_engine()
     path = sqlite_path(engine)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)  # only `spbe init` creates the store
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)  # only `spbe init` creates the store
+        except OSError as exc:
+            raise StoreUnavailable(
+                f"penyimpanan {redact_url(str(engine.url))} tidak tersedia: folder {path.parent} tidak dapat "
+                f"dibuat ({exc.strerror or exc.__class__.__name__})"
+            ) from None
     before = current_revision(engine)
     cfg = _alembic_config(engine)
     with engine.begin() as conn:
@@ -134,12 +232,7 @@ def require_schema(engine: Engine | None = None) -> Engine:
     path = sqlite_path(engine)
     if path is not None and not path.exists():  # never create an empty file on a read
         raise SpbeError(f"the store at {redact_url(str(engine.url))} is empty: run `spbe init` first")
-    try:
-        current = current_revision(engine)
-    except Exception as exc:  # unreachable server, bad credentials
-        raise SpbeError(
-            f"cannot reach the store at {redact_url(str(engine.url))}: {exc.__class__.__name__}: {exc}"
-        ) from None
+    current = current_revision(engine)  # an unreachable server raises StoreUnavailable (an outage), not a "no"
     if current is None:
         raise SpbeError(f"the store at {redact_url(str(engine.url))} is empty: run `spbe init` first")
     if current != head_revision(engine):

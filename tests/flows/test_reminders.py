@@ -33,12 +33,14 @@ async def artifacts(run_id: str) -> dict[str, object]:
 
 def test_remind_flow_run_with_artifacts(prefect_harness, sqlite_store_env: str, monkeypatch: pytest.MonkeyPatch):
     from flows.reminders import run_remind_flow
+    from spbe.settings import get_settings
 
     engine = open_store(sqlite_store_env)
     with Receiver(Faults(share=1.0, kinds=("500",), match="adm-bpkad", max_faults_per_key=99)) as rx:
         monkeypatch.setenv("SPBE_WEBHOOK_URL", rx.url + "/spbe")
         monkeypatch.setenv("SPBE_TELEGRAM_TOKEN", TOKEN)  # loaded, never shown
         monkeypatch.setenv("SPBE_FORCE_CHANNEL", "webhook")  # no fallback to the file channel
+        get_settings.cache_clear()  # the environment is read once per process: this is a new one
         with clock.use_clock(datetime(2025, 9, 19, 9, 0, tzinfo=WIB)):
             result = run_remind_flow()
     assert len(result["sweep"]["queued"]) == 14

@@ -49,12 +49,14 @@ def _resume(api: httpx.Client, run_id: str, decision: dict) -> httpx.Response | 
 
 
 def _check_runs(api: httpx.Client) -> list[dict]:
-    deployment = api.get("/deployments/name/locus-check/spbe")
+    """The timekeeper's gate checks of locus: runs of its own deployment (no actor in its form)."""
+    deployment = api.get("/deployments/name/timekeeper-job/spbe")
     if deployment.status_code != 200:
         return []
-    return api.post(
+    runs = api.post(
         "/flow_runs/filter", json={"flow_runs": {"deployment_id": {"any_": [deployment.json()["id"]]}}}
     ).json()
+    return [r for r in runs if r["parameters"] == {"kind": "check", "phase": "locus"}]
 
 
 def _wait(predicate, what: str, timeout: float = 180, explain=lambda: ""):
@@ -126,6 +128,7 @@ def test_serve_asks_for_approval_in_the_ui_and_restarts_without_duplicates(tmp_p
         audit = json.loads(run_spbe("audit", "--json", "--action", "phase.closed", env=env).out)
         assert audit[-1]["actor"] == "koordinator" and audit[-1]["flow_run_id"] == run_id
         assert _stop(procs.pop()) == 0
+        assert "Traceback" not in log.read_text(errors="replace")
     finally:
         for proc in procs:
             if proc.poll() is None:

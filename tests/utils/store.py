@@ -77,3 +77,14 @@ def future_timeline(engine, *, due_now: str | None = None) -> None:
             p.deadline_at = now + timedelta(days=10 * p.seq + 9)
             if p.name == due_now:
                 p.opens_at = now - timedelta(minutes=1)
+
+
+def cycle_file_in_zone(tmp_path: Path, zone: str = "Asia/Makassar") -> Path:
+    """The shipped cycle file for a city in another time zone (WITA by default): the same local times
+    (openings 08:00, deadlines 16:00, sending 08:00-16:00), now read in `zone`."""
+    text = CYCLE_FILE.read_text(encoding="utf-8")
+    text = text.replace('timezone = "Asia/Jakarta"', f'timezone = "{zone}"')
+    text = text.replace('roster = "roster/pekalongan"', f'roster = "{CYCLE_FILE.parent / "roster/pekalongan"}"')
+    path = tmp_path / f"pekalongan-2025-{zone.split('/')[-1].lower()}.toml"
+    path.write_text(text, encoding="utf-8")
+    return path

@@ -49,9 +49,13 @@ def test_timeline_reads_the_store_after_init(tmp_path: Path):
 
 
 def test_clock_override(monkeypatch: pytest.MonkeyPatch):
+    from spbe.settings import get_settings
+
     monkeypatch.setenv("SPBE_NOW", "2025-09-30T16:00:00+07:00")
+    get_settings.cache_clear()
     assert clock.now() == datetime(2025, 9, 30, 9, 0, tzinfo=UTC)
     monkeypatch.setenv("SPBE_NOW", "2025-09-30T16:00:00")
+    get_settings.cache_clear()
     with pytest.raises(ConfigError, match="no UTC offset"):
         clock.now()
     fixed = datetime(2025, 1, 2, tzinfo=UTC)

@@ -51,6 +51,7 @@ def env_for(url: str, tmp_path: Path, rx: Receiver, now: datetime) -> dict[str, 
         "SPBE_NOW": now.isoformat(),
         "SPBE_WEBHOOK_URL": rx.url + "/hook",
         "SPBE_FORCE_CHANNEL": "webhook",
+        "SPBE_ACTOR": "koordinator",  # `spbe remind` is a coordinator's
     }
 
 

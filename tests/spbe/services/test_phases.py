@@ -12,7 +12,15 @@ from spbe.services import assignments
 from spbe.services.attendance import record_attendance
 from spbe.services.cycles import current_cycle
 from spbe.services.opening import OPENING_WORK
-from spbe.services.phases import GateNotMet, check_gate, close_phase, open_phase, reject_approval
+from spbe.services.people import TIMEKEEPER
+from spbe.services.phases import (
+    GateNotMet,
+    check_gate,
+    close_phase,
+    open_phase,
+    refusal_before_run,
+    reject_approval,
+)
 from spbe.store import models as m
 from spbe.store.db import session_scope
 from tests.utils.store import audit_actions, loaded_store, phase_state
@@ -101,14 +109,14 @@ def test_close_with_unmet_gate_lists_and_override_needs_reason(engine):
 def test_approval_flow_for_locus(engine):
     _do(engine, open_phase, name="locus", actor="koordinator", now=JUNE, opening_work=OPENING_WORK["locus"])
     _do(engine, assignments.approve, actor="koordinator")
-    early = _do(engine, check_gate, name="locus", now=JUNE)
+    early = _do(engine, check_gate, name="locus", now=JUNE, actor=TIMEKEEPER)
     assert early.gate.met and not early.changed and "at its deadline the phase asks a coordinator" in early.message
     after = datetime(2025, 7, 31, 10, 0, tzinfo=UTC)
-    waiting = _do(engine, check_gate, name="locus", now=after)
+    waiting = _do(engine, check_gate, name="locus", now=after, actor=TIMEKEEPER)
     assert waiting.after == "awaiting_approval" and waiting.notices_queued == 2  # both coordinators told
     rejected = _do(engine, reject_approval, name="locus", actor="koordinator", note="cek ulang SK")
     assert rejected.after == "open"
-    assert _do(engine, check_gate, name="locus", now=after).after == "awaiting_approval"
+    assert _do(engine, check_gate, name="locus", now=after, actor=TIMEKEEPER).after == "awaiting_approval"
     closed = _do(engine, close_phase, name="locus", actor="koordinator-2", now=after)
     assert closed.after == "closed"
     again = _do(engine, close_phase, name="locus", actor="koordinator", now=after)
@@ -125,13 +133,14 @@ def test_auto_phase_closes_at_deadline_when_gate_holds(engine):
         codes = [o.code for o in session.exec(select(m.Opd))]
     for code in codes[:-1]:
         _do(engine, record_attendance, opd=code, actor="koordinator")
-    assert _do(engine, check_gate, name="socialization", now=AFTER_AUGUST).after == "open"  # one missing
+    one_missing = _do(engine, check_gate, name="socialization", now=AFTER_AUGUST, actor=TIMEKEEPER)
+    assert one_missing.after == "open"
     with pytest.raises(RefusedError, match="needs --reason"):
         _do(engine, record_attendance, opd=codes[-1], actor="koordinator", waive=True)
     _do(engine, record_attendance, opd=codes[-1], actor="koordinator", waive=True, reason="dinas luar kota")
     row, created = _do(engine, record_attendance, opd=codes[-1], actor="koordinator")
     assert not created and row.waived
-    closed = _do(engine, check_gate, name="socialization", now=AFTER_AUGUST)
+    closed = _do(engine, check_gate, name="socialization", now=AFTER_AUGUST, actor=TIMEKEEPER)
     assert closed.after == "closed" and closed.gate.notes == (f"{codes[-1]}: waived (dinas luar kota)",)
 
 
@@ -185,3 +194,67 @@ def test_closed_decree_is_amended_only_with_a_reason(engine):
         assert all(a.approved_at is not None for a in session.exec(select(m.Assignment)))  # the decree still stands
         event = session.exec(select(m.AuditEvent).where(m.AuditEvent.action == "assignment.amended")).one()
         assert event.reason == "asr-03 cuti sakit" and event.detail["after"]["assessor"] == "asr-05"
+
+
+def _approved_locus(engine) -> datetime:
+    """Locus open with its decree approved: its gate holds; returns a moment after its deadline."""
+    _do(engine, open_phase, name="locus", actor="koordinator", now=JUNE, opening_work=OPENING_WORK["locus"])
+    _do(engine, assignments.approve, actor="koordinator")
+    return datetime(2025, 7, 31, 10, 0, tzinfo=UTC)
+
+
+@pytest.mark.parametrize(
+    ("actor", "said"),
+    [
+        ("mallory", "'mallory' is not in the roster: only a coordinator may check the gate of phase locus"),
+        ("asr-03", "'asr-03' has role assessor: only a coordinator may check the gate"),
+        ("system:timekeeper", "'system:timekeeper' is not in the roster"),  # typed into a flag or a form
+    ],
+)
+def test_a_gate_check_that_can_change_state_needs_a_coordinator_or_the_timekeeper(engine, actor, said):
+    after = _approved_locus(engine)
+    before = audit_actions(engine)
+    with pytest.raises(RefusedError, match=said):
+        _do(engine, check_gate, name="locus", now=after, actor=actor)
+    with pytest.raises(RefusedError, match=said):  # the CLI asks the same before any flow run
+        _do(engine, refusal_before_run, action="check", name="locus", now=after, actor=actor)
+    assert phase_state(engine, "locus") == "open" and audit_actions(engine) == before
+    assert _do(engine, check_gate, name="locus", now=after, actor="koordinator").after == "awaiting_approval"
+
+
+def test_the_timekeeper_opens_only_what_is_due_and_never_closes_by_hand(engine):
+    may = datetime(2025, 5, 1, tzinfo=UTC)
+    with pytest.raises(RefusedError, match="the timekeeper opens a phase only once its opening has come"):
+        _do(engine, open_phase, name="locus", actor=TIMEKEEPER, now=may, early=True, reason="form says so")
+    change = _do(engine, open_phase, name="locus", actor=TIMEKEEPER, now=JUNE, opening_work=OPENING_WORK["locus"])
+    assert change.changed
+    with Session(engine) as session:
+        opened = session.exec(select(m.AuditEvent).where(m.AuditEvent.action == "phase.opened")).one()
+    assert opened.actor == "system:timekeeper"
+    with pytest.raises(RefusedError, match="'system:timekeeper' is not in the roster: only a coordinator may force"):
+        _do(engine, close_phase, name="locus", actor=TIMEKEEPER, now=JUNE, force=True, reason="x")
+    with pytest.raises(RefusedError, match="only a coordinator may open"):  # the string is nobody
+        _do(engine, open_phase, name="socialization", actor="system:timekeeper", now=AUGUST)
+
+
+@pytest.mark.parametrize(
+    ("action", "params", "said"),
+    [
+        ("open", {"actor": "asr-01"}, "only a coordinator may open phase locus"),
+        ("open", {"actor": "koordinator", "early": True}, "needs --reason"),
+        ("close", {"actor": "koordinator"}, "has not opened yet"),
+        ("close", {"actor": "adm-dinkominfo", "force": True, "reason": "x"}, "only a coordinator may force"),
+        ("reject", {"actor": "koordinator", "note": "x"}, "not awaiting approval"),
+        ("reject", {"actor": "walikota", "note": "x"}, "only a coordinator may reject"),
+    ],
+)
+def test_the_refusals_a_command_meets_are_said_before_any_run(engine, action, params, said):
+    """The CLI's check before a flow run is the operation's own check (the same `may_*` rule)."""
+    may = datetime(2025, 5, 1, tzinfo=UTC)
+    with pytest.raises(RefusedError, match=said):
+        _do(engine, refusal_before_run, action=action, name="locus", now=may, **params)
+    operation = {"open": open_phase, "close": close_phase, "reject": reject_approval}[action]
+    if action != "reject":
+        params = {**params, "now": may}
+    with pytest.raises(RefusedError, match=said):
+        _do(engine, operation, name="locus", **params)

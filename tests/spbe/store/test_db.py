@@ -94,6 +94,7 @@ def test_instants_round_trip_in_utc(database_url: str):
 
 def test_a_shared_store_never_guesses_the_cycle(sqlite_url: str, monkeypatch: pytest.MonkeyPatch):
     from spbe.errors import SpbeError
+    from spbe.settings import get_settings
 
     engine = get_engine(sqlite_url)
     upgrade(engine)
@@ -114,8 +115,37 @@ def test_a_shared_store_never_guesses_the_cycle(sqlite_url: str, monkeypatch: py
             )
         )
     monkeypatch.delenv("SPBE_CYCLE", raising=False)
+    get_settings.cache_clear()
     with Session(engine) as session, pytest.raises(SpbeError, match=r"several 2025 cycles .*set SPBE_CYCLE"):
         current_cycle(session)
     monkeypatch.setenv("SPBE_CYCLE", "pekalongan-2025")
+    get_settings.cache_clear()  # the settings are read once; a new environment is a new process's
     with Session(engine) as session:
         assert current_cycle(session).code == "pekalongan-2025"
+
+
+def test_a_lost_connection_is_an_outage_not_a_no():
+    """require_schema used to turn an unreachable server into a plain SpbeError: read as a deliberate "no",
+    a timekeeper job was never retried. It is StoreUnavailable now, raised by the engine itself."""
+    from spbe.errors import RefusedError, StoreUnavailable
+    from spbe.store.db import require_schema
+
+    engine = get_engine("postgresql+psycopg://spbe:s3cret@127.0.0.1:9/spbe")
+    with pytest.raises(StoreUnavailable) as outage:
+        require_schema(engine)
+    assert outage.value.exit_code == 3 and not isinstance(outage.value, RefusedError)
+    assert "s3cret" not in str(outage.value) and "127.0.0.1:9" in str(outage.value)
+
+
+def test_which_driver_errors_are_outages():
+    import sqlite3
+
+    from spbe.store.db import store_fault
+
+    label = "sqlite:///x.db"
+    for text in ("database is locked", "attempt to write a readonly database", "unable to open database file"):
+        assert store_fault(sqlite3.OperationalError(text), label=label) is not None, text
+    for text in ("no such table: phase", 'near "SELEC": syntax error'):
+        assert store_fault(sqlite3.OperationalError(text), label=label) is None, text  # a bug stays a bug
+    assert store_fault(sqlite3.IntegrityError("UNIQUE constraint failed"), label=label) is None
+    assert store_fault(ValueError("x"), label=label) is None
