@@ -129,19 +129,12 @@ class ItemState:
 
     @property
     def revision_kind(self) -> item_status.RevisionKind | None:
-        return None if self.kind is None else item_status.RevisionKind(self.kind.replace("_", " "))
+        return self.entered.revision_kind
 
     @property
     def entered(self) -> item_status.ItemState:
         """The state in the `spbe.items` vocabulary (diterima | revisi | proses | belum) the value rules read."""
-        status = self.status
-        if status is ItemStatus.ACCEPTED:
-            return item_status.ItemState(item_status.ItemStatus.DITERIMA)
-        if status is ItemStatus.REVISE:
-            return item_status.ItemState(item_status.ItemStatus.REVISI, self.revision_kind)
-        if status is ItemStatus.SUBMITTED:
-            return item_status.ItemState(item_status.ItemStatus.PROSES)
-        return item_status.NOTHING
+        return entered_state(self.verdict, self.kind, answered=self.version is not None)
 
     @property
     def shown_status(self) -> str:
@@ -149,6 +142,18 @@ class ItemState:
         if self.auto_rejected:
             return item_status.ItemStatus.DITOLAK_OTOMATIS.value
         return self.entered.label
+
+
+def entered_state(verdict: str | None, kind: str | None, *, answered: bool) -> item_status.ItemState:
+    """A stored verdict in the value rules' vocabulary: diterima | revisi (with its kind) | proses | belum."""
+    if not answered:
+        return item_status.NOTHING
+    if verdict == VERDICT_ACCEPTED:
+        return item_status.ItemState(item_status.ItemStatus.DITERIMA)
+    if verdict == VERDICT_REVISE:
+        revision = None if kind is None else item_status.RevisionKind(kind.replace("_", " "))
+        return item_status.ItemState(item_status.ItemStatus.REVISI, revision)
+    return item_status.ItemState(item_status.ItemStatus.PROSES)
 
 
 @dataclass(frozen=True)
@@ -162,6 +167,9 @@ class ExternalState:
     recorded_by: str
     recorded_at: datetime
     note: str | None = None
+
+
+Unit = IndicatorState | ItemState  # what gates and reminders judge (see the module docstring)
 
 
 @dataclass(frozen=True)
