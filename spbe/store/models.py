@@ -192,4 +192,4 @@ class AuditEvent(SQLModel, table=True):
 
 
 # Feature tables live in their own modules; importing them here registers them on the metadata.
-from spbe.store import tables_evidence, tables_history, tables_intake, tables_reminders  # noqa: E402, F401
+from spbe.store import tables_evidence, tables_history, tables_intake, tables_portal, tables_reminders  # noqa: E402, F401
