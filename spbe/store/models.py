@@ -197,5 +197,6 @@ from spbe.store import (  # noqa: E402, F401
     tables_history,
     tables_intake,
     tables_items,
+    tables_portal,
     tables_reminders,
 )
