@@ -297,6 +297,8 @@ def status(as_: AsOption = None, as_json: JsonOption = False) -> None:
     )
     if standing["bound_note"]:
         typer.echo(f"Catatan: {standing['bound_note']}.")
+    if data.get("history"):
+        typer.echo(f"Catatan skala: {data['history']['note']}")
     typer.echo(
         table(
             [(p["name"], p["state"], p["opens"], p["deadline"]) for p in data["phases"]],
