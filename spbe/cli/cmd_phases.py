@@ -329,6 +329,8 @@ def status(as_: AsOption = None, as_json: JsonOption = False) -> None:
         )
         if standing["waiting_externals"]:
             typer.echo(f"Menunggu nilai eksternal (dinilai 1): {', '.join(standing['waiting_externals'])}")
+    if data.get("history"):
+        typer.echo(f"Catatan skala: {data['history']['note']}")
     typer.echo(
         table(
             [(p["name"], p["state"], p["opens"], p["deadline"]) for p in data["phases"]],

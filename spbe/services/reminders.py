@@ -260,6 +260,9 @@ class _Renderer:
         self.indicators = {i.number: i for i in snapshot.indicators}
         self.items = {i.code: i for i in snapshot.items}
         self._outbox: dict[str, int] | None = None
+        from spbe.portal.links import links_for
+
+        self.answer_link = links_for(session, cycle)  # how the recipient answers: their portal link
 
     def render(self, msg: DueMessage) -> tuple[str, str]:
         from spbe.messages import render
@@ -277,6 +280,7 @@ class _Renderer:
         ctx: dict[str, Any] = {
             "cycle": self.cycle,
             "person": {"key": msg.recipient, "name": person.name if person else msg.recipient},
+            "answer_link": self.answer_link(msg.recipient),
         }
         if msg.kind == "digest":
             return ctx | self._digest(msg)

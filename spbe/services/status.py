@@ -55,7 +55,20 @@ def cycle_status() -> dict:
             for p in snap.phases.values()
         ],
         "progress": progress,
+        "history": cycle_scale_caveat(cycle, framework),
     }
+
+
+def cycle_scale_caveat(cycle, framework: Framework) -> dict | None:
+    """Earlier years of the cycle on another scale (an SPBE index beside a Pemdi one), with the sentence."""
+    from spbe.frameworks import available_frameworks, load_framework
+    from spbe.report.yearly import scale_caveat
+
+    history = {int(y): Decimal(v) for y, v in (cycle.history or {}).items()}
+    if not history:
+        return None
+    known = {f: load_framework(f) for f in available_frameworks()}
+    return scale_caveat(framework=framework, year=cycle.year, history=history, frameworks=known)
 
 
 def standing(framework: Framework, snap: CycleSnapshot, target_index: Decimal) -> dict:

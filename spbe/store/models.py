@@ -175,6 +175,7 @@ class Report(SQLModel, table=True):
     predicate: str
     delivered_at: datetime | None = Field(default=None, sa_column=utc_column())
     delivered_to: list[str] = Field(default_factory=list, sa_column=json_column())
+    sent_at: datetime | None = Field(default=None, sa_column=utc_column())  # sent to leadership: of record
 
 
 class AuditEvent(SQLModel, table=True):
@@ -197,5 +198,6 @@ from spbe.store import (  # noqa: E402, F401
     tables_history,
     tables_intake,
     tables_items,
+    tables_portal,
     tables_reminders,
 )
