@@ -52,6 +52,8 @@ def template(
         print_json(info.as_dict())
         return
     what = "indicator(s) to fill in" if kind == "opd" else "indicator(s) to review"
+    if info.kind.endswith("-items"):
+        what = "butir untuk dijawab" if kind == "opd" else "butir untuk dinilai"
     typer.echo(f"{info.path}: {kind} template for {info.subject}, cycle {info.cycle}, {info.rows} {what}")
 
 
@@ -76,16 +78,22 @@ def import_file(
     if as_json:
         print_json(report.as_dict())
         return
-    kind = "self-assessment" if report.kind == "opd" else "reviews"
+    opd_kind = report.kind in ("opd", "opd-items")
+    kind = "self-assessment" if opd_kind else "reviews"
     head = "dry run, nothing written: would record" if dry_run else "recorded"
-    noun = "new version(s)" if report.kind == "opd" else "new review(s)"
+    noun = "new version(s)" if opd_kind else "new review(s)"
     typer.echo(
         f"{report.file}: {kind} of {report.subject} ({report.cycle}): {head} {len(report.created)} {noun}, "
         f"{len(report.unchanged)} unchanged, {report.skipped} empty row(s) skipped"
     )
     for item in report.created:
-        late = "  TERLAMBAT / late" if item["late"] else ""
-        typer.echo(f"  - indicator {item['indicator']}: version {item['version']}{late}")
+        late = "  TERLAMBAT / late" if item.get("late") else ""
+        if "aim" in item:
+            typer.echo(f"  - {item['indicator']}: tingkat sasaran {item['aim']}")
+        elif "item" in item:
+            typer.echo(f"  - butir {item['item']}: versi {item['version']}{late}")
+        else:
+            typer.echo(f"  - indicator {item['indicator']}: version {item['version']}{late}")
     if report.late:
         warn(f"late (kept and flagged): indicator(s) {', '.join(map(str, report.late))}")
 
