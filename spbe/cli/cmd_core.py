@@ -75,12 +75,24 @@ def score(
     value_rule: Annotated[
         str | None, typer.Option("--value-rule", help="With --items: a value-rule option by id (e.g. tingkat-utuh).")
     ] = None,
+    store: Annotated[
+        bool, typer.Option("--store", help="Pemdi: score the current cycle from the store (items accepted so far).")
+    ] = False,
+    as_: Annotated[str | None, typer.Option("--as", help="With --store: act as this roster id.")] = None,
 ) -> None:
     """Score a full set of capability levels (or, for Pemdi, item statuses) exactly as the regulation does."""
     from spbe.errors import InputError
 
+    if store:
+        if levels is not None or items is not None:
+            raise InputError("--store reads the cycle from the store: give no --levels or --items file")
+        from spbe.cli.cmd_items import score_items_store
+        from spbe.cli.doors import actor_of
+
+        score_items_store(actor=actor_of(as_), as_json=as_json, rule_id=value_rule)
+        return
     if (levels is None) == (items is None):
-        raise InputError("give exactly one of --levels FILE.csv or --items FILE.csv")
+        raise InputError("give exactly one of --levels FILE.csv or --items FILE.csv (or --store)")
     if items is not None:
         from spbe.cli.cmd_items import score_items_file
 

@@ -134,11 +134,33 @@ def assign(
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why (required to amend the decree once locus is closed).")
     ] = None,
+    support: Annotated[
+        list[str] | None,
+        typer.Option("--support", help="Pemdi, with --indicator: a supporting OPD (repeat; '-' for none)."),
+    ] = None,
+    item: Annotated[str | None, typer.Option("--item", help="Pemdi: give this evidence item (with --to).")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="With --item: the OPD that answers it.")] = None,
     as_: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show or change who owns and who assesses each indicator; without options, show it."""
+    """Show or change who owns and who assesses each indicator; without options, show it. Pemdi: supporting
+    OPDs of an indicator (--indicator N --support OPD) and an item given to one (--item CODE --to OPD)."""
     from spbe.errors import SpbeError
+
+    if item is not None or to is not None:
+        if item is None or to is None or auto or approve or indicator is not None or support:
+            raise SpbeError("use --item CODE --to OPD on its own")
+        from spbe.cli.cmd_item_intake import assign_item
+
+        assign_item(item, to, as_, as_json)
+        return
+    if support:
+        if indicator is None or owner or assessor or auto or approve:
+            raise SpbeError("--support goes with --indicator N only")
+        from spbe.cli.cmd_item_intake import assign_support
+
+        assign_support(indicator, list(support), as_, as_json)
+        return
 
     chosen = sum([auto, indicator is not None, approve])
     if chosen > 1:

@@ -86,13 +86,15 @@ def evidence_settings(cycle: m.Cycle) -> EvidenceSettings:
 
 
 def collect_links(session: Session, *, cycle: m.Cycle) -> list[EvidenceLink]:
-    """The links of each indicator's latest version: older versions' links no longer matter to anyone."""
+    """The links of each unit's latest version (an indicator's, or under Pemdi an item's): older versions'
+    links no longer matter to anyone. Uploaded files (`file:sha256:` refs) are not links: nothing to fetch."""
     snap = take_snapshot(session, cycle)
     return [
-        EvidenceLink(url, i.number, i.owner_opd, i.version)
-        for i in snap.indicators
-        if i.version is not None
-        for url in i.evidence
+        EvidenceLink(url, u.indicator, u.owner_opd, u.version)
+        for u in snap.units
+        if u.version is not None
+        for url in u.evidence
+        if "://" in url
     ]
 
 

@@ -71,6 +71,15 @@ def socialization(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Noti
 
 def self_assessment(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
     snap = take_snapshot(session, cycle)
+    if snap.by_items:
+        required = snap.required_items()
+        return [
+            _item_notice(
+                session, cycle, phase, snap, "self-assessment", code, [i for i in required if i.owner_opd == code]
+            )
+            for code in snap.owning_opds()
+            if any(i.owner_opd == code for i in required)
+        ]
     return [
         _answerable(
             session,
@@ -87,11 +96,24 @@ def self_assessment(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[No
 
 def document_review(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
     snap = take_snapshot(session, cycle)
+    if snap.by_items:
+        notices = []
+        for person in (p for p in snap.people.values() if p.role == "assessor"):
+            items = [i for i in snap.items if i.assessor == person.key and i.status is ItemStatus.SUBMITTED]
+            if items:
+                notices.append(_item_notice(session, cycle, phase, snap, "document-review", person.key, items))
+        return notices
     return _per_assessor(session, snap, cycle, phase, ItemStatus.SUBMITTED, "notice_document_review.txt.j2")
 
 
 def revision(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
     snap = take_snapshot(session, cycle)
+    if snap.by_items:
+        return [
+            _item_notice(session, cycle, phase, snap, "revision", code, items)
+            for code in snap.owning_opds()
+            if (items := [i for i in snap.items_of(code) if i.status is ItemStatus.REVISE])
+        ]
     notices = []
     for code in snap.owning_opds():
         items = [i for i in snap.indicators_of(code) if i.status is ItemStatus.REVISE]
@@ -108,6 +130,46 @@ def revision(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
                 )
             )
     return notices
+
+
+NOTICE_ITEMS = 30  # items listed in one opening notice; the rest are counted (the template has them all)
+
+
+def _item_notice(
+    session: Session, cycle: m.Cycle, phase: m.Phase, snap: CycleSnapshot, what: str, who: str, items: list
+) -> Notice:
+    """An items cycle's opening notice to an OPD (by code) or an assessor (by key), items grouped by indicator;
+    fewer listed when the body would pass the reminders' MAX_BODY (the rest counted)."""
+    from spbe.services.reminders import ITEM_TEXT, MAX_BODY
+
+    names = {i.number: i.name for i in snap.indicators}
+    opd = snap.opds.get(who)
+    recipient = opd.admin_key if opd else who
+    listed = NOTICE_ITEMS
+    while True:
+        groups: list[dict] = []
+        for item in items[:listed]:
+            if not groups or groups[-1]["number"] != item.indicator:
+                label, name = f"I{item.indicator}", names.get(item.indicator, "")
+                groups.append({"number": item.indicator, "label": label, "name": name, "entries": []})
+            text = item.text if len(item.text) <= ITEM_TEXT else item.text[: ITEM_TEXT - 1].rstrip() + "…"
+            groups[-1]["entries"].append({"code": item.code, "level": item.level, "text": text, "note": None})
+        notice = _answerable(
+            session,
+            cycle,
+            phase,
+            recipient,
+            "notice_items.txt.j2",
+            what=what,
+            opd=opd,
+            person=snap.people.get(who),
+            groups=groups,
+            count=len(items),
+            more=max(len(items) - listed, 0),
+        )
+        if len(notice.body) <= MAX_BODY or listed <= 5 or len(items) <= 5:
+            return notice
+        listed = min(listed, len(items)) - 5
 
 
 def final_report(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:

@@ -73,3 +73,24 @@ def test_status_reads_the_index_from_the_items(engine):
     assert result["items"]["ditolak_otomatis"] > 0 and result["items"]["total"] == 242
     assert result["waiting_externals"] == ["I6", "I7", "I18"]
     assert result["index_exact"] != "1" and not result["target_met_exactly"]
+
+
+def test_opening_notices_list_items_to_answer_judge_and_revise(engine):
+    from spbe.services import opening
+    from spbe.store import models as m
+
+    with clock.use_clock(SA_OPEN), session_scope(engine) as session:
+        cycle = pemdi_cycle(session)
+        phases = {p.name: p for p in session.exec(select(m.Phase).where(m.Phase.cycle_id == cycle.id))}
+        sa = {n.recipient: n for n in opening.self_assessment(session, cycle, phases["self-assessment"])}
+        svc.review_item(
+            session, cycle=cycle, actor="asr-03", code="I2-L1-01", verdict="revisi", kind="bukti_tidak_tepat", note="x"
+        )
+        dr = {n.recipient: n for n in opening.document_review(session, cycle, phases["document-review"])}
+        rev = {n.recipient: n for n in opening.revision(session, cycle, phases["revision"])}
+    notice = sa["adm-bag-org"]  # I2 aimed at 2: its main items of levels 1 and 2
+    assert notice.subject == "[Pemdi 2026] Penilaian mandiri dibuka: 4 butir untuk Bagian Organisasi Setda"
+    assert "* I2-L1-01 (tingkat 1)" in notice.body and "* I2-L2-02 (tingkat 2)" in notice.body
+    assert "... dan" in sa["adm-dinkominfo"].body and len(sa["adm-dinkominfo"].body) < MAX_TEXT
+    assert "1 butir menunggu penilaian Anda" in dr["asr-03"].subject and "I2-L2-01" in dr["asr-03"].body
+    assert list(rev) == ["adm-bag-org"] and "Revisi diminta: 1 butir" in rev["adm-bag-org"].subject

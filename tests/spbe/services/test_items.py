@@ -234,3 +234,26 @@ def test_the_levels_framework_refuses_item_commands(tmp_path, sqlite_url):
         with pytest.raises(RefusedError, match=r"dinilai per indikator"):
             svc.submit_item(session, cycle=the_cycle(session), actor="adm-dinkominfo", code="I1-L1-01", evidence=[])
         assert take_snapshot(session, the_cycle(session)).items == ()
+
+
+def test_the_snapshot_reads_items_in_a_fixed_number_of_queries(engine):
+    from sqlalchemy import event
+
+    def queries() -> int:
+        seen: list[str] = []
+
+        def count(conn, cursor, statement, *args):
+            seen.append(statement)
+
+        event.listen(engine, "before_cursor_execute", count)
+        try:
+            snapshot(engine)
+        finally:
+            event.remove(engine, "before_cursor_execute", count)
+        return len(seen)
+
+    empty = queries()
+    for code in ("I2-L1-01", "I2-L1-02", "I2-L2-01", "I2-L2-02"):
+        answer(engine, code=code)
+        judge(engine, code=code)
+    assert queries() == empty  # set-based: no query per item, answer or review
