@@ -47,6 +47,7 @@ class _Context:
     owners: dict[int, Owner | None]
     snapshot: CycleSnapshot | None
     source: str
+    scale_caveat: dict | None = None  # earlier years on another scale (SPBE beside Pemdi), with the sentence
 
 
 def plan_cmd(
@@ -124,7 +125,7 @@ def plan_cmd(
     if not fw.verified:
         warn(f"kerangka {fw.id} BELUM TERVERIFIKASI: bobot dan batas predikat dari sumber sekunder")
     if as_json:
-        print_json(result.as_dict())
+        print_json(result.as_dict() | {"history": ctx.scale_caveat})
         return
     _print_plan(result, ctx, costs is not None)
 
@@ -142,6 +143,8 @@ def _print_plan(view: PlanView, ctx: _Context, with_costs: bool) -> None:
     typer.echo(f"Target: indeks tepat {num(p.target)} ({_predicate(view, p.target)})")
     for note in view.notes:
         typer.echo(f"Catatan: {note}")
+    if ctx.scale_caveat:
+        typer.echo(f"Catatan skala: {ctx.scale_caveat['note']}")
     if p.note_before:
         typer.echo(f"Catatan: {p.note_before}.")
     typer.echo("")
@@ -228,6 +231,7 @@ def _store_context() -> _Context:
     from spbe.report.planning import Owner
     from spbe.services.cycles import current_cycle, framework_of
     from spbe.services.snapshot import take_snapshot
+    from spbe.services.status import cycle_scale_caveat
     from spbe.settings import get_settings
     from spbe.store.db import require_schema
 
@@ -253,11 +257,14 @@ def _store_context() -> _Context:
         owners=owners,
         snapshot=snapshot,
         source=f"store {settings.database_label}, cycle {cycle.code}",
+        scale_caveat=cycle_scale_caveat(cycle, framework_of(cycle)),
     )
 
 
 def _config_context() -> _Context:
+    from spbe.frameworks import available_frameworks, load_framework
     from spbe.report.planning import Owner
+    from spbe.report.yearly import scale_caveat
     from spbe.services.cycles import load_config_files
     from spbe.settings import get_settings
 
@@ -273,6 +280,12 @@ def _config_context() -> _Context:
         owners={n: Owner(c, names.get(c, "")) for n, c in roster.owners.items()},
         snapshot=None,
         source=str(path),
+        scale_caveat=scale_caveat(
+            framework=config.framework(),
+            year=config.year,
+            history=config.history,
+            frameworks={f: load_framework(f) for f in available_frameworks()},
+        ),
     )
 
 

@@ -131,11 +131,6 @@ def load_cycle(session: Session, *, config: CycleConfig, roster: Roster, actor: 
             subject=cycle.code,
             detail={"config": str(config.path), "changes": changes[:200], "count": len(changes)},
         )
-        if not created:  # a moved deadline or a new title: waiting notices are written again or cancelled
-            from spbe.services.stale import review_notices
-
-            session.flush()
-            review_notices(session, cycle=cycle)
     return LoadResult(cycle, created, changes)
 
 

@@ -32,6 +32,13 @@ def _notice(cycle: m.Cycle, phase: m.Phase, recipient: str, template: str, **con
     )
 
 
+def _answerable(session: Session, cycle: m.Cycle, phase: m.Phase, recipient: str, template: str, **context) -> Notice:
+    """A notice that asks for an answer: it carries the recipient's portal link."""
+    from spbe.portal.links import link_for
+
+    return _notice(cycle, phase, recipient, template, answer_link=link_for(session, cycle, recipient), **context)
+
+
 def locus_notices(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
     """What locus tells owners and assessors, from the assignment as it stands (no assigning here)."""
     snap = take_snapshot(session, cycle)
@@ -76,7 +83,8 @@ def socialization(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Noti
 def self_assessment(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
     snap = take_snapshot(session, cycle)
     return [
-        _notice(
+        _answerable(
+            session,
             cycle,
             phase,
             snap.opds[code].admin_key,
@@ -90,7 +98,7 @@ def self_assessment(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[No
 
 def document_review(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
     snap = take_snapshot(session, cycle)
-    return _per_assessor(snap, cycle, phase, ItemStatus.SUBMITTED, "notice_document_review.txt.j2")
+    return _per_assessor(session, snap, cycle, phase, ItemStatus.SUBMITTED, "notice_document_review.txt.j2")
 
 
 def revision(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
@@ -100,8 +108,14 @@ def revision(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
         items = [i for i in snap.indicators_of(code) if i.status is ItemStatus.REVISE]
         if items:
             notices.append(
-                _notice(
-                    cycle, phase, snap.opds[code].admin_key, "notice_revision.txt.j2", opd=snap.opds[code], items=items
+                _answerable(
+                    session,
+                    cycle,
+                    phase,
+                    snap.opds[code].admin_key,
+                    "notice_revision.txt.j2",
+                    opd=snap.opds[code],
+                    items=items,
                 )
             )
     return notices
@@ -112,13 +126,15 @@ def final_report(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notic
 
 
 def _per_assessor(
-    snap: CycleSnapshot, cycle: m.Cycle, phase: m.Phase, status: ItemStatus, template: str
+    session: Session, snap: CycleSnapshot, cycle: m.Cycle, phase: m.Phase, status: ItemStatus, template: str
 ) -> list[Notice]:
     notices = []
     for person in (p for p in snap.people.values() if p.role == "assessor"):
         items = [i for i in snap.indicators_for_assessor(person.key) if i.status is status]
         if items:
-            notices.append(_notice(cycle, phase, person.key, template, person=person, items=items, opds=snap.opds))
+            notices.append(
+                _answerable(session, cycle, phase, person.key, template, person=person, items=items, opds=snap.opds)
+            )
     return notices
 
 

@@ -193,4 +193,11 @@ class AuditEvent(SQLModel, table=True):
 
 
 # Feature tables live in their own modules; importing them here registers them on the metadata.
-from spbe.store import tables_evidence, tables_history, tables_intake, tables_reminders  # noqa: E402, F401
+from spbe.store import (  # noqa: E402, F401
+    tables_evidence,
+    tables_history,
+    tables_intake,
+    tables_items,
+    tables_portal,
+    tables_reminders,
+)

@@ -15,6 +15,7 @@ from spbe.services.delivery_settings import settings_for
 from spbe.services.opening_work import OPENING_WORK
 from spbe.services.outbox_leases import claim
 from spbe.services.phases import close_phase, open_phase
+from spbe.services.stale import review_notices
 from spbe.store import models as m
 from spbe.store.db import session_scope
 from spbe.store.tables_reminders import OutboxMessage
@@ -81,7 +82,9 @@ def test_a_moved_deadline_rewrites_the_waiting_opening_notice(sqlite_url: str, t
     moved.write_text(text.replace("2025-09-30", "2025-10-07"), encoding="utf-8")
     config, roster = load_config_files(moved)
     with clock.use_clock(SEPTEMBER + timedelta(days=1)), session_scope(engine) as session:
-        load_cycle(session, config=config, roster=roster, actor="koordinator")
+        load_cycle(session, config=config, roster=roster, actor="koordinator")  # what `spbe init` runs
+        session.flush()
+        review_notices(session, cycle=current_cycle(session))
     after = _rows(engine, id=before.id)[0]
     assert after.state == "queued" and after.deadline_version == 2
     assert "7 Oktober 2025" in after.body and "30 September" not in after.body
@@ -149,8 +152,6 @@ def test_a_document_review_opening_to_an_assessor_who_finished_is_cancelled(sqli
     with session_scope(engine) as session:
         session.add(m.Review(cycle_id=sub.cycle_id, submission_id=sub.id, indicator_number=1, assessor_key=assessor,
                              verdict="accept", level=3, reviewed_at=october + timedelta(hours=1)))
-    from spbe.services.stale import review_notices
-
     with clock.use_clock(october + timedelta(hours=1)), session_scope(engine) as session:
         review_notices(session, cycle=current_cycle(session))
     done = _rows(engine, id=notice.id)[0]
