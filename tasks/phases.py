@@ -18,7 +18,7 @@ from tasks.common import RETRY
 
 @task(name="open-phase", task_run_name="open {phase}", **RETRY)
 def open_phase_task(phase: str, actor: Actor, early: bool = False, reason: str | None = None) -> dict:
-    from spbe.services.opening import OPENING_WORK
+    from spbe.services.opening_work import OPENING_WORK
     from spbe.services.phases import open_phase
 
     with session_scope(require_schema()) as session:

@@ -41,6 +41,11 @@ def init(
     before, after = upgrade(engine)
     with session_scope(engine) as session:
         result = load_cycle(session, config=cycle_config, roster=roster, actor=actor)
+        if not result.created:  # a moved deadline or a new title: waiting notices are rewritten or cancelled
+            from spbe.services.stale import review_notices
+
+            session.flush()
+            review_notices(session, cycle=result.cycle)
         code = result.cycle.code
     typer.echo(f"store:  {settings.database_label}")
     if before is None:

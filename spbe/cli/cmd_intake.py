@@ -326,6 +326,15 @@ def links(
     report = run_link_check(actor=actor)
     if as_json:
         print_json(report.as_dict())
+    if report.outage:
+        from spbe.errors import Unavailable
+
+        raise Unavailable(
+            f"server ini tidak dapat menjangkau internet: {report.outage}. Status tautan tidak diubah dan tidak "
+            f"ada OPD yang diberi tahu; koordinator diberi tahu ({report.notices_queued} pesan). Ulangi `spbe links` "
+            "setelah koneksi pulih."
+        )
+    if as_json:
         return
     counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts().items())) or "no links yet"
     typer.echo(f"{report.cycle}: {len(report.results)} evidence link(s) checked: {counts}")

@@ -140,7 +140,24 @@ def assign(
         reason=reason,
         detail={"before": before, "after": after, "decree": decree or "not yet approved"},
     )
+    _tell_assessors(session, cycle, indicator, before["assessor"], after["assessor"], reason)
     return row, decree
+
+
+def _tell_assessors(
+    session: Session, cycle: m.Cycle, indicator: int, old: str | None, new: str | None, reason: str | None
+) -> None:
+    """A new assessor hears of it and the old one is released; waiting notices that no longer hold are
+    cancelled or rewritten (spbe.services.stale)."""
+    from spbe.services.outbox import enqueue
+    from spbe.services.stale import reassignment_notices, review_notices
+
+    session.flush()
+    if old != new:
+        notices = reassignment_notices(session, cycle=cycle, indicator=indicator, old=old, new=new, reason=reason)
+        if notices:
+            enqueue(session, cycle_id=cycle.id, notices=notices)
+    review_notices(session, cycle=cycle)
 
 
 def approve(session: Session, *, cycle: m.Cycle, actor: str) -> int:
@@ -159,6 +176,10 @@ def approve(session: Session, *, cycle: m.Cycle, actor: str) -> int:
         session.add(a)
     if rows:
         record(session, cycle_id=cycle.id, actor=actor, action="assignment.approved", detail={"count": len(rows)})
+        from spbe.services.stale import review_notices
+
+        session.flush()
+        review_notices(session, cycle=cycle)  # notices saying "masih menunggu penetapan" now say it is decreed
     return len(rows)
 
 

@@ -1,7 +1,9 @@
-"""Each phase's opening work: what people are told (and, for locus, assigned) when the phase opens.
+"""What people are told when a phase opens, written from the store as it stands.
 
-Runs inside the transaction that opens the phase, so the notices exist exactly when the phase is
-open; their keys make a repeated opening queue nothing new.
+The opening runs these inside the transaction that opens the phase (`spbe.services.opening_work`, which
+also assigns assessors for locus), so the notices exist exactly when the phase is open; their keys make
+a repeated opening queue nothing new. While a notice waits, `spbe.services.stale` writes it again from
+`RENDER_OPENING`, so it still holds when it leaves.
 """
 
 from __future__ import annotations
@@ -19,24 +21,26 @@ from spbe.store import models as m
 
 def _notice(cycle: m.Cycle, phase: m.Phase, recipient: str, template: str, **context) -> Notice:
     subject, body = render(template, cycle=cycle, phase=phase, **context)
-    return Notice(recipient, subject, body, key=f"{cycle.code}:{phase.name}:opened:{recipient}", phase=phase.name)
+    return Notice(
+        recipient,
+        subject,
+        body,
+        key=f"{cycle.code}:{phase.name}:opened:{recipient}",
+        phase=phase.name,
+        deadline_version=phase.deadline_version,
+        about=f"opening:{phase.name}",  # rewritten from the store while it waits (spbe.services.stale)
+    )
 
 
 def _answerable(session: Session, cycle: m.Cycle, phase: m.Phase, recipient: str, template: str, **context) -> Notice:
     """A notice that asks for an answer: it carries the recipient's portal link."""
     from spbe.portal.links import link_for
 
-    link = link_for(session, cycle, recipient)
-    subject, body = render(template, cycle=cycle, phase=phase, answer_link=link, **context)
-    return Notice(recipient, subject, body, key=f"{cycle.code}:{phase.name}:opened:{recipient}", phase=phase.name)
+    return _notice(cycle, phase, recipient, template, answer_link=link_for(session, cycle, recipient), **context)
 
 
-def locus(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
-    from spbe.services.assignments import auto_assign
-    from spbe.services.people import TIMEKEEPER
-
-    if any(i.assessor is None for i in take_snapshot(session, cycle).indicators):
-        auto_assign(session, cycle=cycle, actor=TIMEKEEPER)  # part of the opening, whoever opened
+def locus_notices(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
+    """What locus tells owners and assessors, from the assignment as it stands (no assigning here)."""
     snap = take_snapshot(session, cycle)
     notices = [
         _notice(
@@ -54,7 +58,14 @@ def locus(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
         items = snap.indicators_for_assessor(person.key)
         notices.append(
             _notice(
-                cycle, phase, person.key, "notice_locus_assessor.txt.j2", person=person, items=items, opds=snap.opds
+                cycle,
+                phase,
+                person.key,
+                "notice_locus_assessor.txt.j2",
+                person=person,
+                items=items,
+                opds=snap.opds,
+                approved=snap.assignments_approved,
             )
         )
     return notices
@@ -189,8 +200,8 @@ def _per_assessor(
     return notices
 
 
-OPENING_WORK: dict[str, Callable[[Session, m.Cycle, m.Phase], list[Notice]]] = {
-    "locus": locus,
+RENDER_OPENING: dict[str, Callable[[Session, m.Cycle, m.Phase], list[Notice]]] = {
+    "locus": locus_notices,
     "socialization": socialization,
     "self-assessment": self_assessment,
     "document-review": document_review,

@@ -100,6 +100,11 @@ def _set_state(
         reason=reason,
         detail={"from": current.value, "to": target.value, **(detail or {})},
     )
+    if target is PhaseState.CLOSED:  # what was said about the phase is no longer true: it never goes out
+        from spbe.services.stale import review_notices
+
+        session.flush()
+        review_notices(session, cycle=cycle)
 
 
 def open_phase(

@@ -120,6 +120,10 @@ def sweep(
         result.refreshed = [entry for _, _, entry in refreshes if entry["reason"] != "digest"]
         return result
 
+    from spbe.services.stale import review_notices
+
+    review_notices(session, cycle=cycle, actor=SWEEP_ACTOR)  # notices too: still true when they leave
+
     for reason, ids in cancels.items():
         cancel(session, ids, reason=reason, now=now)
     for d, q, entry in refreshes:

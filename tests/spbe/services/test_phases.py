@@ -11,7 +11,7 @@ from spbe.errors import RefusedError
 from spbe.services import assignments
 from spbe.services.attendance import record_attendance
 from spbe.services.cycles import current_cycle
-from spbe.services.opening import OPENING_WORK
+from spbe.services.opening_work import OPENING_WORK
 from spbe.services.people import TIMEKEEPER
 from spbe.services.phases import (
     GateNotMet,
