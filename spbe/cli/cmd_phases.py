@@ -14,6 +14,7 @@ import typer
 
 from spbe.cli.doors import actor_of, at_the_door
 from spbe.cli.output import print_json, table, warn
+from spbe.i18n import _
 
 phase_app = typer.Typer(help="Open, check and close the six phases.", no_args_is_help=True)
 
@@ -182,7 +183,7 @@ def _show_assignments(actor: str, as_json: bool) -> None:
     from spbe.services.people import require_person
     from spbe.services.snapshot import take_snapshot
 
-    at_the_door(lambda session, cycle: require_person(session, cycle, actor, doing="melihat penugasan asesor"))
+    at_the_door(lambda session, cycle: require_person(session, cycle, actor, doing=_("see the assessors' assignment")))
     snap = _snapshot(take_snapshot)
     rows = [
         {"indicator": i.number, "name": i.name, "owner": i.owner_opd, "assessor": i.assessor} for i in snap.indicators
@@ -261,7 +262,7 @@ def people(
     actor = _actor(as_)
 
     def read(session, cycle) -> list[dict]:
-        require_person(session, cycle, actor, doing="melihat daftar orang")
+        require_person(session, cycle, actor, doing=_("see the list of people"))
         return [
             {"id": p.key, "name": p.name, "role": p.role, "opd": p.opd_code} for p in list_people(session, cycle, role)
         ]
@@ -280,7 +281,7 @@ def status(as_: AsOption = None, as_json: JsonOption = False) -> None:
     from spbe.services.status import cycle_status
 
     actor = _actor(as_)
-    at_the_door(lambda session, cycle: require_person(session, cycle, actor, doing="melihat status siklus"))
+    at_the_door(lambda session, cycle: require_person(session, cycle, actor, doing=_("see the status of the cycle")))
     data = cycle_status()
     if as_json:
         print_json(data)
@@ -329,7 +330,7 @@ def audit(
     actor = _actor(as_)
     with session_scope(require_schema()) as session:
         cycle = current_cycle(session)
-        require_role(session, cycle, actor, roles=("coordinator", "leadership"), doing="membaca jejak audit")
+        require_role(session, cycle, actor, roles=("coordinator", "leadership"), doing=_("read the audit trail"))
         query = select(m.AuditEvent).where(m.AuditEvent.cycle_id == cycle.id)
         if action:
             query = query.where(col(m.AuditEvent.action).startswith(action))

@@ -9,6 +9,7 @@ import typer
 
 from spbe.cli.doors import actor_of, at_the_door
 from spbe.cli.output import print_json, table, warn
+from spbe.i18n import _
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 AsOption = Annotated[
@@ -42,7 +43,7 @@ def remind(
     from spbe.timekeeper import run_remind
 
     actor = actor_of(as_)
-    at_the_door(lambda session, cycle: require_coordinator(session, cycle, actor, doing="send the reminders now"))
+    at_the_door(lambda session, cycle: require_coordinator(session, cycle, actor, doing=_("send the reminders now")))
     result = run_remind(dry_run=dry_run, use_prefect=flow)
     if as_json:
         print_json(result)
@@ -98,7 +99,7 @@ def outbox(
     actor = actor_of(as_)
     with Session(engine) as session:
         cycle = current_cycle(session)
-        require_coordinator(session, cycle, actor, doing="read the outbox")
+        require_coordinator(session, cycle, actor, doing=_("read the outbox"))
         counts = counts_by_state(session, cycle_id=cycle.id)
         query = select(OutboxMessage).where(OutboxMessage.cycle_id == cycle.id)
         if state:

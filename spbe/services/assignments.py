@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from spbe import clock
 from spbe.domain.assignment import AssignmentPlan, balance, conflict_of_interest
 from spbe.errors import InputError, RefusedError
+from spbe.i18n import _
 from spbe.services.lookup import find_person, find_phase
 from spbe.services.people import Actor, actor_id, require_coordinator, require_coordinator_or_timekeeper
 from spbe.store import models as m
@@ -40,7 +41,7 @@ def _assignments(session: Session, cycle: m.Cycle) -> list[m.Assignment]:
 def auto_assign(session: Session, *, cycle: m.Cycle, actor: Actor, keep_manual: bool = True) -> AutoAssignResult:
     """Assign assessors to every indicator; manual choices are kept and count toward the balance. A coordinator
     asks for it, or the opening of locus does it (`TIMEKEEPER`)."""
-    require_coordinator_or_timekeeper(session, cycle, actor, doing="assign assessors")
+    require_coordinator_or_timekeeper(session, cycle, actor, doing=_("assign assessors"))
     rows = _assignments(session, cycle)
     assessors = session.exec(
         select(m.Person).where(m.Person.cycle_id == cycle.id, m.Person.role == "assessor").order_by(m.Person.key)
@@ -88,7 +89,7 @@ def assign(
 
     While locus is open a change withdraws the decree's approval (the coordinator approves the new version).
     Once locus is closed the decree stands: a change is an amendment that needs a reason, kept on record."""
-    require_coordinator(session, cycle, actor, doing="change the assignment")
+    require_coordinator(session, cycle, actor, doing=_("change the assignment"))
     rows = {a.indicator_number: a for a in _assignments(session, cycle)}
     problems = []
     if indicator not in rows:
@@ -145,7 +146,7 @@ def assign(
 
 def approve(session: Session, *, cycle: m.Cycle, actor: str) -> int:
     """The coordinator approves the whole assignment (the decree); refused while anything is incomplete."""
-    require_coordinator(session, cycle, actor, doing="approve the assignment")
+    require_coordinator(session, cycle, actor, doing=_("approve the assignment"))
     from spbe.domain.gates import locus
     from spbe.services.snapshot import take_snapshot
 

@@ -47,9 +47,10 @@ def test_phase_check_as_a_stranger_or_an_assessor_changes_nothing_and_starts_no_
     env = {**_loaded(tmp_path), "SPBE_NOW": "2025-08-05T09:00:00+07:00", "PREFECT_API_URL": UNREACHABLE}
     _locus_holds(env["SPBE_DATABASE_URL"])
     before = json.loads(run_spbe("audit", "--json", env=env).out)
-    for who, said in (("mallory", "'mallory' is not in the roster"), ("asr-03", "'asr-03' has role assessor")):
+    for who, said in (("mallory", "'mallory' tidak ada di roster"), ("asr-03", "'asr-03' berperan sebagai asesor")):
         result = run_spbe("phase", "check", "locus", "--as", who, env=env)
-        assert result.code == 2 and said in result.err and "check the gate of phase locus" in result.err, result.err
+        doing = "memeriksa syarat penutupan tahap locus"
+        assert result.code == 2 and said in result.err and doing in result.err, result.err
     status = json.loads(run_spbe("status", "--json", env=env).out)
     assert status["phases"][0]["state"] == "open" and status["progress"]["locus"]["met"] is True
     assert json.loads(run_spbe("audit", "--json", env=env).out) == before
@@ -59,9 +60,9 @@ def test_an_admin_cannot_take_an_assessors_review_queue_nor_run_the_link_check(t
     env = _loaded(tmp_path)
     out = tmp_path / "asr-01.xlsx"
     taken = run_spbe("template", "--assessor", "asr-01", "--out", str(out), "--as", "adm-bapperida", env=env)
-    assert taken.code == 2 and "tidak boleh mengambil template assessor asr-01" in taken.err and not out.exists()
+    assert taken.code == 2 and "tidak boleh mengambil template asesor asr-01" in taken.err and not out.exists()
     links = run_spbe("links", "--as", "adm-bapperida", env=env)
-    assert links.code == 2 and "only a coordinator may check the evidence links" in links.err
+    assert links.code == 2 and "hanya koordinator yang boleh memeriksa tautan bukti dukung" in links.err
     own = run_spbe(
         "template", "--opd", "BAPPERIDA", "--out", str(tmp_path / "b.xlsx"), "--as", "adm-bapperida", env=env
     )
