@@ -28,6 +28,8 @@ DEFAULT_CYCLE_FILE = "pekalongan-2025.toml"
 DEFAULT_LOCK_TIMEOUT = 30.0  # seconds a write waits for another process's lock before it is an outage
 LANGUAGES = ("id", "en")  # the catalogs in spbe/locale: Indonesian, the default, and English
 DEFAULT_LANGUAGE = "id"
+DEFAULT_PORTAL_PORT = 8400
+DEFAULT_PORTAL_BASE_URL = f"http://127.0.0.1:{DEFAULT_PORTAL_PORT}"
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Settings:
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     debug: bool = False  # SPBE_DEBUG: an unexpected error shows its traceback
     language: str = DEFAULT_LANGUAGE  # SPBE_LANG: the language of everything a person reads (spbe.i18n)
+    portal_base_url: str = DEFAULT_PORTAL_BASE_URL  # SPBE_PORTAL_BASE_URL: what printed and sent links start with
     template_secret: str | None = field(repr=False, default=None)
     environ: Mapping[str, str] = field(repr=False, default_factory=lambda: MappingProxyType({}))
 
@@ -122,6 +125,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
     if language not in LANGUAGES:
         raise ConfigError(f"SPBE_LANG={language!r}: choose one of {', '.join(LANGUAGES)}")
     return Settings(
+        portal_base_url=portal_base_url(value("SPBE_PORTAL_BASE_URL")),
         database_url=url,
         data_dir=data_dir,
         config_dir=config_dir,
@@ -137,6 +141,21 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         template_secret=value("SPBE_TEMPLATE_SECRET"),
         environ=MappingProxyType(dict(env)),
     )
+
+
+def portal_base_url(text: str | None) -> str:
+    """The portal's public address (a city puts it behind its own domain and TLS): http(s), a host, no
+    query or fragment; kept without its trailing slash."""
+    if text is None:
+        return DEFAULT_PORTAL_BASE_URL
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or parts.username:
+        raise ConfigError(
+            f"SPBE_PORTAL_BASE_URL={text[:100]!r}: give the portal's public address, e.g. https://spbe.pekalongankota.go.id"
+        )
+    return text.rstrip("/")
 
 
 def _os_user() -> str:
