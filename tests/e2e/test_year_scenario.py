@@ -169,7 +169,7 @@ def test_whole_year(year: Year):
     closed = year.twice("check", "self-assessment")
     assert closed["after"] == "closed"
     notes = " | ".join(closed["gate"]["notes"])
-    assert f"indicator {late} ({owners[late][0]}) submitted late" in notes
+    assert f"indikator {late} ({owners[late][0]}) diisi terlambat" in notes
     assert f"indicator {missing}: no submission" in notes
     expect["self-assessment"] = "closed"
     assert year.states() == expect
@@ -232,7 +232,7 @@ def test_whole_year(year: Year):
         assert report.delivered_at is None
         queued = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "report")).all()
         assert sorted(q.recipient for q in queued) == ["sekda", "walikota"]
-    with pytest.raises(RefusedError, match="the final report has not been delivered") as refused:
+    with pytest.raises(RefusedError, match="laporan akhir belum dikirimkan") as refused:
         year.action("close", "final-report", actor="koordinator")
     assert refused.value.exit_code == 2
     forced = year.action("close", "final-report", actor="koordinator", force=True, reason="laporan dikirim manual")

@@ -96,7 +96,7 @@ def test_close_with_unmet_gate_lists_and_override_needs_reason(engine):
     _do(engine, open_phase, name="locus", actor="koordinator", now=JUNE, opening_work=OPENING_WORK["locus"])
     with pytest.raises(GateNotMet) as err:
         _do(engine, close_phase, name="locus", actor="koordinator", now=JUNE)
-    assert err.value.exit_code == 2 and "not approved" in str(err.value)
+    assert err.value.exit_code == 2 and "belum disetujui koordinator" in str(err.value)
     with pytest.raises(RefusedError, match="--force perlu --reason"):
         _do(engine, close_phase, name="locus", actor="koordinator", now=JUNE, force=True, reason="  ")
     forced = _do(
@@ -106,7 +106,7 @@ def test_close_with_unmet_gate_lists_and_override_needs_reason(engine):
     with Session(engine) as session:
         event = session.exec(select(m.AuditEvent).where(m.AuditEvent.action == "phase.forced_closed")).one()
         assert event.actor == "koordinator" and event.reason == "SK ditandatangani manual"
-        assert any("not approved" in u for u in event.detail["unmet"])
+        assert any("belum disetujui koordinator" in u for u in event.detail["unmet"])
         assert session.exec(select(m.Phase).where(m.Phase.name == "locus")).one().forced
 
 
@@ -146,7 +146,7 @@ def test_auto_phase_closes_at_deadline_when_gate_holds(engine):
     row, created = _do(engine, record_attendance, opd=codes[-1], actor="koordinator")
     assert not created and row.waived
     closed = _do(engine, check_gate, name="socialization", now=AFTER_AUGUST, actor=TIMEKEEPER)
-    assert closed.after == "closed" and closed.gate.notes == (f"{codes[-1]}: waived (dinas luar kota)",)
+    assert closed.after == "closed" and closed.gate.notes == (f"{codes[-1]}: dibebaskan (dinas luar kota)",)
 
 
 def test_failure_inside_opening_leaves_state_and_audit_untouched(engine):
