@@ -69,13 +69,20 @@ def _print_result(result: dict, as_json: bool) -> None:
     typer.echo(result.get("message", ""))
     gate = result.get("gate")
     if gate:
-        typer.echo(f"gate: {'met' if gate['met'] else 'NOT met'} ({gate['done']}/{gate['total']}, {gate['percent']}%)")
+        from fractions import Fraction
+
+        from spbe.formats import percent_text
+
+        said = _("gate: met ({done}/{total}, {percent})") if gate["met"] else _("gate: NOT met ({done}/{total}, {percent})")
+        share = Fraction(gate["done"], gate["total"]) if gate["total"] else Fraction(1)
+        typer.echo(said.format(done=gate["done"], total=gate["total"], percent=percent_text(share)))
         for o in gate["outstanding"][:50]:
             typer.echo(f"  - {o['text']}")
         if len(gate["outstanding"]) > 50:
-            typer.echo(f"  … and {len(gate['outstanding']) - 50} more (use --json for all)")
+            more = _("… and {n} more (use --json for all)").format(n=len(gate["outstanding"]) - 50)
+            typer.echo(f"  {more}")
         for n in gate["notes"][:50]:
-            typer.echo(f"  note: {n}")
+            typer.echo("  " + _("note: {note}").format(note=n))
     typer.echo(f"flow run: {result['flow_run_id']}" + (f"  {result['ui_url']}" if result.get("ui_url") else ""))
 
 
@@ -286,11 +293,23 @@ def status(as_: AsOption = None, as_json: JsonOption = False) -> None:
     if as_json:
         print_json(data)
         return
+    from datetime import datetime
     from fractions import Fraction
 
+    from spbe.domain.phases import state_text
+    from spbe.formats import datetime_text
     from spbe.number_text import decimal_text, exact_text
 
-    typer.echo(f"{data['city']} {data['year']} ({data['framework']})  now {data['now']}")
+    tz = data["timezone"]
+
+    def local(iso: str) -> str:
+        return datetime_text(datetime.fromisoformat(iso), tz)
+
+    typer.echo(
+        _("{city} {year} ({framework}); now {now}").format(
+            city=data["city"], year=data["year"], framework=data["framework_name"], now=local(data["now"])
+        )
+    )
     standing = data["index"]
     basis = "butir diterima" if "items" in standing else "tervalidasi, selebihnya klaim/level 1"
     typer.echo(
@@ -312,14 +331,22 @@ def status(as_: AsOption = None, as_json: JsonOption = False) -> None:
         typer.echo(f"Catatan skala: {data['history']['note']}")
     typer.echo(
         table(
-            [(p["name"], p["state"], p["opens"], p["deadline"]) for p in data["phases"]],
-            ["phase", "state", "opens", "deadline"],
+            [(p["name"], state_text(p["state"]), local(p["opens"]), local(p["deadline"])) for p in data["phases"]],
+            [_("phase"), _("state"), _("opens"), _("deadline")],
         )
     )
     for name, prog in data["progress"].items():
+        from spbe.formats import percent_text
+
+        said = _("{name}: {done}/{total} ({percent}), gate met") if prog["met"] else _(
+            "{name}: {done}/{total} ({percent}), gate not met, {n} outstanding"
+        )
+        share = Fraction(prog["done"], prog["total"]) if prog["total"] else Fraction(1)
         typer.echo(
-            f"\n{name}: {prog['done']}/{prog['total']} ({prog['percent']}%), gate "
-            f"{'met' if prog['met'] else 'not met'}, {prog['outstanding']} outstanding"
+            "\n"
+            + said.format(
+                name=name, done=prog["done"], total=prog["total"], percent=percent_text(share), n=prog["outstanding"]
+            )
         )
         for opd, done, total in prog["per_opd"][:60]:
             typer.echo(f"  {opd:<16} {done}/{total}")
@@ -342,6 +369,7 @@ def audit(
     actor = _actor(as_)
     with session_scope(require_schema()) as session:
         cycle = current_cycle(session)
+        zone = cycle.timezone
         require_role(session, cycle, actor, roles=("coordinator", "leadership"), doing=_("read the audit trail"))
         query = select(m.AuditEvent).where(m.AuditEvent.cycle_id == cycle.id)
         if action:
@@ -363,11 +391,16 @@ def audit(
     if as_json:
         print_json(rows)
         return
+    from spbe.formats import datetime_text
+
     typer.echo(
         table(
-            [(r["time"][:19], r["actor"], r["action"], r["subject"] or "", r["reason"] or "") for r in rows],
-            ["time (UTC)", "actor", "action", "subject", "reason"],
+            [
+                (datetime_text(e.at, zone), r["actor"], r["action"], r["subject"] or "", r["reason"] or "")
+                for e, r in zip(events, rows, strict=True)
+            ],
+            [_("time"), _("actor"), _("action"), _("subject"), _("reason")],
         )
     )
     if not rows:
-        sys.stderr.write("no audit events yet\n")
+        sys.stderr.write(_("no audit events yet") + "\n")

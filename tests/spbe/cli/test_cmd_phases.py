@@ -4,6 +4,7 @@ needs a coordinator; an admin cannot take an assessor's queue; refusals come bef
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from tests.utils.cli import run_spbe
@@ -70,3 +71,28 @@ def test_an_admin_cannot_take_an_assessors_review_queue_nor_run_the_link_check(t
     thread = run_spbe("thread", "--indicator", "1", "--as", "adm-bapperida", env=env)
     assert thread.code == 2 and "tidak boleh membaca utas indikator 1" in thread.err
     assert run_spbe("thread", "--indicator", "12", "--as", "adm-bapperida", env=env).code == 0
+
+
+def test_what_a_person_reads_is_indonesian_on_the_cycles_clock(tmp_path: Path):
+    """The clock is typed in UTC; status, the early-open refusal and the audit all read in WIB, the way
+    people write it, while --json keeps ISO 8601 with the offset."""
+    env = {**_loaded(tmp_path), "SPBE_NOW": "2025-06-02T00:30:00+00:00", "PREFECT_API_URL": UNREACHABLE}
+    now, opens = "Senin, 2 Juni 2025 pukul 07.30 WIB", "Senin, 2 Juni 2025 pukul 08.00 WIB"
+
+    early = run_spbe("phase", "open", "locus", env=env)
+    assert early.code == 2 and f"tahap locus dibuka pada {opens}; sekarang {now}." in early.err, early.err
+    assert "+00:00" not in early.err and "T01:00" not in early.err
+
+    status = run_spbe("status", env=env)
+    assert status.code == 0, status.err
+    assert "Kota Pekalongan 2025 (PermenPANRB No. 59 Tahun 2020" in status.out and f"sekarang {now}" in status.out
+    locus = next(line for line in status.out.splitlines() if line.startswith("locus"))
+    assert "belum dibuka" in locus and opens in locus and "Kamis, 31 Juli 2025 pukul 16.00 WIB" in locus
+    assert json.loads(run_spbe("status", "--json", env=env).out)["phases"][0]["opens"] == "2025-06-02T08:00:00+07:00"
+
+    audit = run_spbe("audit", env=env)
+    assert audit.code == 0 and "(UTC)" not in audit.out
+    header, _rule, first = audit.out.splitlines()[:3]
+    assert header.split()[:3] == ["waktu", "pelaku", "tindakan"]
+    day = r"(Senin|Selasa|Rabu|Kamis|Jumat|Sabtu|Minggu), \d+ \w+ \d{4}"
+    assert re.match(day + r" pukul \d\d\.\d\d WIB  koordinator", first), first
