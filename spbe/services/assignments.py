@@ -93,25 +93,33 @@ def assign(
     rows = {a.indicator_number: a for a in _assignments(session, cycle)}
     problems = []
     if indicator not in rows:
-        raise InputError(f"field 'indicator': {indicator} is not an indicator of this cycle (1-{len(rows)})")
+        raise InputError(
+            _("field 'indicator': {indicator} is not an indicator of this cycle (1-{last})").format(
+                indicator=indicator, last=len(rows)
+            )
+        )
     row = rows[indicator]
     new_owner = owner or row.owner_opd
     if owner and session.exec(select(m.Opd).where(m.Opd.cycle_id == cycle.id, m.Opd.code == owner)).first() is None:
-        problems.append(f"field 'owner': unknown OPD {owner!r}")
+        problems.append(_("field 'owner': unknown OPD {opd!r}").format(opd=owner))
     if assessor:
         person = find_person(session, cycle, assessor)
         if person is None or person.role != "assessor":
-            problems.append(f"field 'assessor': {assessor!r} is not an assessor in the roster")
+            problems.append(_("field 'assessor': {key!r} is not an assessor in the roster").format(key=assessor))
         elif conflict_of_interest(person.opd_code, new_owner):
             raise RefusedError(
-                f"conflict of interest: assessor {assessor} belongs to {new_owner}, which owns indicator {indicator}"
+                _("conflict of interest: assessor {key} belongs to {opd}, which owns indicator {indicator}").format(
+                    key=assessor, opd=new_owner, indicator=indicator
+                )
             )
     elif row.assessor_key and new_owner:
         current = find_person(session, cycle, row.assessor_key)
         if current and conflict_of_interest(current.opd_code, new_owner):
             raise RefusedError(
-                f"conflict of interest: the current assessor {row.assessor_key} belongs to {new_owner}; "
-                "give another --assessor with the new owner"
+                _(
+                    "conflict of interest: the current assessor {key} belongs to {opd}; give another --assessor "
+                    "with the new owner"
+                ).format(key=row.assessor_key, opd=new_owner)
             )
     if problems:
         raise InputError(problems)
@@ -122,7 +130,9 @@ def assign(
     locus = find_phase(session, cycle, "locus")
     amending = locus is not None and locus.state == "closed"
     if amending and not (reason and reason.strip()):
-        raise RefusedError("locus is closed and its decree stands: an amendment needs --reason TEXT (kept on record)")
+        raise RefusedError(
+            _("locus is closed and its decree stands: an amendment needs --reason TEXT (kept on record)")
+        )
     row.owner_opd, row.assessor_key, row.source = after["owner"], after["assessor"], "manual"
     if amending:
         row.approved_at, row.approved_by = clock.now(), actor  # the amendment is the coordinator's own decision
@@ -152,7 +162,9 @@ def approve(session: Session, *, cycle: m.Cycle, actor: str) -> int:
 
     blocking = [o for o in locus(take_snapshot(session, cycle), clock.now()).outstanding if o.kind != "not_approved"]
     if blocking:
-        raise RefusedError("the assignment cannot be approved yet:\n" + "\n".join(f"  - {o.text}" for o in blocking))
+        raise RefusedError(
+            _("the assignment cannot be approved yet:") + "\n" + "\n".join(f"  - {o.text}" for o in blocking)
+        )
     now = clock.now()
     rows = [a for a in _assignments(session, cycle) if a.approved_at is None]
     for a in rows:

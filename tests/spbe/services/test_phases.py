@@ -165,7 +165,7 @@ def test_failure_inside_opening_leaves_state_and_audit_untouched(engine):
 def test_manual_assignment_refuses_conflict_and_voids_approval(engine):
     _do(engine, assignments.auto_assign, actor="koordinator")
     _do(engine, assignments.approve, actor="koordinator")
-    with pytest.raises(RefusedError, match="conflict of interest: assessor asr-01 belongs to DINKOMINFO"):
+    with pytest.raises(RefusedError, match="konflik kepentingan: asesor asr-01 berasal dari DINKOMINFO"):
         _do(engine, assignments.assign, indicator=1, assessor="asr-01", actor="koordinator")
     current = _do(engine, assignments.assign, indicator=1, actor="koordinator")[0].assessor_key
     row, decree = _do(engine, assignments.assign, indicator=1, assessor="asr-05", actor="koordinator")
@@ -189,7 +189,7 @@ def test_closed_decree_is_amended_only_with_a_reason(engine):
     _do(engine, assignments.approve, actor="koordinator")
     _do(engine, open_phase, name="locus", actor="koordinator", now=JUNE)
     _do(engine, close_phase, name="locus", actor="koordinator", now=JUNE)
-    with pytest.raises(RefusedError, match="locus is closed and its decree stands"):
+    with pytest.raises(RefusedError, match="tahap locus sudah ditutup dan SK-nya berlaku"):
         _do(engine, assignments.assign, indicator=1, assessor="asr-05", actor="koordinator")
     row, decree = _do(
         engine, assignments.assign, indicator=1, assessor="asr-05", actor="koordinator", reason="asr-03 cuti sakit"
