@@ -263,7 +263,7 @@ def test_cli_uses_the_running_server_and_prints_the_run(prefect_harness, tmp_pat
     assert run_spbe("init", env=env).code == 0
     opened = run_spbe("phase", "open", "locus", env=env)
     assert opened.code == 0, opened.err
-    assert "phase locus opened" in opened.out and "flow run: " in opened.out and "/runs/flow-run/" in opened.out
+    assert "tahap locus dibuka" in opened.out and "flow run: " in opened.out and "/runs/flow-run/" in opened.out
     refused = run_spbe("phase", "close", "locus", env=env)
     unmet = "syarat penutupan tahap locus belum terpenuhi"
     assert refused.code == 2 and unmet in refused.err and "Traceback" not in refused.err
