@@ -170,7 +170,7 @@ def test_whole_year(year: Year):
     assert closed["after"] == "closed"
     notes = " | ".join(closed["gate"]["notes"])
     assert f"indikator {late} ({owners[late][0]}) diisi terlambat" in notes
-    assert f"indicator {missing}: no submission" in notes
+    assert f"indikator {missing}: belum ada isian" in notes
     expect["self-assessment"] = "closed"
     assert year.states() == expect
 

@@ -63,7 +63,7 @@ def test_remind_dry_run_then_for_real_then_outbox(tmp_path: Path):
     text = run_spbe("outbox", env=env)
     assert text.code == 0 and "sent 14" in text.out
     bad = run_spbe("outbox", "--state", "lost", env=env)
-    assert bad.code == 1 and "error: --state 'lost' is not a state" in bad.err and "Traceback" not in bad.err
+    assert bad.code == 1 and "galat: --state 'lost' is not a state" in bad.err and "Traceback" not in bad.err
 
 
 def test_remind_outside_hours_says_when_and_sends_nothing(tmp_path: Path):
