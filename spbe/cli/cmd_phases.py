@@ -182,7 +182,7 @@ def assign(
         return
     typer.echo(result["message"])
     if result.get("loads"):
-        typer.echo("load per assessor: " + ", ".join(f"{k}={v}" for k, v in sorted(result["loads"].items())))
+        typer.echo(_("load per assessor: ") + ", ".join(f"{k}={v}" for k, v in sorted(result["loads"].items())))
     typer.echo(f"flow run: {result['flow_run_id']}" + (f"  {result['ui_url']}" if result.get("ui_url") else ""))
 
 
@@ -201,10 +201,10 @@ def _show_assignments(actor: str, as_json: bool) -> None:
     typer.echo(
         table(
             [(r["indicator"], r["owner"] or "-", r["assessor"] or "-", r["name"][:60]) for r in rows],
-            ["no", "owner", "assessor", "indicator"],
+            [_("No."), _("owner"), _("assessor"), _("indicator")],
         )
     )
-    typer.echo(f"approved (decree): {'yes' if snap.assignments_approved else 'no'}")
+    typer.echo(_("approved (decree): yes") if snap.assignments_approved else _("approved (decree): no"))
 
 
 def _snapshot(take):
@@ -278,7 +278,14 @@ def people(
     if as_json:
         print_json(rows)
         return
-    typer.echo(table([(r["id"], r["role"], r["opd"] or "-", r["name"]) for r in rows], ["id", "role", "opd", "name"]))
+    from spbe.services.people import role_text
+
+    typer.echo(
+        table(
+            [(r["id"], role_text(r["role"]), r["opd"] or "-", r["name"]) for r in rows],
+            ["id", _("role"), "OPD", _("name")],
+        )
+    )
 
 
 def status(as_: AsOption = None, as_json: JsonOption = False) -> None:
