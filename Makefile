@@ -15,7 +15,7 @@ STAMP      := $(VENV)/.installed
 # Use the machine's Python; never let uv download an interpreter.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup lock demo test lint bench clean ui-deps
+.PHONY: setup lock demo test lint bench clean ui-deps messages
 
 $(UV_STAMP):
 	$(PYTHON) -m venv $(TOOLS)
@@ -30,6 +30,7 @@ $(UV_STAMP):
 $(STAMP): pyproject.toml uv.lock $(UV_STAMP)
 	$(UV) sync --quiet --locked --extra dev --compile-bytecode --python $(PYTHON) \
 	  || { echo 'make setup: uv.lock does not match pyproject.toml: run `make lock` and commit uv.lock'; exit 1; }
+	$(BIN)/python -m spbe.i18n_catalog compile  # the .mo files (not in git; spbe.i18n recompiles a stale one)
 	touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv and install exactly uv.lock (the project, its dependencies and dev extras)
@@ -44,6 +45,10 @@ demo: setup  ## run the main job on embedded defaults (SQLite, local Prefect)
 test: setup  ## run the whole suite
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+messages: setup  ## after adding or changing a _("...") string: merge it into spbe/locale/*/spbe.po, then translate id.po
+	$(BIN)/python -m spbe.i18n_catalog update
+	$(BIN)/python -m spbe.i18n_catalog check || true
 
 lint: setup
 	$(BIN)/ruff check .

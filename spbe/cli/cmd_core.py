@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from spbe.cli.output import print_json, table, warn
+from spbe.i18n import _
 
 
 def register(app: typer.Typer) -> None:
@@ -36,7 +37,7 @@ def init(
     path = config or settings.cycle_file
     cycle_config, roster = load_config_files(path)  # validate before touching the store
     actor = actor_of(as_)
-    require_coordinator_in(roster, actor, doing=f"memuat siklus dari {path.name}")
+    require_coordinator_in(roster, actor, doing=_("load the cycle from {file}").format(file=path.name))
     engine = get_engine()
     before, after = upgrade(engine)
     with session_scope(engine) as session:

@@ -9,6 +9,7 @@ import typer
 
 from spbe.cli.doors import actor_of, at_the_door
 from spbe.cli.output import print_json, table, warn
+from spbe.i18n import _
 
 AsOption = Annotated[
     str | None, typer.Option("--as", help="Act as this roster id (default: SPBE_ACTOR, else the OS user).")
@@ -73,7 +74,7 @@ def import_file(
 
     actor = actor_of(as_)  # each row is then checked as the file's OPD admin or assessor (or a coordinator)
     with session_scope(require_schema()) as session:  # a dry run rolls itself back inside
-        require_person(session, current_cycle(session), actor, doing=f"mengimpor {file.name}")
+        require_person(session, current_cycle(session), actor, doing=_("import {file}").format(file=file.name))
         report = run_import(session, path=file, actor=actor, dry_run=dry_run)
     if as_json:
         print_json(report.as_dict())
@@ -218,7 +219,7 @@ def review(
 
     with session_scope(require_schema()) as session:
         cycle = current_cycle(session)
-        require_person(session, cycle, as_, doing=f"menilai indikator {indicator}")
+        require_person(session, cycle, as_, doing=_("review indicator {indicator}").format(indicator=indicator))
         result = svc.review(
             session,
             cycle=cycle,
@@ -322,7 +323,7 @@ def links(
     from spbe.services.people import require_coordinator
 
     actor = actor_of(as_)
-    at_the_door(lambda session, cycle: require_coordinator(session, cycle, actor, doing="check the evidence links"))
+    at_the_door(lambda session, cycle: require_coordinator(session, cycle, actor, doing=_("check the evidence links")))
     report = run_link_check(actor=actor)
     if as_json:
         print_json(report.as_dict())

@@ -14,6 +14,7 @@ import typer
 
 from spbe.cli.doors import actor_of, at_the_door
 from spbe.cli.output import print_json, table, warn
+from spbe.i18n import _
 
 phase_app = typer.Typer(help="Open, check and close the six phases.", no_args_is_help=True)
 
@@ -68,13 +69,20 @@ def _print_result(result: dict, as_json: bool) -> None:
     typer.echo(result.get("message", ""))
     gate = result.get("gate")
     if gate:
-        typer.echo(f"gate: {'met' if gate['met'] else 'NOT met'} ({gate['done']}/{gate['total']}, {gate['percent']}%)")
+        from fractions import Fraction
+
+        from spbe.formats import percent_text
+
+        said = _("gate: met ({done}/{total}, {percent})") if gate["met"] else _("gate: NOT met ({done}/{total}, {percent})")
+        share = Fraction(gate["done"], gate["total"]) if gate["total"] else Fraction(1)
+        typer.echo(said.format(done=gate["done"], total=gate["total"], percent=percent_text(share)))
         for o in gate["outstanding"][:50]:
             typer.echo(f"  - {o['text']}")
         if len(gate["outstanding"]) > 50:
-            typer.echo(f"  … and {len(gate['outstanding']) - 50} more (use --json for all)")
+            more = _("… and {n} more (use --json for all)").format(n=len(gate["outstanding"]) - 50)
+            typer.echo(f"  {more}")
         for n in gate["notes"][:50]:
-            typer.echo(f"  note: {n}")
+            typer.echo("  " + _("note: {note}").format(note=n))
     typer.echo(f"flow run: {result['flow_run_id']}" + (f"  {result['ui_url']}" if result.get("ui_url") else ""))
 
 
@@ -196,7 +204,7 @@ def assign(
         return
     typer.echo(result["message"])
     if result.get("loads"):
-        typer.echo("load per assessor: " + ", ".join(f"{k}={v}" for k, v in sorted(result["loads"].items())))
+        typer.echo(_("load per assessor: ") + ", ".join(f"{k}={v}" for k, v in sorted(result["loads"].items())))
     typer.echo(f"flow run: {result['flow_run_id']}" + (f"  {result['ui_url']}" if result.get("ui_url") else ""))
 
 
@@ -204,7 +212,7 @@ def _show_assignments(actor: str, as_json: bool) -> None:
     from spbe.services.people import require_person
     from spbe.services.snapshot import take_snapshot
 
-    at_the_door(lambda session, cycle: require_person(session, cycle, actor, doing="melihat penugasan asesor"))
+    at_the_door(lambda session, cycle: require_person(session, cycle, actor, doing=_("see the assessors' assignment")))
     snap = _snapshot(take_snapshot)
     rows = [
         {"indicator": i.number, "name": i.name, "owner": i.owner_opd, "assessor": i.assessor} for i in snap.indicators
@@ -215,10 +223,10 @@ def _show_assignments(actor: str, as_json: bool) -> None:
     typer.echo(
         table(
             [(r["indicator"], r["owner"] or "-", r["assessor"] or "-", r["name"][:60]) for r in rows],
-            ["no", "owner", "assessor", "indicator"],
+            [_("No."), _("owner"), _("assessor"), _("indicator")],
         )
     )
-    typer.echo(f"approved (decree): {'yes' if snap.assignments_approved else 'no'}")
+    typer.echo(_("approved (decree): yes") if snap.assignments_approved else _("approved (decree): no"))
 
 
 def _snapshot(take):
@@ -283,7 +291,7 @@ def people(
     actor = _actor(as_)
 
     def read(session, cycle) -> list[dict]:
-        require_person(session, cycle, actor, doing="melihat daftar orang")
+        require_person(session, cycle, actor, doing=_("see the list of people"))
         return [
             {"id": p.key, "name": p.name, "role": p.role, "opd": p.opd_code} for p in list_people(session, cycle, role)
         ]
@@ -292,7 +300,14 @@ def people(
     if as_json:
         print_json(rows)
         return
-    typer.echo(table([(r["id"], r["role"], r["opd"] or "-", r["name"]) for r in rows], ["id", "role", "opd", "name"]))
+    from spbe.services.people import role_text
+
+    typer.echo(
+        table(
+            [(r["id"], role_text(r["role"]), r["opd"] or "-", r["name"]) for r in rows],
+            ["id", _("role"), "OPD", _("name")],
+        )
+    )
 
 
 def status(as_: AsOption = None, as_json: JsonOption = False) -> None:
@@ -302,16 +317,28 @@ def status(as_: AsOption = None, as_json: JsonOption = False) -> None:
     from spbe.services.status import cycle_status
 
     actor = _actor(as_)
-    at_the_door(lambda session, cycle: require_person(session, cycle, actor, doing="melihat status siklus"))
+    at_the_door(lambda session, cycle: require_person(session, cycle, actor, doing=_("see the status of the cycle")))
     data = cycle_status()
     if as_json:
         print_json(data)
         return
+    from datetime import datetime
     from fractions import Fraction
 
+    from spbe.domain.phases import state_text
+    from spbe.formats import datetime_text
     from spbe.number_text import decimal_text, exact_text
 
-    typer.echo(f"{data['city']} {data['year']} ({data['framework']})  now {data['now']}")
+    tz = data["timezone"]
+
+    def local(iso: str) -> str:
+        return datetime_text(datetime.fromisoformat(iso), tz)
+
+    typer.echo(
+        _("{city} {year} ({framework}); now {now}").format(
+            city=data["city"], year=data["year"], framework=data["framework_name"], now=local(data["now"])
+        )
+    )
     standing = data["index"]
     basis = "butir diterima" if "items" in standing else "tervalidasi, selebihnya klaim/level 1"
     typer.echo(
@@ -333,14 +360,22 @@ def status(as_: AsOption = None, as_json: JsonOption = False) -> None:
         typer.echo(f"Catatan skala: {data['history']['note']}")
     typer.echo(
         table(
-            [(p["name"], p["state"], p["opens"], p["deadline"]) for p in data["phases"]],
-            ["phase", "state", "opens", "deadline"],
+            [(p["name"], state_text(p["state"]), local(p["opens"]), local(p["deadline"])) for p in data["phases"]],
+            [_("phase"), _("state"), _("opens"), _("deadline")],
         )
     )
     for name, prog in data["progress"].items():
+        from spbe.formats import percent_text
+
+        said = _("{name}: {done}/{total} ({percent}), gate met") if prog["met"] else _(
+            "{name}: {done}/{total} ({percent}), gate not met, {n} outstanding"
+        )
+        share = Fraction(prog["done"], prog["total"]) if prog["total"] else Fraction(1)
         typer.echo(
-            f"\n{name}: {prog['done']}/{prog['total']} ({prog['percent']}%), gate "
-            f"{'met' if prog['met'] else 'not met'}, {prog['outstanding']} outstanding"
+            "\n"
+            + said.format(
+                name=name, done=prog["done"], total=prog["total"], percent=percent_text(share), n=prog["outstanding"]
+            )
         )
         for opd, done, total in prog["per_opd"][:60]:
             typer.echo(f"  {opd:<16} {done}/{total}")
@@ -363,7 +398,8 @@ def audit(
     actor = _actor(as_)
     with session_scope(require_schema()) as session:
         cycle = current_cycle(session)
-        require_role(session, cycle, actor, roles=("coordinator", "leadership"), doing="membaca jejak audit")
+        zone = cycle.timezone
+        require_role(session, cycle, actor, roles=("coordinator", "leadership"), doing=_("read the audit trail"))
         query = select(m.AuditEvent).where(m.AuditEvent.cycle_id == cycle.id)
         if action:
             query = query.where(col(m.AuditEvent.action).startswith(action))
@@ -384,11 +420,16 @@ def audit(
     if as_json:
         print_json(rows)
         return
+    from spbe.formats import datetime_text
+
     typer.echo(
         table(
-            [(r["time"][:19], r["actor"], r["action"], r["subject"] or "", r["reason"] or "") for r in rows],
-            ["time (UTC)", "actor", "action", "subject", "reason"],
+            [
+                (datetime_text(e.at, zone), r["actor"], r["action"], r["subject"] or "", r["reason"] or "")
+                for e, r in zip(events, rows, strict=True)
+            ],
+            [_("time"), _("actor"), _("action"), _("subject"), _("reason")],
         )
     )
     if not rows:
-        sys.stderr.write("no audit events yet\n")
+        sys.stderr.write(_("no audit events yet") + "\n")

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from spbe.cli.output import print_json, table, warn
+from spbe.i18n import _
 
 if TYPE_CHECKING:
     from spbe.domain.snapshot import CycleSnapshot
@@ -90,7 +91,7 @@ def plan_cmd(
     wanted = _parse_target(target) if target is not None else None
     ctx = _plan_context(need_store=levels is None)
     if levels is None:
-        _require_reader(as_, doing="melihat rencana dari level di penyimpanan")
+        _require_reader(as_, doing=_("see the plan from the levels in the store"))
     fw = ctx.framework
     cost_map = read_costs(costs, fw) if costs else None
     cap_map = read_caps(caps, fw) if caps else None
@@ -333,9 +334,9 @@ def report_cmd(
     with session_scope(engine) as session:
         cycle = cycle_for_year(session, year)
         if send:
-            require_coordinator(session, cycle, actor, doing="mengirim laporan kepada pimpinan")
+            require_coordinator(session, cycle, actor, doing=_("send the report to leadership"))
         else:
-            require_role(session, cycle, actor, roles=READERS, doing="menyusun laporan")
+            require_role(session, cycle, actor, roles=READERS, doing=_("build the report"))
         if out is not None:
             result = build_report(
                 session, cycle=cycle, out_dir=out, basis=parse_basis(basis) if basis else None, actor=actor

@@ -22,13 +22,14 @@ from datetime import datetime
 
 from spbe.domain.assignment import conflict_of_interest
 from spbe.domain.snapshot import CycleSnapshot, ItemStatus, Unit
+from spbe.i18n import _
 
 
 @dataclass(frozen=True)
 class Outstanding:
     phase: str
     kind: str  # e.g. no_assessor, conflict_of_interest, missing_submission, awaiting_review
-    text: str  # in English for logs; messages render their own Indonesian text from the fields
+    text: str  # what a person reads, in the process's language (spbe.i18n); the fields are for code
     indicator: int | None = None
     opd: str | None = None
     person: str | None = None  # the person who must act, when it is a person rather than an OPD
@@ -86,12 +87,23 @@ def locus(s: CycleSnapshot, now: datetime) -> GateResult:
     for i in s.indicators:
         if not i.owner_opd:
             out.append(
-                Outstanding("locus", "no_owner", f"indicator {i.number} has no owner OPD", i.number, person=coordinator)
+                Outstanding(
+                    "locus",
+                    "no_owner",
+                    _("indicator {number} has no owner OPD").format(number=i.number),
+                    i.number,
+                    person=coordinator,
+                )
             )
         if not i.assessor:
             out.append(
                 Outstanding(
-                    "locus", "no_assessor", f"indicator {i.number} has no assessor", i.number, i.owner_opd, coordinator
+                    "locus",
+                    "no_assessor",
+                    _("indicator {number} has no assessor").format(number=i.number),
+                    i.number,
+                    i.owner_opd,
+                    coordinator,
                 )
             )
         elif i.assessor not in s.people:
@@ -99,7 +111,7 @@ def locus(s: CycleSnapshot, now: datetime) -> GateResult:
                 Outstanding(
                     "locus",
                     "unknown_assessor",
-                    f"indicator {i.number}: assessor {i.assessor} unknown",
+                    _("indicator {number}: assessor {assessor} unknown").format(number=i.number, assessor=i.assessor),
                     i.number,
                     i.owner_opd,
                     coordinator,
@@ -110,9 +122,11 @@ def locus(s: CycleSnapshot, now: datetime) -> GateResult:
                 Outstanding(
                     "locus",
                     "conflict_of_interest",
-                    f"indicator {i.number}: assessor {i.assessor} belongs to the owning OPD {i.owner_opd}"
-                    if conflict_of_interest(s.people[i.assessor].opd, i.owner_opd)
-                    else f"indicator {i.number}: assessor {i.assessor} belongs to a supporting OPD",
+                    (
+                        _("indicator {number}: assessor {assessor} belongs to the owning OPD {opd}")
+                        if conflict_of_interest(s.people[i.assessor].opd, i.owner_opd)
+                        else _("indicator {number}: assessor {assessor} belongs to a supporting OPD")
+                    ).format(number=i.number, assessor=i.assessor, opd=i.owner_opd),
                     i.number,
                     i.owner_opd,
                     coordinator,
@@ -121,7 +135,10 @@ def locus(s: CycleSnapshot, now: datetime) -> GateResult:
     if not s.assignments_approved:
         out.append(
             Outstanding(
-                "locus", "not_approved", "the assignment (decree) is not approved by a coordinator", person=coordinator
+                "locus",
+                "not_approved",
+                _("the assignment (decree) is not approved by a coordinator"),
+                person=coordinator,
             )
         )
     complete = [i for i in s.indicators if i.owner_opd and i.assessor]
@@ -140,11 +157,18 @@ def locus(s: CycleSnapshot, now: datetime) -> GateResult:
 
 def socialization(s: CycleSnapshot, now: datetime) -> GateResult:
     out = [
-        Outstanding("socialization", "not_attended", f"{code}: admin has not acknowledged the briefing", opd=code)
+        Outstanding(
+            "socialization",
+            "not_attended",
+            _("{opd}: admin has not acknowledged the briefing").format(opd=code),
+            opd=code,
+        )
         for code in s.opds
         if code not in s.attendance
     ]
-    waived = [f"{code}: waived ({reason})" for code, (w, reason) in s.attendance.items() if w]
+    waived = [
+        _("{opd}: waived ({reason})").format(opd=code, reason=reason) for code, (w, reason) in s.attendance.items() if w
+    ]
     per_opd = tuple((code, int(code in s.attendance), 1) for code in s.opds)
     return GateResult(
         "socialization",
@@ -171,7 +195,9 @@ def self_assessment(s: CycleSnapshot, now: datetime) -> GateResult:
             Outstanding(
                 "self-assessment",
                 "missing_aim",
-                f"indicator {i.number}: {i.owner_opd} has not stated the level it aims for",
+                _("indicator {number}: {opd} has not stated the level it aims for").format(
+                    number=i.number, opd=i.owner_opd
+                ),
                 i.number,
                 i.owner_opd,
             )
@@ -179,16 +205,23 @@ def self_assessment(s: CycleSnapshot, now: datetime) -> GateResult:
     required: list[Unit] = list(s.required_items() if s.by_items else s.indicators)
     for u in required:
         if u.version is None:
-            out.append(_outstanding("self-assessment", "missing_submission", u, f": no submission from {u.owner_opd}"))
+            out.append(
+                _outstanding(
+                    "self-assessment", "missing_submission", u, _(": no submission from {opd}").format(opd=u.owner_opd)
+                )
+            )
         elif not u.evidence:
             out.append(
                 _outstanding(
-                    "self-assessment", "missing_evidence", u, f": submission from {u.owner_opd} has no evidence"
+                    "self-assessment",
+                    "missing_evidence",
+                    u,
+                    _(": submission from {opd} has no evidence").format(opd=u.owner_opd),
                 )
             )
-    notes = [f"{u.label} ({u.owner_opd}) submitted late" for u in s.units if u.late]
+    notes = [_("{unit} ({opd}) submitted late").format(unit=u.label, opd=u.owner_opd) for u in s.units if u.late]
     if passed:
-        notes += [f"after the deadline: {o.text}" for o in out]
+        notes += [_("after the deadline: {text}").format(text=o.text) for o in out]
     aims = len(s.item_indicators()) if s.by_items else 0
     done = sum(1 for u in required if u.complete_submission) + aims - len(aims_owed)
     return GateResult(
@@ -207,13 +240,17 @@ def document_review(s: CycleSnapshot, now: datetime) -> GateResult:
     submitted = [u for u in s.units if u.version is not None]
     out = [
         _outstanding(
-            "document-review", "awaiting_review", u, f" (version {u.version}) awaits review by {u.assessor}", u.assessor
+            "document-review",
+            "awaiting_review",
+            u,
+            _(" (version {version}) awaits review by {assessor}").format(version=u.version, assessor=u.assessor),
+            u.assessor,
         )
         for u in submitted
         if u.status is ItemStatus.SUBMITTED
     ]
     expected = s.required_items() if s.by_items else s.indicators
-    notes = [f"{u.label} has no submission to review" for u in expected if u.version is None]
+    notes = [_("{unit} has no submission to review").format(unit=u.label) for u in expected if u.version is None]
     return GateResult(
         "document-review",
         not out,
@@ -234,7 +271,10 @@ def revision(s: CycleSnapshot, now: datetime) -> GateResult:
         if u.status is ItemStatus.REVISE:
             out.append(
                 _outstanding(
-                    "revision", "revision_requested", u, f": {u.owner_opd} has not answered the revision request"
+                    "revision",
+                    "revision_requested",
+                    u,
+                    _(": {opd} has not answered the revision request").format(opd=u.owner_opd),
                 )
             )
         elif u.status is ItemStatus.SUBMITTED:
@@ -243,11 +283,13 @@ def revision(s: CycleSnapshot, now: datetime) -> GateResult:
                     "revision",
                     "awaiting_rereview",
                     u,
-                    f" (version {u.version}) awaits re-review by {u.assessor}",
+                    _(" (version {version}) awaits re-review by {assessor}").format(
+                        version=u.version, assessor=u.assessor
+                    ),
                     u.assessor,
                 )
             )
-    notes = [f"after the deadline: {o.text}" for o in out] if passed else []
+    notes = [_("after the deadline: {text}").format(text=o.text) for o in out] if passed else []
     return GateResult(
         "revision",
         passed or not out,
@@ -263,9 +305,9 @@ def revision(s: CycleSnapshot, now: datetime) -> GateResult:
 def final_report(s: CycleSnapshot, now: datetime) -> GateResult:
     out = []
     if not s.report_built:
-        out.append(Outstanding("final-report", "report_not_built", "the final report has not been built"))
+        out.append(Outstanding("final-report", "report_not_built", _("the final report has not been built")))
     elif not s.report_delivered:
-        out.append(Outstanding("final-report", "report_not_delivered", "the final report has not been delivered"))
+        out.append(Outstanding("final-report", "report_not_delivered", _("the final report has not been delivered")))
     done = int(s.report_built) + int(s.report_delivered)
     return GateResult("final-report", not out, _passed(s, "final-report", now), tuple(out), (), done, 2)
 

@@ -17,6 +17,7 @@ from datetime import date, datetime
 from enum import StrEnum
 from fractions import Fraction
 
+from spbe.i18n import _
 from spbe.items import status as item_status
 
 
@@ -66,7 +67,7 @@ class IndicatorState:
 
     @property
     def label(self) -> str:
-        return f"indicator {self.number}"
+        return _("indicator {number}").format(number=self.number)
 
 
 VERDICT_ACCEPTED = "diterima"
@@ -125,7 +126,7 @@ class ItemState:
 
     @property
     def label(self) -> str:
-        return f"item {self.code}"
+        return _("item {code}").format(code=self.code)
 
     @property
     def revision_kind(self) -> item_status.RevisionKind | None:

@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo
 from spbe import clock
 from spbe.domain.gates import evaluate
 from spbe.domain.snapshot import CycleSnapshot
+from spbe.formats import framework_name
 from spbe.frameworks import Framework
 from spbe.scoring import score
 from spbe.services.cycles import current_cycle, framework_of
@@ -42,6 +43,8 @@ def cycle_status() -> dict:
         "city": cycle.city,
         "cycle": cycle.code,
         "framework": framework.label,
+        "framework_name": framework_name(framework),
+        "timezone": cycle.timezone,
         "index": standing(framework, snap, Decimal(cycle.target_index)),
         "now": now.astimezone(tz).isoformat(),
         "phases": [

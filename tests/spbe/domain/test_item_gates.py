@@ -52,15 +52,15 @@ def test_self_assessment_waits_for_main_items_up_to_the_aimed_level_and_for_the_
         ("missing_submission", 2, "I2-L1-01", "B"),  # no aim yet: level 1 is required
     ]
     assert (result.done, result.total) == (1, 5)  # 3 items + 2 aims, one aim stated
-    assert result.outstanding[1].text == "item I1-L1-01: no submission from A"
+    assert result.outstanding[1].text == "butir I1-L1-01: belum ada isian dari A"
     done = [answered(i) if i.code in ("I1-L1-01", "I1-L2-01", "I2-L1-01") else i for i in CATALOG]
     snap = items_snapshot(done, aimed={1: 2, 2: 1})
     assert evaluate(snap, "self-assessment", BEFORE).met
     no_evidence = items_snapshot([answered(CATALOG[0], evidence=()), *CATALOG[1:]], aimed={1: 1, 2: 1})
     after = evaluate(no_evidence, "self-assessment", AFTER)
     assert after.met and after.deadline_passed
-    assert "after the deadline: item I1-L1-01: submission from A has no evidence" in after.notes
-    assert "after the deadline: item I2-L1-01: no submission from B" in after.notes
+    assert "setelah batas waktu: butir I1-L1-01: isian dari A belum memiliki bukti dukung" in after.notes
+    assert "setelah batas waktu: butir I2-L1-01: belum ada isian dari B" in after.notes
 
 
 def test_document_review_and_revision_judge_every_answered_or_sent_back_item():
@@ -78,7 +78,7 @@ def test_document_review_and_revision_judge_every_answered_or_sent_back_item():
         ("awaiting_review", "I1-L3-01", "asr-b"),
     ]
     assert (review.done, review.total) == (2, 4)
-    assert "item I2-L1-01 has no submission to review" in review.notes
+    assert "butir I2-L1-01 tidak memiliki isian untuk dinilai" in review.notes
     revision = evaluate(snap, "revision", BEFORE)
     assert [(o.kind, o.item, o.opd) for o in revision.outstanding] == [("revision_requested", "I2-L2-01", "C")]
     assert revision.outstanding[0].recipient(snap) == "adm-c"  # the OPD the item was given to
@@ -101,4 +101,4 @@ def test_locus_counts_a_supporting_opd_as_a_conflict():
     snap = dataclasses.replace(snap, indicators=(item(1, "A", "asr-b"), item(2, "B", "asr-a"), item(3, "C", "asr-b")))
     result = evaluate(snap, "locus", BEFORE)
     assert [(o.kind, o.indicator) for o in result.outstanding] == [("conflict_of_interest", 2)]
-    assert "supporting OPD" in result.outstanding[0].text
+    assert "OPD pendukung" in result.outstanding[0].text

@@ -81,9 +81,9 @@ def test_bad_answers_are_refused_naming_the_item_and_change_nothing(engine):
         answer(engine, evidence=["javascript:alert(1)"])
     with pytest.raises(InputError, match=r"berkas file:sha256:0000.*belum diunggah"):
         answer(engine, evidence=["file:sha256:" + "0" * 64])
-    with pytest.raises(RefusedError, match=r"may not record claims for BAG-ORG"):
+    with pytest.raises(RefusedError, match=r"tidak boleh mencatat klaim BAG-ORG"):
         answer(engine, actor="adm-dinkominfo")  # another OPD's admin
-    with pytest.raises(RefusedError, match=r"may not record claims"):
+    with pytest.raises(RefusedError, match=r"tidak boleh mencatat klaim"):
         answer(engine, actor="asr-03")
     assert counts(engine) == before
 
@@ -100,7 +100,7 @@ def test_a_given_item_is_answered_by_its_new_owner_only(engine):
         cycle = pemdi_cycle(session)
         with pytest.raises(RefusedError, match=r"DINKOMINFO bukan OPD pendukung I2"):
             svc.give_item(session, cycle=cycle, actor="koordinator", code="I2-L2-01", opd="DINKOMINFO")
-        with pytest.raises(RefusedError, match=r"only a coordinator"):
+        with pytest.raises(RefusedError, match=r"hanya koordinator"):
             svc.set_supporting(session, cycle=cycle, actor=ADMIN_I2, indicator=2, opds=["DINKOMINFO"])
         with pytest.raises(InputError, match=r"BAG-ORG adalah OPD pengampu"):
             svc.set_supporting(session, cycle=cycle, actor="koordinator", indicator="I2", opds=["BAG-ORG"])
@@ -108,7 +108,7 @@ def test_a_given_item_is_answered_by_its_new_owner_only(engine):
             "DINKOMINFO"
         ]
         assert svc.give_item(session, cycle=cycle, actor=ADMIN_I2, code="I2-L2-01", opd="DINKOMINFO").changed
-    with pytest.raises(RefusedError, match=r"may not record claims for DINKOMINFO"):
+    with pytest.raises(RefusedError, match=r"tidak boleh mencatat klaim DINKOMINFO"):
         answer(engine, code="I2-L2-01")
     assert answer(engine, code="I2-L2-01", actor="adm-dinkominfo")[:2] == (True, 1)
     item = snapshot(engine).item("I2-L2-01")
@@ -190,7 +190,7 @@ def test_aimed_levels_are_versioned_and_external_indicators_have_none(engine):
             svc.aim_level(session, cycle=cycle, actor="koordinator", indicator=5, level=3)
         with pytest.raises(InputError, match=r"I2, tingkat sasaran: 6 is outside 1-5"):
             svc.aim_level(session, cycle=cycle, actor=ADMIN_I2, indicator=2, level=6)
-        with pytest.raises(RefusedError, match=r"may not record claims for BAG-ORG"):
+        with pytest.raises(RefusedError, match=r"tidak boleh mencatat klaim BAG-ORG"):
             svc.aim_level(session, cycle=cycle, actor="adm-dinkominfo", indicator=2, level=2)
         with pytest.raises(InputError, match=r"indikator 21 tidak ada"):
             svc.aim_level(session, cycle=cycle, actor=ADMIN_I2, indicator=21, level=2)
@@ -202,7 +202,7 @@ def test_external_values_are_recorded_by_a_coordinator_and_mapped_by_the_framewo
     with session_scope(engine) as session:
         cycle = pemdi_cycle(session)
         kw = {"session": session, "cycle": cycle, "now": SA_OPEN}
-        with pytest.raises(RefusedError, match=r"only a coordinator"):
+        with pytest.raises(RefusedError, match=r"hanya koordinator"):
             svc.record_external(**kw, actor="asr-03", indicator=5, source_value="68,75", source_date="2026-05-01")
         with pytest.raises(RefusedError, match=r"I3 dinilai dari butirnya"):
             svc.record_external(**kw, actor="koordinator", indicator=3, source_value="3", source_date="2026-05-01")
