@@ -13,6 +13,13 @@ from zoneinfo import ZoneInfo
 from spbe.formats import date_text, datetime_text, install, zone_abbreviation
 from spbe.paths import config_dir
 
+# A message lists at most a few dozen pending things (an OPD may owe a hundred evidence items), item texts
+# clipped to ITEM_TEXT characters, and fewer when the body would pass MAX_BODY characters (inside
+# Telegram's 4096 with room to spare); the rest is counted ("... dan N hal lainnya") and the template
+# says where the full list is. Reminders and opening notices share these limits.
+ITEM_TEXT = 90
+MAX_BODY = 3500
+
 
 def zone_name(local: datetime) -> str:
     """WIB, WITA, WIT (spbe.formats)."""

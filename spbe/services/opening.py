@@ -13,7 +13,7 @@ from collections.abc import Callable
 from sqlmodel import Session
 
 from spbe.domain.snapshot import CycleSnapshot, ItemStatus
-from spbe.messages import render
+from spbe.messages import ITEM_TEXT, MAX_BODY, render
 from spbe.services.outbox import Notice
 from spbe.services.snapshot import take_snapshot
 from spbe.store import models as m
@@ -151,7 +151,6 @@ def _item_notice(
 ) -> Notice:
     """An items cycle's opening notice to an OPD (by code) or an assessor (by key), items grouped by indicator;
     fewer listed when the body would pass the reminders' MAX_BODY (the rest counted)."""
-    from spbe.services.reminders import ITEM_TEXT, MAX_BODY
 
     names = {i.number: i.name for i in snap.indicators}
     opd = snap.opds.get(who)

@@ -28,7 +28,7 @@ from spbe.domain.reminders import (
     working_days_left,
 )
 from spbe.domain.snapshot import CycleSnapshot
-from spbe.messages import tanggal, tanggal_jam
+from spbe.messages import ITEM_TEXT, MAX_BODY, tanggal, tanggal_jam
 from spbe.services.cycles import rules_for
 from spbe.services.outbox import cancel, counts_by_state, insert_ignoring_conflicts, insert_messages
 from spbe.services.snapshot import take_snapshot
@@ -39,13 +39,7 @@ from spbe.store.tables_reminders import OPEN_STATES, OutboxMessage, ReminderLedg
 SWEEP_ACTOR = "system:reminders"
 TEMPLATES = {"reminder": "reminder.txt.j2", "escalation": "escalation.txt.j2", "digest": "digest.txt.j2"}
 STATE_TEXT = {"open": "berjalan", "awaiting_approval": "menunggu persetujuan koordinator"}
-# A message lists at most MAX_LISTED pending things (an OPD may owe a hundred evidence items), item texts
-# clipped to ITEM_TEXT characters, and fewer when the body would pass MAX_BODY characters (inside
-# Telegram's 4096 with room to spare); the rest is counted ("... dan N hal lainnya") and the template
-# says where the full list is.
-MAX_LISTED = 25
-ITEM_TEXT = 90
-MAX_BODY = 3500
+MAX_LISTED = 25  # pending things listed per message; see spbe.messages for the text limits
 
 
 @dataclass
