@@ -291,6 +291,7 @@ class _Renderer:
         return {
             "kind": item.kind,
             "text": item.text,
+            "item": item.item,
             "number": item.indicator,
             "name": ind.name if ind else "",
             "version": ind.version if ind else None,

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from sqlmodel import Session, func, select
 
-from spbe.domain.snapshot import CycleSnapshot, IndicatorState, OpdInfo, PersonInfo, PhaseInfo
+from spbe.domain.phases import MINISTRY_STAGES
+from spbe.domain.snapshot import CycleSnapshot, IndicatorState, MinistryState, OpdInfo, PersonInfo, PhaseInfo
 from spbe.store import models as m
 
 
@@ -69,4 +70,25 @@ def take_snapshot(session: Session, cycle: m.Cycle) -> CycleSnapshot:
         cycle_id=cid, code=cycle.code, year=cycle.year, timezone=cycle.timezone, phases=phases, opds=opds,
         people=people, indicators=tuple(states), attendance=attendance, assignments_approved=approved,
         report_built=report is not None, report_delivered=bool(report and report.delivered_at),
+        ministry=ministry_state(session, cycle, reviews.values()) if set(phases) & set(MINISTRY_STAGES)
+        else MinistryState(),
+    )
+
+
+EXPORT_ACTION = "export.ministry"  # the audit event `spbe export ministry` writes
+
+
+def ministry_state(session: Session, cycle: m.Cycle, reviews) -> MinistryState:
+    """What the ministry's stages judge: read only for a cycle that has them (two or three small queries)."""
+    from spbe.store.tables_history import OfficialResult
+
+    export_at = session.exec(
+        select(func.max(m.AuditEvent.at)).where(m.AuditEvent.cycle_id == cycle.id, m.AuditEvent.action == EXPORT_ACTION)
+    ).one()
+    last_review = max((r.reviewed_at for r in reviews), default=None)
+    recorded = session.exec(
+        select(OfficialResult.id).where(OfficialResult.city == cycle.city, OfficialResult.year == cycle.year)
+    ).first()
+    return MinistryState(
+        export_at=export_at, last_review_at=last_review, uploaded=(), result_recorded=recorded is not None
     )
