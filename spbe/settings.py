@@ -26,6 +26,8 @@ from spbe.instants import parse_instant
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CYCLE_FILE = "pekalongan-2025.toml"
 DEFAULT_LOCK_TIMEOUT = 30.0  # seconds a write waits for another process's lock before it is an outage
+DEFAULT_PORTAL_PORT = 8400
+DEFAULT_PORTAL_BASE_URL = f"http://127.0.0.1:{DEFAULT_PORTAL_PORT}"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Settings:
     prefect_ui_url: str | None = None
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     debug: bool = False  # SPBE_DEBUG: an unexpected error shows its traceback
+    portal_base_url: str = DEFAULT_PORTAL_BASE_URL  # SPBE_PORTAL_BASE_URL: what printed and sent links start with
     template_secret: str | None = field(repr=False, default=None)
     environ: Mapping[str, str] = field(repr=False, default_factory=lambda: MappingProxyType({}))
 
@@ -116,6 +119,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
     if not 0 < lock_timeout <= 3600:
         raise ConfigError(f"SPBE_LOCK_TIMEOUT={lock!r}: give the seconds a write may wait for a lock (0-3600)")
     return Settings(
+        portal_base_url=portal_base_url(value("SPBE_PORTAL_BASE_URL")),
         database_url=url,
         data_dir=data_dir,
         config_dir=config_dir,
@@ -130,6 +134,21 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         template_secret=value("SPBE_TEMPLATE_SECRET"),
         environ=MappingProxyType(dict(env)),
     )
+
+
+def portal_base_url(text: str | None) -> str:
+    """The portal's public address (a city puts it behind its own domain and TLS): http(s), a host, no
+    query or fragment; kept without its trailing slash."""
+    if text is None:
+        return DEFAULT_PORTAL_BASE_URL
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or parts.username:
+        raise ConfigError(
+            f"SPBE_PORTAL_BASE_URL={text[:100]!r}: give the portal's public address, e.g. https://spbe.pekalongankota.go.id"
+        )
+    return text.rstrip("/")
 
 
 def _os_user() -> str:
