@@ -79,3 +79,18 @@ def test_fed_from_the_snapshot_of_a_2026_store(sqlite_store_env: str):
     with Session(engine) as session:
         rows = from_snapshot(FW, take_snapshot(session, current_cycle(session)))
     assert len(rows) == 20 and all(r.value == 1 for r in rows)
+
+
+def test_the_report_of_a_2026_cycle_writes_the_items_per_indicator(sqlite_store_env: str, tmp_path):
+    from spbe.services.cycles import current_cycle
+    from spbe.services.report import build_report
+    from spbe.store.db import session_scope
+    from tests.conftest import ROOT
+    from tests.utils.store import loaded_store
+
+    engine = loaded_store(sqlite_store_env, ROOT / "config" / "pekalongan-2026.toml")
+    with session_scope(engine) as session:
+        result = build_report(session, cycle=current_cycle(session), out_dir=tmp_path, actor="koordinator")
+    text = result.files["items_md"].read_text(encoding="utf-8")
+    assert "### I1 " in text and "keyakinan: low-medium" in text and "Untuk tingkat 1 masih diperlukan" in text
+    assert "items_json" in result.files
