@@ -11,7 +11,7 @@ from __future__ import annotations
 import importlib
 from dataclasses import dataclass
 
-from spbe.domain.phases import PHASES
+from spbe.domain.phases import ALL_PHASES
 
 DEPLOYMENT_NAME = "spbe"
 WORK_POOL = "spbe-pool"
@@ -44,7 +44,7 @@ ACTION_TEXT = {
 
 def entries() -> list[Entry]:
     out = []
-    for phase in PHASES:
+    for phase in ALL_PHASES:
         module = phase.replace("-", "_")
         out += [
             Entry(f"flows/{module}.py:{action}_{module}", f"{phase}: {text}") for action, text in ACTION_TEXT.items()

@@ -12,7 +12,7 @@ import importlib
 import inspect
 from typing import Any
 
-from spbe.domain.phases import PHASES, phase_index
+from spbe.domain.phases import ALL_PHASES, phase_index
 from spbe.errors import PrefectUnavailable, SpbeError, error_for_state
 from spbe.prefect_env import api_url, apply_defaults, ui_url
 
@@ -28,7 +28,7 @@ def phase_flows(phase: str):
 def all_flows() -> dict[str, Any]:
     """Every phase flow by its Prefect flow name (for serving as deployments)."""
     out: dict[str, Any] = {}
-    for phase in PHASES:
+    for phase in ALL_PHASES:
         flows = phase_flows(phase)
         for action in ACTIONS:
             fn = getattr(flows, action)

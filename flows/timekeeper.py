@@ -12,10 +12,10 @@ from typing import Literal
 
 from prefect import flow
 
-from spbe.domain.phases import PHASES
+from spbe.domain.phases import ALL_PHASES
 from tasks.common import typed
 
-PhaseName = Literal[tuple(PHASES)]  # type: ignore[valid-type]  # a dropdown in the Run form
+PhaseName = Literal[tuple(ALL_PHASES)]  # type: ignore[valid-type]  # a dropdown in the Run form
 
 
 def _run_name() -> str:

@@ -16,7 +16,7 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from spbe.calendar import SHIFT_RULES, CalendarOverrides, WorkCalendar, build_calendar
-from spbe.domain.phases import PHASES, CloseMode
+from spbe.domain.phases import ALL_PHASES, PHASES, CloseMode
 from spbe.errors import ConfigError
 from spbe.frameworks import Framework, load_framework
 from spbe.timeparse import parse_day, parse_local
@@ -171,15 +171,18 @@ def load_cycle_config(path: Path) -> CycleConfig:
 def _parse_phases(
     section: dict, tz: ZoneInfo, calendar: WorkCalendar, rule: str, problems: list[str]
 ) -> list[PhaseSpec]:
-    unknown = [n for n in section if n not in PHASES]
+    unknown = [n for n in section if n not in ALL_PHASES]
     if unknown:
-        problems.append(f"[phases] unknown phase(s) {unknown}; phases are {', '.join(PHASES)}")
+        problems.append(
+            f"[phases] unknown phase(s) {unknown}; phases are {', '.join(PHASES)}, then optionally the "
+            f"ministry's stages {', '.join(n for n in ALL_PHASES if n not in PHASES)}"
+        )
     missing = [n for n in PHASES if n not in section]
     if missing:
         problems.append(f"[phases] missing phase(s): {', '.join(missing)}")
         return []
     out: list[PhaseSpec] = []
-    for name in PHASES:
+    for name in (n for n in ALL_PHASES if n in section):  # the internal six, then the ministry's stages given
         spec = dict(section[name])
         where = f"[phases.{name}]"
         opens = _local(spec.pop("opens", None), tz, f"{where} opens", problems)
@@ -213,7 +216,22 @@ def _parse_phases(
                 extra=spec,
             )
         )
+    problems.extend(_ministry_order_problems(out))
     return out
+
+
+def _ministry_order_problems(phases: list[PhaseSpec]) -> list[str]:
+    """The city's review must be over before the ministry's upload deadline: what is uploaded is what the
+    internal assessors accepted. Later stages follow the upload."""
+    upload = next((p for p in phases if p.name == "ministry-upload"), None)
+    if upload is None:
+        return []
+    return [
+        f"[phases.{p.name}] deadline {p.deadline:%Y-%m-%d %H:%M} is not before the ministry's upload deadline "
+        f"{upload.deadline:%Y-%m-%d %H:%M} ([phases.ministry-upload]): the internal review must end first"
+        for p in phases
+        if p.name in PHASES and p.deadline >= upload.deadline
+    ]
 
 
 def _local(text: Any, tz: ZoneInfo, what: str, problems: list[str]) -> datetime | None:

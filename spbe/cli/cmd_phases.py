@@ -23,7 +23,11 @@ AsOption = Annotated[
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 PhaseArg = Annotated[
-    str, typer.Argument(help="locus, socialization, self-assessment, document-review, revision or final-report.")
+    str,
+    typer.Argument(
+        help="locus, socialization, self-assessment, document-review, revision or final-report; the ministry's "
+        "stages ministry-upload, ministry-interview, ministry-visit, ministry-result where the cycle file has them."
+    ),
 ]
 
 
@@ -42,12 +46,12 @@ def _actor(as_: str | None) -> str:
 
 def _run(action: str, phase: str, as_json: bool, **params) -> dict:
     from spbe import clock
-    from spbe.domain.phases import PHASES
+    from spbe.domain.phases import ALL_PHASES
     from spbe.errors import SpbeError
     from spbe.services.phases import refusal_before_run
 
-    if phase not in PHASES:
-        raise SpbeError(f"unknown phase {phase!r}; phases are: {', '.join(PHASES)}")
+    if phase not in ALL_PHASES:
+        raise SpbeError(f"unknown phase {phase!r}; phases are: {', '.join(ALL_PHASES)}")
     at_the_door(
         lambda session, cycle: refusal_before_run(
             session, cycle=cycle, action=action, name=phase, now=clock.now(), **params

@@ -93,6 +93,9 @@ def plan_cmd(
     if levels is None:
         _require_reader(as_, doing=_("see the plan from the levels in the store"))
     fw = ctx.framework
+    if fw.items is not None and levels is None:
+        _plan_items(ctx, wanted, costs, as_json)
+        return
     cost_map = read_costs(costs, fw) if costs else None
     cap_map = read_caps(caps, fw) if caps else None
     notes: tuple[str, ...] = ()
@@ -129,6 +132,54 @@ def plan_cmd(
         print_json(result.as_dict() | {"history": ctx.scale_caveat})
         return
     _print_plan(result, ctx, costs is not None)
+
+
+def _plan_items(ctx: _Context, wanted: Decimal | None, costs: Path | None, as_json: bool) -> None:
+    """An items cycle: the cheapest items to get accepted, as a to-do list per OPD (lead or supporting)."""
+    from spbe.number_text import amount_text, exact_text
+    from spbe.number_text import decimal_text as num
+    from spbe.report.item_planning import item_plan, item_plan_dict, read_item_costs
+
+    assert ctx.snapshot is not None
+    fw = ctx.framework
+    plan, todos, warning = item_plan(
+        fw,
+        ctx.snapshot,
+        target_index=ctx.target_index,
+        target_predicate=ctx.target_predicate,
+        target=wanted,
+        costs=read_item_costs(costs, fw) if costs else None,
+    )
+    if warning:
+        warn(warning)
+    if as_json:
+        print_json(item_plan_dict(plan, todos) | {"history": ctx.scale_caveat})
+        return
+    typer.echo(f"{ctx.city} {ctx.year} · {fw.label} · status butir dari penyimpanan")
+    typer.echo(f"Aturan nilai: {plan.rule.name} (sumber: {plan.rule.source}; keyakinan: {plan.rule.confidence})")
+    typer.echo(f"Indeks saat ini: {num(plan.index_before)} (tepat {exact_text(plan.index_before)})")
+    typer.echo(f"Target: indeks tepat {num(plan.target)}")
+    if ctx.scale_caveat:
+        typer.echo(f"Catatan skala: {ctx.scale_caveat['note']}")
+    if plan.fixed_externals:
+        typer.echo("Indikator eksternal tetap: " + ", ".join(f"I{n}" for n in plan.fixed_externals))
+    if plan.already_met:
+        typer.echo("Sudah tercapai: tidak ada butir yang perlu ditambah.")
+        return
+    if not plan.reachable:
+        typer.echo(f"Tidak dapat dicapai: dengan semua butir diterima indeks tepat {num(plan.best_reachable)}.")
+    for todo in todos:
+        typer.echo(f"\n{todo.opd} {todo.name}: {len(todo.rows)} butir")
+        rows = [
+            (t.code, f"I{t.item.indicator}", t.item.level, role, t.state.label, _short(t.item.text, 60),
+             amount_text(t.cost))
+            for t, role in todo.rows
+        ]
+        typer.echo(table(rows, ["Butir", "Ind.", "Tk.", "Pemilik", "Sekarang", "Bukti", "Biaya"]))
+    typer.echo(
+        f"\nIndeks setelah rencana: {num(plan.index_after)} (tepat {exact_text(plan.index_after)}); "
+        f"{len(plan.items)} butir, biaya {amount_text(plan.total_cost)}"
+    )
 
 
 def _print_plan(view: PlanView, ctx: _Context, with_costs: bool) -> None:

@@ -14,6 +14,7 @@ import typer
 
 from spbe.cli import (
     cmd_core,
+    cmd_export,
     cmd_history,
     cmd_intake,
     cmd_item_intake,
@@ -43,6 +44,7 @@ for module in (
     cmd_reminders,
     cmd_report,
     cmd_history,
+    cmd_export,
     cmd_run,
 ):
     module.register(app)

@@ -312,6 +312,97 @@ def final_report(s: CycleSnapshot, now: datetime) -> GateResult:
     return GateResult("final-report", not out, _passed(s, "final-report", now), tuple(out), (), done, 2)
 
 
+# --- the ministry's stages: what the city records of them -------------------------------------------
+
+
+def _coordinator(s: CycleSnapshot) -> str | None:
+    return next((p.key for p in s.people.values() if p.role == "coordinator"), None)
+
+
+def ministry_upload(s: CycleSnapshot, now: datetime) -> GateResult:
+    """The accepted evidence is laid out for the ministry's app (`spbe export ministry`) after the last
+    internal review; entering it is done by hand, so the phase closes on a coordinator's approval."""
+    ms, coordinator = s.ministry, _coordinator(s)
+    out: list[Outstanding] = []
+    if ms.export_at is None:
+        out.append(
+            Outstanding(
+                "ministry-upload", "export_missing", "the ministry export has not been written", person=coordinator
+            )
+        )
+    elif ms.last_review_at is not None and ms.export_at < ms.last_review_at:
+        out.append(
+            Outstanding(
+                "ministry-upload",
+                "export_stale",
+                "items were judged after the last ministry export: write it again",
+                person=coordinator,
+            )
+        )
+    return GateResult("ministry-upload", not out, _passed(s, "ministry-upload", now), tuple(out), (), 1 - len(out), 1)
+
+
+def ministry_interview(s: CycleSnapshot, now: datetime) -> GateResult:
+    """Every uploaded item has its interviu outcome recorded, or the deadline passed (what is missing listed)."""
+    passed, coordinator = _passed(s, "ministry-interview", now), _coordinator(s)
+    out = [
+        Outstanding(
+            "ministry-interview",
+            "awaiting_interview_outcome",
+            f"item {u.code}: no interviu outcome recorded",
+            u.indicator,
+            u.owner_opd,
+            coordinator,
+            u.code,
+        )
+        for u in s.ministry.uploaded
+        if u.interview_verdict is None
+    ]
+    notes = [f"after the deadline: {o.text}" for o in out] if passed else []
+    table: dict[str, list[int]] = {}
+    for u in s.ministry.uploaded:
+        row = table.setdefault(u.owner_opd or "-", [0, 0])
+        row[0] += int(u.interview_verdict is not None)
+        row[1] += 1
+    return GateResult(
+        "ministry-interview",
+        passed or not out,
+        passed,
+        tuple(out),
+        tuple(notes),
+        len(s.ministry.uploaded) - len(out),
+        len(s.ministry.uploaded),
+        tuple((opd, d, t) for opd, (d, t) in table.items()),
+    )
+
+
+def ministry_visit(s: CycleSnapshot, now: datetime) -> GateResult:
+    """The visit's date is set (`event.when` of the stage); a cycle the ministry does not visit closes the
+    stage with --force and a reason."""
+    event = s.phases["ministry-visit"].extra.get("event") or {}
+    out = []
+    if not (isinstance(event, dict) and event.get("when")):
+        out.append(
+            Outstanding("ministry-visit", "visit_not_scheduled", "the visit's date is not set", person=_coordinator(s))
+        )
+    return GateResult("ministry-visit", not out, _passed(s, "ministry-visit", now), tuple(out), (), 1 - len(out), 1)
+
+
+def ministry_result(s: CycleSnapshot, now: datetime) -> GateResult:
+    """The ministry's result of this year is on record (`spbe history import`)."""
+    out = []
+    if not s.ministry.result_recorded:
+        out.append(
+            Outstanding(
+                "ministry-result",
+                "official_result_missing",
+                f"the ministry's {s.year} result is not recorded",
+                person=_coordinator(s),
+            )
+        )
+    return GateResult("ministry-result", not out, _passed(s, "ministry-result", now), tuple(out), (), 1 - len(out), 1)
+
+
 RULES: dict[str, Callable[[CycleSnapshot, datetime], GateResult]] = {
     "locus": locus,
     "socialization": socialization,
@@ -319,4 +410,8 @@ RULES: dict[str, Callable[[CycleSnapshot, datetime], GateResult]] = {
     "document-review": document_review,
     "revision": revision,
     "final-report": final_report,
+    "ministry-upload": ministry_upload,
+    "ministry-interview": ministry_interview,
+    "ministry-visit": ministry_visit,
+    "ministry-result": ministry_result,
 }

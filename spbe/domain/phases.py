@@ -1,4 +1,9 @@
-"""The six phases of a city's SPBE year and the states a phase moves through.
+"""The phases of a city's evaluation year and the states a phase moves through.
+
+Every cycle has the city's six internal phases (`PHASES`). After them a cycle file may add the ministry's
+own stages (`MINISTRY_STAGES`: upload to the ministry's app, interviu with its sanggah, visitasi, the
+result), each optional, in this order; they are phases like the others (opened, gated, reminded and closed
+by the timekeeper), only their gates ask for what the city records of the ministry's work.
 
 The transition table is the whole state machine: anything not listed is refused.
 """
@@ -17,6 +22,17 @@ PHASES: tuple[str, ...] = (
     "revision",
     "final-report",
 )
+MINISTRY_STAGES: tuple[str, ...] = (
+    "ministry-upload",  # the city enters its accepted evidence into the ministry's app
+    "ministry-interview",  # interviu with the external assessors, and the city's sanggah
+    "ministry-visit",  # visitasi, where the ministry asks for one
+    "ministry-result",  # the ministry's result, recorded with `spbe history import`
+)
+ALL_PHASES: tuple[str, ...] = PHASES + MINISTRY_STAGES
+
+
+def is_ministry_stage(name: str) -> bool:
+    return name in MINISTRY_STAGES
 
 
 class PhaseState(StrEnum):
@@ -61,6 +77,6 @@ def can_transition(current: PhaseState, target: PhaseState) -> bool:
 
 def phase_index(name: str) -> int:
     try:
-        return PHASES.index(name)
+        return ALL_PHASES.index(name)
     except ValueError:
-        raise KeyError(f"unknown phase {name!r}; phases are: {', '.join(PHASES)}") from None
+        raise KeyError(f"unknown phase {name!r}; phases are: {', '.join(ALL_PHASES)}") from None

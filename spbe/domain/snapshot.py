@@ -204,6 +204,27 @@ class OpdInfo:
 
 
 @dataclass(frozen=True)
+class UploadedItem:
+    """An item the city's review accepted, so it went to the ministry's app; its interviu outcome once
+    recorded (`diterima`/`revisi` as the ministry's assessors decided after the interviu and sanggah)."""
+
+    code: str
+    indicator: int
+    owner_opd: str | None
+    interview_verdict: str | None = None
+
+
+@dataclass(frozen=True)
+class MinistryState:
+    """What the city records of the ministry's stages (see spbe.domain.phases.MINISTRY_STAGES)."""
+
+    export_at: datetime | None = None  # the latest `spbe export ministry`
+    last_review_at: datetime | None = None  # the latest internal review (a later one makes the export stale)
+    uploaded: tuple[UploadedItem, ...] = ()  # items cycles only: empty for a levels framework
+    result_recorded: bool = False  # the ministry's result of the cycle's own year is on record
+
+
+@dataclass(frozen=True)
 class CycleSnapshot:
     cycle_id: int
     code: str
@@ -217,6 +238,7 @@ class CycleSnapshot:
     assignments_approved: bool
     report_built: bool = False
     report_delivered: bool = False
+    ministry: MinistryState = field(default_factory=MinistryState)
     evidence_model: str = "levels"  # levels (59/2020) | items (Pemdi)
     items: tuple[ItemState, ...] = ()  # catalog order; empty under `levels`
     aimed: dict[int, int] = field(default_factory=dict)  # indicator → level its lead OPD aims for (latest)

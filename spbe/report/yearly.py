@@ -268,8 +268,12 @@ def scale_caveat(
         fw = framework_for_year(y, framework, known)
         if fw is None or fw.id != framework.id:
             others.append(
-                {"year": y, "index": str(history[y]), "framework": None if fw is None else fw.id,
-                 "index_name": f"Indeks {fw.short_name}" if fw else "indeks"}
+                {
+                    "year": y,
+                    "index": str(history[y]),
+                    "framework": None if fw is None else fw.id,
+                    "index_name": f"Indeks {fw.short_name}" if fw else "indeks",
+                }
             )
     if not others:
         return None

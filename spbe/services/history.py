@@ -125,8 +125,11 @@ def import_results(
     for r in results:
         if r.city and _norm(r.city) != _norm(cycle.city):
             problems.append(f"{r.year}: hasil untuk {r.city}, bukan {cycle.city}")
-        if r.year >= cycle.year:
-            problems.append(f"{r.year}: hanya hasil tahun sebelum {cycle.year} yang dicatat di sini")
+        if r.year > cycle.year or (r.year == cycle.year and not _result_stage_open(session, cycle)):
+            problems.append(
+                f"{r.year}: hanya hasil tahun sebelum {cycle.year} yang dicatat di sini"
+                + (" (hasil tahun ini setelah tahap ministry-result dibuka)" if r.year == cycle.year else "")
+            )
     existing = {
         row.year: row
         for row in session.exec(
@@ -222,3 +225,11 @@ def _same(row: OfficialResultRow, result: OfficialResult) -> bool:
 
 def _norm(text: str) -> str:
     return " ".join(text.split()).casefold()
+
+
+def _result_stage_open(session: Session, cycle: m.Cycle) -> bool:
+    """The ministry's result of the cycle's own year may be recorded once its stage has opened."""
+    from spbe.services.lookup import find_phase
+
+    stage = find_phase(session, cycle, "ministry-result")
+    return stage is not None and stage.state != "pending"

@@ -278,7 +278,8 @@ def review_item(
         problems.append("kind: alasan hanya untuk revisi, bukan untuk diterima")
     if problems:
         raise InputError(problems, source=f"butir {item.code}")
-    refuse_closed_cycle(session, cycle)
+    if clean_stage != "interviu":  # the ministry's interviu comes after the city's final report, by design
+        refuse_closed_cycle(session, cycle)
     person = get_person(session, cycle=cycle, key=actor_id(actor))
     assignment = get_assignment(session, cycle=cycle, number=item.indicator)
     in_stead_of: str | None = None

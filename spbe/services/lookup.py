@@ -7,7 +7,7 @@ import difflib
 
 from sqlmodel import Session, func, select
 
-from spbe.domain.phases import PHASES
+from spbe.domain.phases import ALL_PHASES, is_ministry_stage
 from spbe.errors import InputError, RefusedError, SpbeError
 from spbe.store import models as m
 
@@ -17,9 +17,14 @@ def find_phase(session: Session, cycle: m.Cycle, name: str) -> m.Phase | None:
 
 
 def get_phase(session: Session, cycle: m.Cycle, name: str) -> m.Phase:
-    if name not in PHASES:
-        raise SpbeError(f"unknown phase {name!r}; phases are: {', '.join(PHASES)}")
+    if name not in ALL_PHASES:
+        raise SpbeError(f"unknown phase {name!r}; phases are: {', '.join(ALL_PHASES)}")
     phase = find_phase(session, cycle, name)
+    if phase is None and is_ministry_stage(name):
+        raise SpbeError(
+            f"the cycle {cycle.code} has no ministry stage {name}: add [phases.{name}] to its cycle file "
+            "and run `spbe init`"
+        )
     if phase is None:
         raise SpbeError(f"phase {name} is not in the store for {cycle.code}: run `spbe init`")
     return phase

@@ -186,6 +186,48 @@ def final_report(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notic
     return []  # the final-report flow builds and delivers the report itself
 
 
+def ministry_stage(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
+    """A ministry stage opens: the coordinators are told what to do in it; for the visit, the admins and
+    heads of every owning OPD too (with the visit's time and place once set)."""
+    from zoneinfo import ZoneInfo
+
+    from spbe.errors import ConfigError
+    from spbe.messages import tanggal_jam
+    from spbe.services.cycles import framework_of
+    from spbe.timeparse import parse_local
+
+    snap = take_snapshot(session, cycle)
+    event = dict(phase.extra.get("event") or {})
+    when_text = None
+    if event.get("when"):
+        try:
+            when_text = tanggal_jam(
+                parse_local(event["when"], tz=ZoneInfo(cycle.timezone), what="event when"), cycle.timezone
+            )
+        except ConfigError:  # checked when the cycle file was loaded; an edited store row shows as typed
+            when_text = str(event["when"])
+    recipients = [p for p in snap.people.values() if p.role == "coordinator"]
+    if phase.name == "ministry-visit":
+        for code in snap.owning_opds():
+            for key in (snap.opds[code].admin_key, snap.opds[code].head_key):
+                if key in snap.people:
+                    recipients.append(snap.people[key])
+    short_name = framework_of(cycle).short_name
+    return [
+        _notice(
+            cycle,
+            phase,
+            person.key,
+            "notice_ministry_stage.txt.j2",
+            person=person,
+            event=event,
+            when_text=when_text,
+            short_name=short_name,
+        )
+        for person in recipients
+    ]
+
+
 def _per_assessor(
     session: Session, snap: CycleSnapshot, cycle: m.Cycle, phase: m.Phase, status: ItemStatus, template: str
 ) -> list[Notice]:
@@ -206,4 +248,8 @@ RENDER_OPENING: dict[str, Callable[[Session, m.Cycle, m.Phase], list[Notice]]] =
     "document-review": document_review,
     "revision": revision,
     "final-report": final_report,
+    "ministry-upload": ministry_stage,
+    "ministry-interview": ministry_stage,
+    "ministry-visit": ministry_stage,
+    "ministry-result": ministry_stage,
 }

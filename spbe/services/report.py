@@ -195,6 +195,7 @@ def build_report(
         files["xlsx"] = _write(out_dir / f"{stem}.xlsx", render_xlsx.render(data, charts))
         files["json"] = _write(out_dir / f"{stem}.json", render_json.render(data).encode("utf-8"))
         files["levels"] = _write(out_dir / f"nilai-indikator-{cycle.code}.csv", _levels_csv(data))
+        files.update(_item_progress_files(session, cycle, out_dir))
     except OSError as exc:
         raise SpbeError(f"cannot write the report into {out_dir}: {exc.strerror}") from None
 
@@ -319,3 +320,26 @@ def _write(path: Path, content: bytes) -> Path:
     tmp.write_bytes(content)
     os.replace(tmp, path)
     return path
+
+
+def _item_progress_files(session: Session, cycle: m.Cycle, out_dir: Path) -> dict[str, Path]:
+    """Under an items framework: the report per indicator (level reached, items per level, what the next
+    level needs, the value rule with its source and confidence) as Markdown and JSON beside the report."""
+    import json
+
+    from spbe.report.item_progress import from_snapshot, progress_markdown
+    from spbe.services.snapshot import take_snapshot
+
+    framework = framework_of(cycle)
+    if framework.items is None:
+        return {}
+    rows = from_snapshot(framework, take_snapshot(session, cycle))
+    title = f"# Butir bukti dukung per indikator: {cycle.city} {cycle.year}\n\n"
+    return {
+        "items_md": _write(out_dir / f"butir-per-indikator-{cycle.code}.md",
+                           (title + progress_markdown(rows)).encode("utf-8")),
+        "items_json": _write(
+            out_dir / f"butir-per-indikator-{cycle.code}.json",
+            json.dumps([r.as_dict() for r in rows], ensure_ascii=False, indent=1).encode("utf-8"),
+        ),
+    }

@@ -7,9 +7,20 @@ supporting OPDs, aimed levels and external values. No query per item or per indi
 
 from __future__ import annotations
 
+import dataclasses
+
 from sqlmodel import Session, func, select
 
-from spbe.domain.snapshot import CycleSnapshot, IndicatorState, OpdInfo, PersonInfo, PhaseInfo
+from spbe.domain.phases import MINISTRY_STAGES
+from spbe.domain.snapshot import (
+    CycleSnapshot,
+    IndicatorState,
+    MinistryState,
+    OpdInfo,
+    PersonInfo,
+    PhaseInfo,
+    UploadedItem,
+)
 from spbe.services.item_catalog import items_model_of
 from spbe.services.item_snapshot import with_items
 from spbe.services.report_record import report_of_record
@@ -80,6 +91,41 @@ def take_snapshot(session: Session, cycle: m.Cycle) -> CycleSnapshot:
         report_built=report is not None, report_delivered=bool(of_record and of_record.delivered_at),
     )
     model = items_model_of(cycle)
-    if model is None:
-        return snapshot
-    return with_items(session, cycle, snapshot, model)
+    if model is not None:
+        snapshot = with_items(session, cycle, snapshot, model)
+    if set(phases) & set(MINISTRY_STAGES):
+        snapshot = dataclasses.replace(snapshot, ministry=ministry_state(session, cycle, snapshot))
+    return snapshot
+
+
+EXPORT_ACTION = "export.ministry"  # the audit event `spbe export ministry` writes
+
+
+def ministry_state(session: Session, cycle: m.Cycle, snapshot: CycleSnapshot) -> MinistryState:
+    """What the ministry's stages judge: read only for a cycle that has them (a few small queries). Under
+    items, what went to the ministry is every item the internal review accepted; an item whose last review
+    is of the interviu stage carries that outcome."""
+    from spbe.store import tables_items as t
+    from spbe.store.tables_history import OfficialResult
+
+    export_at = session.exec(
+        select(func.max(m.AuditEvent.at)).where(m.AuditEvent.cycle_id == cycle.id, m.AuditEvent.action == EXPORT_ACTION)
+    ).one()
+    last_levels = session.exec(select(func.max(m.Review.reviewed_at)).where(m.Review.cycle_id == cycle.id)).one()
+    last_items = session.exec(
+        select(func.max(t.ItemReview.reviewed_at)).where(
+            t.ItemReview.cycle_id == cycle.id, t.ItemReview.stage != "interviu"
+        )
+    ).one()
+    last_review = max((x for x in (last_levels, last_items) if x is not None), default=None)
+    recorded = session.exec(
+        select(OfficialResult.id).where(OfficialResult.city == cycle.city, OfficialResult.year == cycle.year)
+    ).first()
+    uploaded = tuple(
+        UploadedItem(i.code, i.indicator, i.owner_opd, i.verdict if i.stage == "interviu" else None)
+        for i in snapshot.items
+        if i.stage == "interviu" or (i.verdict == "diterima" and i.version is not None)
+    )
+    return MinistryState(
+        export_at=export_at, last_review_at=last_review, uploaded=uploaded, result_recorded=recorded is not None
+    )
