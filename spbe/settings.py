@@ -42,6 +42,10 @@ class Settings:
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     debug: bool = False  # SPBE_DEBUG: an unexpected error shows its traceback
     template_secret: str | None = field(repr=False, default=None)
+    # SPBE_BACKGROUND_MINUTES: a flow-running command with no `spbe serve` starts a background engine (and a
+    # local Prefect server when no PREFECT_API_URL is set) that later commands reuse; it stops after this many
+    # idle minutes. 0: never, each command runs its flow itself (tests, CI).
+    background_minutes: float = 30.0
     environ: Mapping[str, str] = field(repr=False, default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -115,6 +119,16 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         lock_timeout = -1.0
     if not 0 < lock_timeout <= 3600:
         raise ConfigError(f"SPBE_LOCK_TIMEOUT={lock!r}: give the seconds a write may wait for a lock (0-3600)")
+    background = value("SPBE_BACKGROUND_MINUTES")
+    try:
+        background_minutes = float(background) if background else 30.0
+    except ValueError:
+        background_minutes = -1.0
+    if not 0 <= background_minutes <= 24 * 60:
+        raise ConfigError(
+            f"SPBE_BACKGROUND_MINUTES={background!r}: give the idle minutes before the background engine stops "
+            "(0 turns it off, at most 1440)"
+        )
     return Settings(
         database_url=url,
         data_dir=data_dir,
@@ -128,6 +142,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         lock_timeout=lock_timeout,
         debug=(value("SPBE_DEBUG") or "").lower() in ("1", "true", "yes"),
         template_secret=value("SPBE_TEMPLATE_SECRET"),
+        background_minutes=background_minutes,
         environ=MappingProxyType(dict(env)),
     )
 
