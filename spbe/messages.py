@@ -63,7 +63,11 @@ def nama_level(level: object, framework_id: str, indicator: int) -> str:
 
 
 def render(template: str, **context) -> tuple[str, str]:
-    """Render `template` (e.g. 'notice_self_assessment.txt.j2') → (subject, body)."""
+    """Render `template` (e.g. 'notice_self_assessment.txt.j2') → (subject, body).
+
+    `answer_link` is in every context: the recipient's personal portal link where the sender computed one
+    (spbe.portal.links.link_for), else None, so any template may say `{% if answer_link %}`."""
+    context.setdefault("answer_link", None)
     text = environment().get_template(template).render(**context).strip()
     first, _, rest = text.partition("\n")
     if not first.startswith("Subjek:"):

@@ -26,6 +26,8 @@ from spbe.instants import parse_instant
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CYCLE_FILE = "pekalongan-2025.toml"
 DEFAULT_LOCK_TIMEOUT = 30.0  # seconds a write waits for another process's lock before it is an outage
+DEFAULT_PORTAL_PORT = 8400
+DEFAULT_PORTAL_BASE_URL = f"http://127.0.0.1:{DEFAULT_PORTAL_PORT}"
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,7 @@ class Settings:
     prefect_ui_url: str | None = None
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     debug: bool = False  # SPBE_DEBUG: an unexpected error shows its traceback
+    portal_base_url: str = DEFAULT_PORTAL_BASE_URL  # SPBE_PORTAL_BASE_URL: what printed and sent links start with
     template_secret: str | None = field(repr=False, default=None)
     # SPBE_BACKGROUND_MINUTES: a flow-running command with no `spbe serve` starts a background engine (and a
     # local Prefect server when no PREFECT_API_URL is set) that later commands reuse; it stops after this many
@@ -130,6 +133,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
             "(0 turns it off, at most 1440)"
         )
     return Settings(
+        portal_base_url=portal_base_url(value("SPBE_PORTAL_BASE_URL")),
         database_url=url,
         data_dir=data_dir,
         config_dir=config_dir,
@@ -145,6 +149,21 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         background_minutes=background_minutes,
         environ=MappingProxyType(dict(env)),
     )
+
+
+def portal_base_url(text: str | None) -> str:
+    """The portal's public address (a city puts it behind its own domain and TLS): http(s), a host, no
+    query or fragment; kept without its trailing slash."""
+    if text is None:
+        return DEFAULT_PORTAL_BASE_URL
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(text)
+    if parts.scheme not in ("http", "https") or not parts.hostname or parts.query or parts.fragment or parts.username:
+        raise ConfigError(
+            f"SPBE_PORTAL_BASE_URL={text[:100]!r}: give the portal's public address, e.g. https://spbe.pekalongankota.go.id"
+        )
+    return text.rstrip("/")
 
 
 def _os_user() -> str:

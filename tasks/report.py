@@ -18,7 +18,7 @@ def build_report_task(actor: Actor, only_if_missing: bool = False) -> dict:
 
     from spbe.services.people import require_coordinator_or_timekeeper
     from spbe.services.report import build_report, report_summary_markdown, report_table_rows
-    from spbe.services.report_delivery import queue_report
+    from spbe.services.report_delivery import send_report
     from spbe.store import models as m
 
     with session_scope(require_schema()) as session:
@@ -28,7 +28,7 @@ def build_report_task(actor: Actor, only_if_missing: bool = False) -> dict:
             return {"skipped": "a report was already built for this cycle", "cycle": cycle.code}
         out_dir = get_settings().data_dir / "reports" / cycle.code
         result = build_report(session, cycle=cycle, out_dir=out_dir, actor=actor_id(actor))
-        queued = queue_report(session, cycle=cycle, result=result)
+        queued = send_report(session, cycle=cycle, result=result, actor=actor_id(actor))
         return {
             "summary": result.summary(),
             "markdown": report_summary_markdown(result),

@@ -281,12 +281,24 @@ def status(as_: AsOption = None, as_json: JsonOption = False) -> None:
 
     typer.echo(f"{data['city']} {data['year']} ({data['framework']})  now {data['now']}")
     standing = data["index"]
+    basis = "butir diterima" if "items" in standing else "tervalidasi, selebihnya klaim/level 1"
     typer.echo(
-        f"Indeks saat ini (tervalidasi, selebihnya klaim/level 1): {decimal_text(Fraction(standing['index_exact']))} "
+        f"Indeks saat ini ({basis}): {decimal_text(Fraction(standing['index_exact']))} "
         f"(tepat {exact_text(Fraction(standing['index_exact']))})  Predikat: {standing['predicate']}"
     )
     if standing["bound_note"]:
         typer.echo(f"Catatan: {standing['bound_note']}.")
+    if "items" in standing:
+        c = standing["items"]
+        typer.echo(
+            f"Butir: {c['total']} (diterima {c['diterima']}, revisi {c['revisi']}, proses {c['proses']}, "
+            f"belum {c['belum']}, ditolak otomatis {c['ditolak_otomatis']}); wajib sampai tingkat sasaran: "
+            f"{c['required_now']}; tingkat sasaran ditetapkan pada {c['aimed_indicators']} indikator"
+        )
+        if standing["waiting_externals"]:
+            typer.echo(f"Menunggu nilai eksternal (dinilai 1): {', '.join(standing['waiting_externals'])}")
+    if data.get("history"):
+        typer.echo(f"Catatan skala: {data['history']['note']}")
     typer.echo(
         table(
             [(p["name"], p["state"], p["opens"], p["deadline"]) for p in data["phases"]],

@@ -3,6 +3,15 @@
 Each rule lists what is still outstanding, each item naming the OPD, indicator or person it concerns.
 The same list tells reminders who still has work (`Outstanding.recipient`), so the gate and the
 reminders can never disagree about what is pending.
+
+One copy of each rule serves both evidence models: the rules judge the snapshot's units (indicators
+under `levels`, evidence items under `items`; see `spbe.domain.snapshot`). Under `items`:
+- self-assessment holds when every main item up to each indicator's aimed level has evidence and every
+  item-valued indicator has an aimed level (level 1 is required where none is stated yet), or the
+  deadline has passed (what is missing is listed in the notes). External indicators need no items;
+- document review holds when every answered item is judged (items that are ditolak otomatis included:
+  their verdict counts as soon as the levels below are complete);
+- revision holds when every item sent back was answered and judged again.
 """
 
 from __future__ import annotations
@@ -12,7 +21,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 
 from spbe.domain.assignment import conflict_of_interest
-from spbe.domain.snapshot import CycleSnapshot, IndicatorState, ItemStatus
+from spbe.domain.snapshot import CycleSnapshot, ItemStatus, Unit
 
 
 @dataclass(frozen=True)
@@ -23,6 +32,7 @@ class Outstanding:
     indicator: int | None = None
     opd: str | None = None
     person: str | None = None  # the person who must act, when it is a person rather than an OPD
+    item: str | None = None  # the evidence item's code, under an items framework
 
     def recipient(self, snapshot: CycleSnapshot) -> str | None:
         """The person who must act: the named person, else the OPD's SPBE admin."""
@@ -61,7 +71,7 @@ def _passed(snapshot: CycleSnapshot, phase: str, now: datetime) -> bool:
     return now >= snapshot.phases[phase].deadline_at
 
 
-def _per_opd(items: list[IndicatorState], done: Callable[[IndicatorState], bool]) -> tuple[tuple[str, int, int], ...]:
+def _per_opd(items: list[Unit], done: Callable[[Unit], bool]) -> tuple[tuple[str, int, int], ...]:
     table: dict[str, list[int]] = {}
     for item in items:
         row = table.setdefault(item.owner_opd or "-", [0, 0])
@@ -95,12 +105,14 @@ def locus(s: CycleSnapshot, now: datetime) -> GateResult:
                     coordinator,
                 )
             )
-        elif conflict_of_interest(s.people[i.assessor].opd, i.owner_opd):
+        elif conflict_of_interest(s.people[i.assessor].opd, i.owner_opd, *s.supporting.get(i.number, ())):
             out.append(
                 Outstanding(
                     "locus",
                     "conflict_of_interest",
-                    f"indicator {i.number}: assessor {i.assessor} belongs to the owning OPD {i.owner_opd}",
+                    f"indicator {i.number}: assessor {i.assessor} belongs to the owning OPD {i.owner_opd}"
+                    if conflict_of_interest(s.people[i.assessor].opd, i.owner_opd)
+                    else f"indicator {i.number}: assessor {i.assessor} belongs to a supporting OPD",
                     i.number,
                     i.owner_opd,
                     coordinator,
@@ -146,34 +158,39 @@ def socialization(s: CycleSnapshot, now: datetime) -> GateResult:
     )
 
 
+def _outstanding(phase: str, kind: str, unit: Unit, text: str, person: str | None = None) -> Outstanding:
+    return Outstanding(phase, kind, f"{unit.label}{text}", unit.indicator, unit.owner_opd, person, unit.item)
+
+
 def self_assessment(s: CycleSnapshot, now: datetime) -> GateResult:
     passed = _passed(s, "self-assessment", now)
     out: list[Outstanding] = []
-    for i in s.indicators:
-        if i.version is None:
+    aims_owed = [i for i in s.item_indicators() if i.number not in s.aimed] if s.by_items else []
+    for i in aims_owed:
+        out.append(
+            Outstanding(
+                "self-assessment",
+                "missing_aim",
+                f"indicator {i.number}: {i.owner_opd} has not stated the level it aims for",
+                i.number,
+                i.owner_opd,
+            )
+        )
+    required: list[Unit] = list(s.required_items() if s.by_items else s.indicators)
+    for u in required:
+        if u.version is None:
+            out.append(_outstanding("self-assessment", "missing_submission", u, f": no submission from {u.owner_opd}"))
+        elif not u.evidence:
             out.append(
-                Outstanding(
-                    "self-assessment",
-                    "missing_submission",
-                    f"indicator {i.number}: no submission from {i.owner_opd}",
-                    i.number,
-                    i.owner_opd,
+                _outstanding(
+                    "self-assessment", "missing_evidence", u, f": submission from {u.owner_opd} has no evidence"
                 )
             )
-        elif not i.evidence:
-            out.append(
-                Outstanding(
-                    "self-assessment",
-                    "missing_evidence",
-                    f"indicator {i.number}: submission from {i.owner_opd} has no evidence",
-                    i.number,
-                    i.owner_opd,
-                )
-            )
-    notes = [f"indicator {i.number} ({i.owner_opd}) submitted late" for i in s.indicators if i.late]
+    notes = [f"{u.label} ({u.owner_opd}) submitted late" for u in s.units if u.late]
     if passed:
         notes += [f"after the deadline: {o.text}" for o in out]
-    done = sum(1 for i in s.indicators if i.complete_submission)
+    aims = len(s.item_indicators()) if s.by_items else 0
+    done = sum(1 for u in required if u.complete_submission) + aims - len(aims_owed)
     return GateResult(
         "self-assessment",
         passed or not out,
@@ -181,26 +198,22 @@ def self_assessment(s: CycleSnapshot, now: datetime) -> GateResult:
         tuple(out),
         tuple(notes),
         done,
-        len(s.indicators),
-        _per_opd(list(s.indicators), lambda i: i.complete_submission),
+        len(required) + aims,
+        _per_opd(required, lambda u: u.complete_submission),
     )
 
 
 def document_review(s: CycleSnapshot, now: datetime) -> GateResult:
-    submitted = [i for i in s.indicators if i.version is not None]
+    submitted = [u for u in s.units if u.version is not None]
     out = [
-        Outstanding(
-            "document-review",
-            "awaiting_review",
-            f"indicator {i.number} (version {i.version}) awaits review by {i.assessor}",
-            i.number,
-            i.owner_opd,
-            i.assessor,
+        _outstanding(
+            "document-review", "awaiting_review", u, f" (version {u.version}) awaits review by {u.assessor}", u.assessor
         )
-        for i in submitted
-        if i.status is ItemStatus.SUBMITTED
+        for u in submitted
+        if u.status is ItemStatus.SUBMITTED
     ]
-    notes = [f"indicator {i.number} has no submission to review" for i in s.indicators if i.version is None]
+    expected = s.required_items() if s.by_items else s.indicators
+    notes = [f"{u.label} has no submission to review" for u in expected if u.version is None]
     return GateResult(
         "document-review",
         not out,
@@ -209,34 +222,29 @@ def document_review(s: CycleSnapshot, now: datetime) -> GateResult:
         tuple(notes),
         len(submitted) - len(out),
         len(submitted),
-        _per_opd(submitted, lambda i: i.status is not ItemStatus.SUBMITTED),
+        _per_opd(submitted, lambda u: u.status is not ItemStatus.SUBMITTED),
     )
 
 
 def revision(s: CycleSnapshot, now: datetime) -> GateResult:
     passed = _passed(s, "revision", now)
-    sent_back = [i for i in s.indicators if i.revise_rounds > 0]
+    sent_back = [u for u in s.units if u.revise_rounds > 0]
     out: list[Outstanding] = []
-    for i in sent_back:
-        if i.status is ItemStatus.REVISE:
+    for u in sent_back:
+        if u.status is ItemStatus.REVISE:
             out.append(
-                Outstanding(
-                    "revision",
-                    "revision_requested",
-                    f"indicator {i.number}: {i.owner_opd} has not answered the revision request",
-                    i.number,
-                    i.owner_opd,
+                _outstanding(
+                    "revision", "revision_requested", u, f": {u.owner_opd} has not answered the revision request"
                 )
             )
-        elif i.status is ItemStatus.SUBMITTED:
+        elif u.status is ItemStatus.SUBMITTED:
             out.append(
-                Outstanding(
+                _outstanding(
                     "revision",
                     "awaiting_rereview",
-                    f"indicator {i.number} (version {i.version}) awaits re-review by {i.assessor}",
-                    i.number,
-                    i.owner_opd,
-                    i.assessor,
+                    u,
+                    f" (version {u.version}) awaits re-review by {u.assessor}",
+                    u.assessor,
                 )
             )
     notes = [f"after the deadline: {o.text}" for o in out] if passed else []
@@ -248,7 +256,7 @@ def revision(s: CycleSnapshot, now: datetime) -> GateResult:
         tuple(notes),
         len(sent_back) - len(out),
         len(sent_back),
-        _per_opd(sent_back, lambda i: i.status is ItemStatus.ACCEPTED),
+        _per_opd(sent_back, lambda u: u.status is ItemStatus.ACCEPTED),
     )
 
 

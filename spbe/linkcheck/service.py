@@ -182,6 +182,9 @@ def broken_link_notices(session: Session, *, cycle: m.Cycle, report: LinkReport)
     opds = {o.code: o for o in session.exec(select(m.Opd).where(m.Opd.cycle_id == cycle.id))}
     names = {i.number: i.name for i in session.exec(select(m.Indicator).where(m.Indicator.cycle_id == cycle.id))}
     review = find_phase(session, cycle, "document-review")
+    from spbe.portal.links import links_for
+
+    answer_link = links_for(session, cycle)
     notices = []
     for code, items in sorted(by_opd.items()):
         opd = opds.get(code)
@@ -202,7 +205,13 @@ def broken_link_notices(session: Session, *, cycle: m.Cycle, report: LinkReport)
         fingerprint = "\n".join(f"{r['number']} {r['url']} {r['code']}" for r in rows)
         digest = hashlib.sha256(fingerprint.encode("utf-8")).hexdigest()[:16]
         subject, body = render(
-            TEMPLATE, cycle=cycle, opd=opd, items=rows, checked_at=report.checked_at, review_phase=review
+            TEMPLATE,
+            cycle=cycle,
+            opd=opd,
+            items=rows,
+            checked_at=report.checked_at,
+            review_phase=review,
+            answer_link=answer_link(opd.admin_key),
         )
         notices.append(
             Notice(

@@ -22,6 +22,15 @@ def _notice(cycle: m.Cycle, phase: m.Phase, recipient: str, template: str, **con
     return Notice(recipient, subject, body, key=f"{cycle.code}:{phase.name}:opened:{recipient}", phase=phase.name)
 
 
+def _answerable(session: Session, cycle: m.Cycle, phase: m.Phase, recipient: str, template: str, **context) -> Notice:
+    """A notice that asks for an answer: it carries the recipient's portal link."""
+    from spbe.portal.links import link_for
+
+    link = link_for(session, cycle, recipient)
+    subject, body = render(template, cycle=cycle, phase=phase, answer_link=link, **context)
+    return Notice(recipient, subject, body, key=f"{cycle.code}:{phase.name}:opened:{recipient}", phase=phase.name)
+
+
 def locus(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
     from spbe.services.assignments import auto_assign
     from spbe.services.people import TIMEKEEPER
@@ -63,7 +72,8 @@ def socialization(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Noti
 def self_assessment(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
     snap = take_snapshot(session, cycle)
     return [
-        _notice(
+        _answerable(
+            session,
             cycle,
             phase,
             snap.opds[code].admin_key,
@@ -77,7 +87,7 @@ def self_assessment(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[No
 
 def document_review(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
     snap = take_snapshot(session, cycle)
-    return _per_assessor(snap, cycle, phase, ItemStatus.SUBMITTED, "notice_document_review.txt.j2")
+    return _per_assessor(session, snap, cycle, phase, ItemStatus.SUBMITTED, "notice_document_review.txt.j2")
 
 
 def revision(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
@@ -87,8 +97,14 @@ def revision(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
         items = [i for i in snap.indicators_of(code) if i.status is ItemStatus.REVISE]
         if items:
             notices.append(
-                _notice(
-                    cycle, phase, snap.opds[code].admin_key, "notice_revision.txt.j2", opd=snap.opds[code], items=items
+                _answerable(
+                    session,
+                    cycle,
+                    phase,
+                    snap.opds[code].admin_key,
+                    "notice_revision.txt.j2",
+                    opd=snap.opds[code],
+                    items=items,
                 )
             )
     return notices
@@ -99,13 +115,15 @@ def final_report(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notic
 
 
 def _per_assessor(
-    snap: CycleSnapshot, cycle: m.Cycle, phase: m.Phase, status: ItemStatus, template: str
+    session: Session, snap: CycleSnapshot, cycle: m.Cycle, phase: m.Phase, status: ItemStatus, template: str
 ) -> list[Notice]:
     notices = []
     for person in (p for p in snap.people.values() if p.role == "assessor"):
         items = [i for i in snap.indicators_for_assessor(person.key) if i.status is status]
         if items:
-            notices.append(_notice(cycle, phase, person.key, template, person=person, items=items, opds=snap.opds))
+            notices.append(
+                _answerable(session, cycle, phase, person.key, template, person=person, items=items, opds=snap.opds)
+            )
     return notices
 
 

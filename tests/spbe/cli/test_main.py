@@ -68,6 +68,7 @@ STRANGER_AT_EVERY_DOOR: list[tuple[str, ...]] = [
     ("attend", "--opd", "DINKOMINFO"),
     ("plan",),
     ("report", "--out", "/tmp/never-written"),
+    ("report", "--send", "1"),
     ("history", "list"),
     ("history", "import", "/nonexistent/results.csv"),
     ("phase", "open", "locus"),
