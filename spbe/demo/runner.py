@@ -530,6 +530,10 @@ def run_demo(*, seed: int, data_dir: Path, interactive: bool | None = None) -> D
         with progress:
             year.run()
         summary = final_summary(year)
+    except BaseException:
+        if server is not None:  # a year that failed leaves no Prefect server behind
+            server.stop()
+        raise
     finally:
         receiver.stop()
     flow_seconds = sum(sum(v) for v in year.timings.values())
