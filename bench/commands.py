@@ -90,6 +90,12 @@ def main() -> None:
         figures["engine: phase check (served)"] = statistics.median(phase)
         figures["engine: assign --approve (served)"] = timed(spbe("assign", "--approve"), env)
         figures["engine: phase close locus (served)"] = timed(spbe("phase", "close", "locus"), env)
+        # The same-run baseline: the same command on the same server, with its flow run in its own process.
+        noted = json.loads((work / "data" / "prefect-server.json").read_text(encoding="utf-8"))["api_url"]
+        in_process = {**env, "SPBE_BACKGROUND_MINUTES": "0", "PREFECT_API_URL": noted}
+        figures["in-process: phase check (same server, no engine)"] = median_of(
+            args.runs, spbe("phase", "check", "locus"), in_process
+        )
         if not args.no_temporary:
             alone = {**env, "SPBE_BACKGROUND_MINUTES": "0", "SPBE_DATA_DIR": str(work / "alone")}
             timed(spbe("init"), alone)
