@@ -15,7 +15,7 @@ STAMP      := $(VENV)/.installed
 # Use the machine's Python; never let uv download an interpreter.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup lock demo test lint bench clean ui-deps messages
+.PHONY: setup lock demo test lint bench bench-national clean ui-deps messages
 
 $(UV_STAMP):
 	$(PYTHON) -m venv $(TOOLS)
@@ -58,6 +58,10 @@ bench: setup  ## run the benchmarks and print their figures
 	$(BIN)/python bench/planner.py
 	$(BIN)/python bench/report.py
 	$(BIN)/python bench/dispatch.py
+	$(BIN)/python bench/commands.py --runs 3
+
+bench-national: setup  ## the national sweep and dispatch on PostgreSQL (SPBE_TEST_POSTGRES_URL), 40/150/600 agencies
+	$(BIN)/python bench/national.py
 
 ui-deps:  ## Debian's chromium for the UI test (skipped, with the reason printed, where it cannot be installed)
 	@command -v chromium >/dev/null 2>&1 || { \

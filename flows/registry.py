@@ -43,6 +43,24 @@ def run_action(action: str, phase: str, **params: Any) -> dict:
     return run_flow(getattr(phase_flows(phase), action), tags=run_tags(phase), **params)
 
 
+def run_target(target: str, params: dict[str, Any]) -> dict:
+    """Run one of the flows the CLI starts, named as spbe.flow_client names it: `phase:ACTION:PHASE`,
+    `assign` or `attend`. The same door in the command's own process and in the engine that serves it."""
+    kind, _, rest = target.partition(":")
+    if kind == "phase":
+        action, _, phase = rest.partition(":")
+        return run_action(action, phase, **params)
+    if target == "assign":
+        from flows.locus import assign_assessors
+
+        return run_flow(assign_assessors, tags=run_tags("locus"), **params)
+    if target == "attend":
+        from flows.socialization import record_attendance
+
+        return run_flow(record_attendance, tags=run_tags("socialization"), **params)
+    raise ValueError(f"unknown flow target {target!r}")
+
+
 def run_flow(fn: Any, *, tags: list[str] | None = None, **params: Any) -> dict:
     """Call a flow in-process as one tagged flow run; raise the typed error it ended with."""
     apply_defaults()

@@ -147,16 +147,24 @@ def serve_forever(*, every_minutes: int, limit: int | None, say: Callable[[str],
     apply_defaults()
     os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")  # for Prefect: pick up a triggered run in ~2 s
     engine = require_schema()
-    server = connect_or_start_server(get_settings().data_dir, say)
+    settings = get_settings()
+    from spbe.flow_client import stop_background
+
+    if stop_background(settings.data_dir):  # one engine per data directory: this one takes over
+        say("stopped the background engine of this data directory (spbe serve takes over)")
+    server = connect_or_start_server(settings.data_dir, say)
     stop = threading.Event()
     keeper_thread = None
+    flow_service = None
     try:
         from prefect import serve
 
         from flows.deployments import runner_deployments
+        from spbe.flow_service import FlowService
         from spbe.timekeeper import Runner, run_timekeeper
 
         deployments = runner_deployments()
+        flow_service = FlowService(settings.data_dir, background=False, settings=settings).start()
         say(
             f"serving {len(deployments)} deployments (e.g. {deployments[0].flow_name}/spbe); "
             f"UI {(api_url() or '').removesuffix('/api')}/deployments"
@@ -193,6 +201,8 @@ def serve_forever(*, every_minutes: int, limit: int | None, say: Callable[[str],
         pass
     finally:
         stop.set()
+        if flow_service is not None:
+            flow_service.close()
         if keeper_thread is not None:
             keeper_thread.join(timeout=30)
         if server is not None:

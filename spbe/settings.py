@@ -48,6 +48,10 @@ class Settings:
     language: str = DEFAULT_LANGUAGE  # SPBE_LANG: the language of everything a person reads (spbe.i18n)
     portal_base_url: str = DEFAULT_PORTAL_BASE_URL  # SPBE_PORTAL_BASE_URL: what printed and sent links start with
     template_secret: str | None = field(repr=False, default=None)
+    # SPBE_BACKGROUND_MINUTES: a flow-running command with no `spbe serve` starts a background engine (and a
+    # local Prefect server when no PREFECT_API_URL is set) that later commands reuse; it stops after this many
+    # idle minutes. 0: never, each command runs its flow itself (tests, CI).
+    background_minutes: float = 30.0
     environ: Mapping[str, str] = field(repr=False, default_factory=lambda: MappingProxyType({}))
 
     @property
@@ -124,6 +128,16 @@ def settings_from(env: Mapping[str, str]) -> Settings:
     language = (value("SPBE_LANG") or DEFAULT_LANGUAGE).lower()
     if language not in LANGUAGES:
         raise ConfigError(f"SPBE_LANG={language!r}: choose one of {', '.join(LANGUAGES)}")
+    background = value("SPBE_BACKGROUND_MINUTES")
+    try:
+        background_minutes = float(background) if background else 30.0
+    except ValueError:
+        background_minutes = -1.0
+    if not 0 <= background_minutes <= 24 * 60:
+        raise ConfigError(
+            f"SPBE_BACKGROUND_MINUTES={background!r}: give the idle minutes before the background engine stops "
+            "(0 turns it off, at most 1440)"
+        )
     return Settings(
         portal_base_url=portal_base_url(value("SPBE_PORTAL_BASE_URL")),
         database_url=url,
@@ -139,6 +153,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         debug=(value("SPBE_DEBUG") or "").lower() in ("1", "true", "yes"),
         language=language,
         template_secret=value("SPBE_TEMPLATE_SECRET"),
+        background_minutes=background_minutes,
         environ=MappingProxyType(dict(env)),
     )
 

@@ -18,6 +18,9 @@ os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
 os.environ.setdefault("DO_NOT_TRACK", "1")
 os.environ.setdefault("PREFECT_LOGGING_TO_API_ENABLED", "false")
 os.environ.setdefault("PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS", "90")
+# No background engine from any command a test runs (it would outlive the test): each runs its flow itself,
+# on the session's harness or a temporary server. tests/spbe/test_flow_service.py turns it on where it is the point.
+os.environ["SPBE_BACKGROUND_MINUTES"] = "0"
 
 ROOT = Path(__file__).resolve().parent.parent
 

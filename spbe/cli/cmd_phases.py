@@ -57,11 +57,9 @@ def _run(action: str, phase: str, as_json: bool, **params) -> dict:
             session, cycle=cycle, action=action, name=phase, now=clock.now(), **params
         )
     )
-    from flows.registry import run_action, temporary_server_note
+    from spbe.flow_client import run_flow_command
 
-    if (note := temporary_server_note()) and not as_json:
-        warn(note)
-    result = run_action(action, phase, **params)
+    result = run_flow_command(f"phase:{action}:{phase}", params, warn=None if as_json else warn)
     _print_result(result, as_json)
     return result
 
@@ -187,22 +185,18 @@ def assign(
 
     doing = "approve the assignment" if approve else "assign assessors" if auto else "change the assignment"
     at_the_door(lambda session, cycle: require_coordinator(session, cycle, actor, doing=doing))
-    from flows.locus import assign_assessors
-    from flows.registry import run_flow, run_tags, temporary_server_note
+    from spbe.flow_client import run_flow_command
 
-    if (note := temporary_server_note()) and not as_json:
-        warn(note)
-    result = run_flow(
-        assign_assessors,
-        tags=run_tags("locus"),
-        actor=actor,
-        auto=auto,
-        indicator=indicator,
-        owner=owner,
-        assessor=assessor,
-        approve=approve,
-        reason=reason,
-    )
+    params = {
+        "actor": actor,
+        "auto": auto,
+        "indicator": indicator,
+        "owner": owner,
+        "assessor": assessor,
+        "approve": approve,
+        "reason": reason,
+    }
+    result = run_flow_command("assign", params, warn=None if as_json else warn)
     if as_json:
         print_json(result)
         return
@@ -263,14 +257,10 @@ def attend(
             may_record(session, cycle=cycle, opd=code, actor=actor, waive=waive, reason=reason)
 
     at_the_door(check)
-    from flows.registry import run_flow, run_tags, temporary_server_note
-    from flows.socialization import record_attendance
+    from spbe.flow_client import run_flow_command
 
-    if (note := temporary_server_note()) and not as_json:
-        warn(note)
-    result = run_flow(
-        record_attendance, tags=run_tags("socialization"), actor=actor, opds=opd, waive=waive, reason=reason
-    )
+    params = {"actor": actor, "opds": opd, "waive": waive, "reason": reason}
+    result = run_flow_command("attend", params, warn=None if as_json else warn)
     if as_json:
         print_json(result)
         return

@@ -90,6 +90,9 @@ class Year:
         self.scheduled: set[str] = set()
         self.refusals: set[str] = set()
         self.timings: dict[str, list[float]] = defaultdict(list)
+        # Reminder ticks are summed per week and said in one line when the week is over (one line a working
+        # day buried the twenty events that matter): the week's key, its days, what was queued, what was sent.
+        self.reminder_week: tuple[str, list[datetime], Counter, int] | None = None
         self.files = data_dir / "inbox"
         self.files.mkdir(parents=True, exist_ok=True)
 
@@ -168,8 +171,11 @@ class Year:
                 if event.at > end:
                     break
                 self.clock.advance_to(max(event.at, self.clock()))
+                if event.kind != "remind":
+                    self.say_reminder_week(before=event.at)
                 getattr(self, f"on_{event.kind}")(event)
                 self.progress(self.status())
+        self.say_reminder_week()
 
     def status(self) -> dict:
         from spbe.services.status import cycle_status
@@ -219,9 +225,30 @@ class Year:
             return
         queued = Counter(q.get("kind", "reminder") for q in result["sweep"].get("queued", []))
         sent = len((result.get("dispatch") or {}).get("sent", []))
-        if queued:
-            what = ", ".join(f"{n} {k}" for k, n in sorted(queued.items()))
-            self.say(f"{self.stamp()}  pengingat: {what} diantrekan; {sent} pesan terkirim")
+        day = self.clock().astimezone(self.tz)
+        week = "{}-W{:02d}".format(*day.date().isocalendar()[:2])
+        if self.reminder_week is not None and self.reminder_week[0] != week:
+            self.say_reminder_week()
+        if self.reminder_week is None:
+            self.reminder_week = (week, [], Counter(), 0)
+        key, days, total, sent_before = self.reminder_week
+        days.append(day)
+        total.update(queued)
+        self.reminder_week = (key, days, total, sent_before + sent)
+
+    def say_reminder_week(self, before: datetime | None = None) -> None:
+        """The week's reminder ticks in one line (before another event of a later week, or at the end)."""
+        if self.reminder_week is None:
+            return
+        key, days, queued, sent = self.reminder_week
+        if before is not None and "{}-W{:02d}".format(*before.astimezone(self.tz).date().isocalendar()[:2]) == key:
+            return
+        self.reminder_week = None
+        if not queued and not sent:
+            return
+        what = ", ".join(f"{n} {k}" for k, n in sorted(queued.items())) or "tidak ada pengingat baru"
+        span = f"{days[0]:%d/%m}–{days[-1]:%d/%m/%Y}" if len(days) > 1 else f"{days[0]:%d/%m/%Y}"
+        self.say(f"minggu {span}  pengingat ({len(days)} hari kerja): {what} diantrekan; {sent} pesan terkirim")
 
     def on_batch(self, event: Event) -> None:
         kinds = {a.kind for a in event.acts}
@@ -503,6 +530,10 @@ def run_demo(*, seed: int, data_dir: Path, interactive: bool | None = None) -> D
         with progress:
             year.run()
         summary = final_summary(year)
+    except BaseException:
+        if server is not None:  # a year that failed leaves no Prefect server behind
+            server.stop()
+        raise
     finally:
         receiver.stop()
     flow_seconds = sum(sum(v) for v in year.timings.values())
@@ -533,6 +564,11 @@ def run_demo(*, seed: int, data_dir: Path, interactive: bool | None = None) -> D
             except KeyboardInterrupt:
                 pass
         server.stop()
+        if not interactive:
+            console.print(
+                "Server Prefect demo dihentikan: tautan UI di atas tidak aktif lagi (`spbe demo --keep-ui` "
+                "membiarkannya menyala) / the demo's Prefect server stopped: the UI link above is dead now"
+            )
     return result
 
 

@@ -8,6 +8,8 @@ which tasks and the timekeeper retry and the CLI reports in one line with exit c
 
 from __future__ import annotations
 
+import functools
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -192,16 +194,54 @@ def _alembic_config(engine: Engine):
 
 
 def current_revision(engine: Engine) -> str | None:
-    from alembic.runtime.migration import MigrationContext
+    """The revision the store is at (None for an empty store), read with one query: importing alembic's
+    runtime for it cost a read-only command about 0.25 s of its start."""
+    from sqlalchemy import inspect, text
 
     with engine.connect() as conn:
-        return MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return None
+        rows = [row[0] for row in conn.execute(text("SELECT version_num FROM alembic_version"))]
+    if len(rows) > 1:  # several heads stamped: alembic's own reading says which, or raises
+        from alembic.runtime.migration import MigrationContext
+
+        with engine.connect() as conn:
+            return MigrationContext.configure(conn).get_current_revision()
+    return rows[0] if rows else None
 
 
-def head_revision(engine: Engine) -> str:
+_REVISION_LINE = re.compile(r"""^(down_revision|revision)\s*(?::[^=]*)?=\s*(.+?)\s*$""", re.MULTILINE)
+
+
+def head_revision(engine: Engine | None = None) -> str:
+    """The newest migration: read from the version files' `revision`/`down_revision` lines (a linear history
+    has exactly one revision nobody builds on); alembic's script directory when that reading is not plain."""
+    head = _plain_head()
+    if head is not None:
+        return head
     from alembic.script import ScriptDirectory
 
-    return ScriptDirectory.from_config(_alembic_config(engine)).get_current_head() or ""
+    return ScriptDirectory.from_config(_alembic_config(engine or get_engine())).get_current_head() or ""
+
+
+@functools.cache
+def _plain_head() -> str | None:
+    import ast
+
+    revisions: set[str] = set()
+    parents: set[str] = set()
+    for path in sorted((MIGRATIONS / "versions").glob("*.py")):
+        found = dict(m.group(1, 2) for m in _REVISION_LINE.finditer(path.read_text(encoding="utf-8")))
+        try:
+            revision, down = ast.literal_eval(found["revision"]), ast.literal_eval(found.get("down_revision", "None"))
+        except (KeyError, ValueError, SyntaxError):
+            return None
+        if not isinstance(revision, str):
+            return None
+        revisions.add(revision)
+        parents.update([down] if isinstance(down, str) else list(down or ()))
+    heads = revisions - parents
+    return heads.pop() if len(heads) == 1 else None
 
 
 def upgrade(engine: Engine | None = None) -> tuple[str | None, str]:

@@ -15,3 +15,17 @@ def test_migrations_match_the_models(database_url: str):
     upgrade(engine)
     with engine.connect() as conn:
         assert compare_metadata(MigrationContext.configure(conn), SQLModel.metadata) == []
+
+
+def test_the_quick_head_reading_is_alembics(database_url: str):
+    """Read-only commands find the newest revision from the version files' lines, without alembic's
+    runtime; it must be the head alembic computes, and the revision an upgraded store is stamped with."""
+    from alembic.script import ScriptDirectory
+
+    from spbe.store.db import _alembic_config, _plain_head, current_revision
+
+    engine = get_engine(database_url)
+    assert current_revision(engine) is None
+    upgrade(engine)
+    alembic_head = ScriptDirectory.from_config(_alembic_config(engine)).get_current_head()
+    assert _plain_head() == alembic_head == current_revision(engine)
