@@ -16,7 +16,7 @@ from spbe.services.history import import_results
 from spbe.services.item_setup import record_external
 from spbe.services.items import review_item, submit_item
 from spbe.services.ministry_export import export_ministry
-from spbe.services.opening import OPENING_WORK
+from spbe.services.opening_work import OPENING_WORK
 from spbe.services.people import TIMEKEEPER
 from spbe.services.phases import check_gate, close_phase, open_phase
 from spbe.store import models as m
