@@ -93,6 +93,7 @@ def collect_links(session: Session, *, cycle: m.Cycle) -> list[EvidenceLink]:
         for i in snap.indicators
         if i.version is not None
         for url in i.evidence
+        if not url.startswith("file:")  # an uploaded file is in the store, not behind a link
     ]
 
 
