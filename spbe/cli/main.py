@@ -12,7 +12,17 @@ import sys
 
 import typer
 
-from spbe.cli import cmd_core, cmd_history, cmd_intake, cmd_items, cmd_phases, cmd_reminders, cmd_report, cmd_run
+from spbe.cli import (
+    cmd_core,
+    cmd_history,
+    cmd_intake,
+    cmd_items,
+    cmd_phases,
+    cmd_portal,
+    cmd_reminders,
+    cmd_report,
+    cmd_run,
+)
 from spbe.errors import SpbeError
 
 app = typer.Typer(
@@ -24,10 +34,20 @@ app = typer.Typer(
     context_settings={"help_option_names": ["-h", "--help"]},
 )
 
-for module in (cmd_core, cmd_items, cmd_phases, cmd_intake, cmd_reminders, cmd_report, cmd_history, cmd_run):
+for module in (
+    cmd_core,
+    cmd_items,
+    cmd_phases,
+    cmd_intake,
+    cmd_reminders,
+    cmd_report,
+    cmd_history,
+    cmd_run,
+    cmd_portal,
+):
     module.register(app)
 
-LONG_RUNNING = ("serve",)  # keeps Prefect's warnings on its terminal; every other command speaks for itself
+LONG_RUNNING = ("serve", "portal")  # keeps Prefect's warnings on its terminal; every other command speaks for itself
 
 
 def main() -> None:
