@@ -15,7 +15,7 @@ STAMP      := $(VENV)/.installed
 # Use the machine's Python; never let uv download an interpreter.
 export UV_PYTHON_DOWNLOADS := never
 
-.PHONY: setup lock demo test lint bench clean ui-deps
+.PHONY: setup lock demo test lint bench clean ui-deps messages
 
 $(UV_STAMP):
 	$(PYTHON) -m venv $(TOOLS)
@@ -24,12 +24,17 @@ $(UV_STAMP):
 
 # --locked: refuse (rather than silently re-resolve) when pyproject.toml no longer matches uv.lock.
 # uv sync is exact: anything in .venv that the lock does not list is removed.
+# --compile-bytecode: every command starts from .pyc files. Without them (PYTHONDONTWRITEBYTECODE=1 is set on
+# some machines, this one included) each `spbe` process compiled SQLAlchemy, pydantic and Prefect from source
+# again: 1.6 s of a 2.4 s `spbe status` here.
 $(STAMP): pyproject.toml uv.lock $(UV_STAMP)
-	$(UV) sync --quiet --locked --extra dev --python $(PYTHON) \
+	$(UV) sync --quiet --locked --extra dev --compile-bytecode --python $(PYTHON) \
 	  || { echo 'make setup: uv.lock does not match pyproject.toml: run `make lock` and commit uv.lock'; exit 1; }
+	$(BIN)/python -m spbe.i18n_catalog compile  # the .mo files (not in git; spbe.i18n recompiles a stale one)
 	touch $(STAMP)
 
 setup: $(STAMP)  ## create .venv and install exactly uv.lock (the project, its dependencies and dev extras)
+	@$(BIN)/python -m compileall -q -j 0 spbe flows tasks >/dev/null  # the project's own .pyc (incremental)
 
 lock: $(UV_STAMP)  ## re-resolve uv.lock after editing pyproject.toml (ARGS=--upgrade to move every pin); commit both
 	$(UV) lock --python $(PYTHON) $(ARGS)
@@ -40,6 +45,10 @@ demo: setup  ## run the main job on embedded defaults (SQLite, local Prefect)
 test: setup  ## run the whole suite
 	$(BIN)/ruff check .
 	$(BIN)/python -m pytest
+
+messages: setup  ## after adding or changing a _("...") string: merge it into spbe/locale/*/spbe.po, then translate id.po
+	$(BIN)/python -m spbe.i18n_catalog update
+	$(BIN)/python -m spbe.i18n_catalog check || true
 
 lint: setup
 	$(BIN)/ruff check .

@@ -1,6 +1,6 @@
 """Phase `locus`: its flows (open, check, close, reject) and its opening work.
 
-Opening work lives in spbe.services.opening.locus; the gate rule in spbe.domain.gates.locus.
+Opening work lives in spbe.services.opening_work.locus; the gate rule in spbe.domain.gates.locus.
 """
 
 from __future__ import annotations

@@ -10,30 +10,23 @@ from datetime import datetime
 from functools import cache
 from zoneinfo import ZoneInfo
 
+from spbe.formats import date_text, datetime_text, install, zone_abbreviation
 from spbe.paths import config_dir
-
-HARI = ("Senin", "Selasa", "Rabu", "Kamis", "Jumat", "Sabtu", "Minggu")
-BULAN = ("Januari", "Februari", "Maret", "April", "Mei", "Juni", "Juli", "Agustus", "September", "Oktober",
-         "November", "Desember")
-ZONE_NAMES = {7: "WIB", 8: "WITA", 9: "WIT"}
 
 
 def zone_name(local: datetime) -> str:
-    offset = local.utcoffset()
-    hours = int(offset.total_seconds() // 3600) if offset is not None else 0
-    return ZONE_NAMES.get(hours, f"UTC{hours:+d}")
+    """WIB, WITA, WIT (spbe.formats)."""
+    return zone_abbreviation(local)
 
 
 def tanggal(instant: datetime, tz: str | ZoneInfo = "Asia/Jakarta") -> str:
-    """'Selasa, 30 September 2025'."""
-    local = instant.astimezone(ZoneInfo(tz) if isinstance(tz, str) else tz)
-    return f"{HARI[local.weekday()]}, {local.day} {BULAN[local.month - 1]} {local.year}"
+    """'Selasa, 30 September 2025' (spbe.formats)."""
+    return date_text(instant, tz)
 
 
 def tanggal_jam(instant: datetime, tz: str | ZoneInfo = "Asia/Jakarta") -> str:
-    """'Selasa, 30 September 2025 pukul 16.00 WIB'."""
-    local = instant.astimezone(ZoneInfo(tz) if isinstance(tz, str) else tz)
-    return f"{tanggal(local, local.tzinfo)} pukul {local:%H.%M} {zone_name(local)}"  # type: ignore[arg-type]
+    """'Selasa, 30 September 2025 pukul 16.00 WIB' (spbe.formats)."""
+    return datetime_text(instant, tz)
 
 
 @cache
@@ -49,8 +42,7 @@ def environment(*, html: bool = False):
         keep_trailing_newline=False,
         autoescape=html,  # messages are plain text; HTML escapes every value people typed
     )
-    env.filters["tanggal"] = tanggal
-    env.filters["tanggal_jam"] = tanggal_jam
+    install(env)  # the catalog and the formats of spbe.formats: tanggal, tanggal_jam, angka, persen, ...
     env.filters["nama_level"] = nama_level
     return env
 

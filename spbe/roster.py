@@ -65,11 +65,20 @@ class Roster:
         return [p for p in self.people if p.role == role]
 
 
+def owners_path(folder: Path, framework: Framework) -> Path:
+    """The owners file for a framework: `owners-<framework id>.toml` when the folder has one (one roster
+    serves cycles under different frameworks, whose indicator numbers mean different things), else
+    `owners.toml`."""
+    own = folder / f"owners-{framework.id}.toml"
+    return own if own.is_file() else folder / "owners.toml"
+
+
 def load_roster(folder: Path, framework: Framework) -> Roster:
     problems: list[str] = []
     opds_raw = _read(folder / "opds.toml", problems).get("opd", [])
     people_raw = _read(folder / "people.toml", problems)
-    owners_raw = _read(folder / "owners.toml", problems).get("owners", {})
+    owners_file = owners_path(folder, framework)
+    owners_raw = _read(owners_file, problems).get("owners", {})
 
     opds: list[Opd] = []
     people: list[Person] = []
@@ -109,10 +118,10 @@ def load_roster(folder: Path, framework: Framework) -> Roster:
     owners: dict[int, str] = {}
     for key, code in owners_raw.items():
         if not str(key).isdigit() or not framework.has_indicator(int(key)):
-            problems.append(f"owners.toml: {key!r} is not an indicator of {framework.id}")
+            problems.append(f"{owners_file.name}: {key!r} is not an indicator of {framework.id}")
             continue
         if code not in known:
-            problems.append(f"owners.toml: indicator {key}: OPD {code!r} is not in opds.toml")
+            problems.append(f"{owners_file.name}: indicator {key}: OPD {code!r} is not in opds.toml")
             continue
         owners[int(key)] = str(code)
     if problems:

@@ -26,6 +26,8 @@ from spbe.instants import parse_instant
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 DEFAULT_CYCLE_FILE = "pekalongan-2025.toml"
 DEFAULT_LOCK_TIMEOUT = 30.0  # seconds a write waits for another process's lock before it is an outage
+LANGUAGES = ("id", "en")  # the catalogs in spbe/locale: Indonesian, the default, and English
+DEFAULT_LANGUAGE = "id"
 DEFAULT_PORTAL_PORT = 8400
 DEFAULT_PORTAL_BASE_URL = f"http://127.0.0.1:{DEFAULT_PORTAL_PORT}"
 
@@ -43,6 +45,7 @@ class Settings:
     prefect_ui_url: str | None = None
     lock_timeout: float = DEFAULT_LOCK_TIMEOUT
     debug: bool = False  # SPBE_DEBUG: an unexpected error shows its traceback
+    language: str = DEFAULT_LANGUAGE  # SPBE_LANG: the language of everything a person reads (spbe.i18n)
     portal_base_url: str = DEFAULT_PORTAL_BASE_URL  # SPBE_PORTAL_BASE_URL: what printed and sent links start with
     template_secret: str | None = field(repr=False, default=None)
     environ: Mapping[str, str] = field(repr=False, default_factory=lambda: MappingProxyType({}))
@@ -118,6 +121,9 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         lock_timeout = -1.0
     if not 0 < lock_timeout <= 3600:
         raise ConfigError(f"SPBE_LOCK_TIMEOUT={lock!r}: give the seconds a write may wait for a lock (0-3600)")
+    language = (value("SPBE_LANG") or DEFAULT_LANGUAGE).lower()
+    if language not in LANGUAGES:
+        raise ConfigError(f"SPBE_LANG={language!r}: choose one of {', '.join(LANGUAGES)}")
     return Settings(
         portal_base_url=portal_base_url(value("SPBE_PORTAL_BASE_URL")),
         database_url=url,
@@ -131,6 +137,7 @@ def settings_from(env: Mapping[str, str]) -> Settings:
         prefect_ui_url=value("PREFECT_UI_URL"),
         lock_timeout=lock_timeout,
         debug=(value("SPBE_DEBUG") or "").lower() in ("1", "true", "yes"),
+        language=language,
         template_secret=value("SPBE_TEMPLATE_SECRET"),
         environ=MappingProxyType(dict(env)),
     )

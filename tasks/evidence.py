@@ -10,6 +10,7 @@ from prefect import task
 from prefect.cache_policies import NONE as NO_CACHE
 
 from spbe import clock
+from spbe.i18n import _
 from spbe.linkcheck.checker import LinkChecker, LinkResult
 from spbe.linkcheck.policy import EvidenceSettings
 from spbe.linkcheck.service import EvidenceLink, collect_links, evidence_settings, record_results
@@ -26,7 +27,7 @@ def collect_evidence_links(cycle_code: str | None, actor: Actor) -> tuple[str, l
     """The links to check; a check tells OPDs of their broken links, so a coordinator asks (or an opening)."""
     with session_scope(require_schema()) as session:
         cycle = current_cycle(session, cycle_code)
-        require_coordinator_or_timekeeper(session, cycle, actor, doing="check the evidence links")
+        require_coordinator_or_timekeeper(session, cycle, actor, doing=_("check the evidence links"))
         return cycle.code, collect_links(session, cycle=cycle), evidence_settings(cycle)
 
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from prefect import task
 
 from spbe import clock
+from spbe.i18n import _
 from spbe.services.cycles import current_cycle
 from spbe.services.people import Actor, actor_id
 from spbe.store.db import require_schema, session_scope
@@ -18,7 +19,7 @@ from tasks.common import RETRY
 
 @task(name="open-phase", task_run_name="open {phase}", **RETRY)
 def open_phase_task(phase: str, actor: Actor, early: bool = False, reason: str | None = None) -> dict:
-    from spbe.services.opening import OPENING_WORK
+    from spbe.services.opening_work import OPENING_WORK
     from spbe.services.phases import open_phase
 
     with session_scope(require_schema()) as session:
@@ -74,7 +75,7 @@ def publish_gate_artifacts(phase: str, result: dict) -> None:
     create_progress_artifact(
         progress=float(gate["percent"]),
         key=f"{key}-progress",
-        description=f"{phase}: {gate['done']}/{gate['total']} done",
+        description=_("phase {phase}: {done}/{total} done").format(phase=phase, done=gate["done"], total=gate["total"]),
     )
     rows = [
         {"OPD": opd, "selesai": done, "total": total, "persen": round(100 * done / total, 1) if total else 100.0}
@@ -83,14 +84,16 @@ def publish_gate_artifacts(phase: str, result: dict) -> None:
     create_table_artifact(
         table=rows or [{"OPD": "-", "selesai": 0, "total": 0, "persen": 100.0}],
         key=f"{key}-per-opd",
-        description=f"Completion per OPD, phase {phase}",
+        description=_("Completion per OPD, phase {phase}").format(phase=phase),
     )
     if gate["outstanding"]:
         lines = "\n".join(f"- {o['text']}" for o in gate["outstanding"][:100])
         create_markdown_artifact(
-            markdown=f"### {phase}: {len(gate['outstanding'])} outstanding\n\n{lines}",
+            markdown="### "
+            + _("phase {phase}: {n} outstanding").format(phase=phase, n=len(gate["outstanding"]))
+            + f"\n\n{lines}",
             key=f"{key}-outstanding",
-            description=f"Outstanding items, phase {phase}",
+            description=_("Outstanding items, phase {phase}").format(phase=phase),
         )
 
 
@@ -112,5 +115,5 @@ def publish_close_summary(phase: str, result: dict) -> None:
     create_markdown_artifact(
         markdown="\n".join(lines),
         key=f"{result['cycle']}-{phase}-closed".lower(),
-        description=f"Closing summary, phase {phase}",
+        description=_("Closing summary, phase {phase}").format(phase=phase),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from prefect import task
 
+from spbe.i18n import _
 from spbe.services.cycles import current_cycle
 from spbe.services.people import Actor, actor_id
 from spbe.settings import get_settings
@@ -18,17 +19,17 @@ def build_report_task(actor: Actor, only_if_missing: bool = False) -> dict:
 
     from spbe.services.people import require_coordinator_or_timekeeper
     from spbe.services.report import build_report, report_summary_markdown, report_table_rows
-    from spbe.services.report_delivery import queue_report
+    from spbe.services.report_delivery import send_report
     from spbe.store import models as m
 
     with session_scope(require_schema()) as session:
         cycle = current_cycle(session)
-        require_coordinator_or_timekeeper(session, cycle, actor, doing="build the final report")
+        require_coordinator_or_timekeeper(session, cycle, actor, doing=_("build the final report"))
         if only_if_missing and session.exec(select(m.Report).where(m.Report.cycle_id == cycle.id)).first():
             return {"skipped": "a report was already built for this cycle", "cycle": cycle.code}
         out_dir = get_settings().data_dir / "reports" / cycle.code
         result = build_report(session, cycle=cycle, out_dir=out_dir, actor=actor_id(actor))
-        queued = queue_report(session, cycle=cycle, result=result)
+        queued = send_report(session, cycle=cycle, result=result, actor=actor_id(actor))
         return {
             "summary": result.summary(),
             "markdown": report_summary_markdown(result),
@@ -45,7 +46,7 @@ def confirm_delivery_task(actor: Actor) -> dict:
 
     with session_scope(require_schema()) as session:
         cycle = current_cycle(session)
-        require_coordinator_or_timekeeper(session, cycle, actor, doing="confirm the report's delivery")
+        require_coordinator_or_timekeeper(session, cycle, actor, doing=_("confirm the report's delivery"))
         waiting = confirm_delivery(session, cycle=cycle, actor=actor_id(actor))
         return {"waiting": waiting}
 

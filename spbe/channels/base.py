@@ -39,6 +39,7 @@ class Outgoing:
     recipient: Recipient
     attempt: int
     cycle: str
+    attachments: tuple[str, ...] = ()  # files on this server; e-mail attaches them, chat bodies carry a link
 
 
 @dataclass(frozen=True)

@@ -107,6 +107,8 @@ class EmailChannel:
             mail.add_alternative(html_body(message.subject, message.body), subtype="html")
         except (ValueError, TypeError, UnicodeError, MessageError) as exc:
             raise BuildError(f"email: isi pesan tidak dapat disusun ({printable(exc, limit=120)})") from None
+        for path in message.attachments:
+            _attach(mail, Path(path))
         return mail
 
     async def send(self, message: Outgoing, client: Any) -> Outcome:
@@ -144,6 +146,27 @@ class EmailChannel:
         except OSError as exc:  # refused, reset, unreachable, timed out
             return Outcome.retry(f"smtp {step}: {exc.__class__.__name__}: {printable(exc, limit=200)}")
         return Outcome.ok()
+
+
+ATTACHMENT_TYPES = {
+    ".html": ("text", "html"),
+    ".xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+    ".json": ("application", "json"),
+    ".md": ("text", "markdown"),
+    ".pdf": ("application", "pdf"),
+    ".csv": ("text", "csv"),
+}
+
+
+def _attach(mail: EmailMessage, path: Path) -> None:
+    """Attach a file the message carries (the report); a file gone from the server is a build error, so the
+    dispatcher tries the next channel (whose body says where the report is) rather than mail without it."""
+    try:
+        content = path.read_bytes()
+    except OSError as exc:
+        raise BuildError(f"email: lampiran {path.name} tidak dapat dibaca ({exc.strerror})") from None
+    maintype, subtype = ATTACHMENT_TYPES.get(path.suffix.lower(), ("application", "octet-stream"))
+    mail.add_attachment(content, maintype=maintype, subtype=subtype, filename=path.name)
 
 
 _ENHANCED = re.compile(r"^\s*([245]\.\d{1,3}\.\d{1,3})\b")

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from spbe.cli.output import print_json, table, warn
+from spbe.i18n import _
 
 
 def register(app: typer.Typer) -> None:
@@ -36,11 +37,16 @@ def init(
     path = config or settings.cycle_file
     cycle_config, roster = load_config_files(path)  # validate before touching the store
     actor = actor_of(as_)
-    require_coordinator_in(roster, actor, doing=f"memuat siklus dari {path.name}")
+    require_coordinator_in(roster, actor, doing=_("load the cycle from {file}").format(file=path.name))
     engine = get_engine()
     before, after = upgrade(engine)
     with session_scope(engine) as session:
         result = load_cycle(session, config=cycle_config, roster=roster, actor=actor)
+        if not result.created:  # a moved deadline or a new title: waiting notices are rewritten or cancelled
+            from spbe.services.stale import review_notices
+
+            session.flush()
+            review_notices(session, cycle=result.cycle)
         code = result.cycle.code
     typer.echo(f"store:  {settings.database_label}")
     if before is None:
@@ -75,12 +81,24 @@ def score(
     value_rule: Annotated[
         str | None, typer.Option("--value-rule", help="With --items: a value-rule option by id (e.g. tingkat-utuh).")
     ] = None,
+    store: Annotated[
+        bool, typer.Option("--store", help="Pemdi: score the current cycle from the store (items accepted so far).")
+    ] = False,
+    as_: Annotated[str | None, typer.Option("--as", help="With --store: act as this roster id.")] = None,
 ) -> None:
     """Score a full set of capability levels (or, for Pemdi, item statuses) exactly as the regulation does."""
     from spbe.errors import InputError
 
+    if store:
+        if levels is not None or items is not None:
+            raise InputError("--store reads the cycle from the store: give no --levels or --items file")
+        from spbe.cli.cmd_items import score_items_store
+        from spbe.cli.doors import actor_of
+
+        score_items_store(actor=actor_of(as_), as_json=as_json, rule_id=value_rule)
+        return
     if (levels is None) == (items is None):
-        raise InputError("give exactly one of --levels FILE.csv or --items FILE.csv")
+        raise InputError("give exactly one of --levels FILE.csv or --items FILE.csv (or --store)")
     if items is not None:
         from spbe.cli.cmd_items import score_items_file
 

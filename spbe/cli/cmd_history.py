@@ -9,6 +9,7 @@ import typer
 
 from spbe.cli.doors import actor_of
 from spbe.cli.output import print_json, table
+from spbe.i18n import _
 
 history_app = typer.Typer(
     help="Official results of earlier years: index and domain/aspect indices as the ministry published them.",
@@ -92,7 +93,7 @@ def list_cmd(as_: AsOption = None, as_json: JsonOption = False) -> None:
 
     with session_scope(require_schema()) as session:
         cycle = current_cycle(session)
-        require_person(session, cycle, actor_of(as_), doing="melihat hasil resmi tahun sebelumnya")
+        require_person(session, cycle, actor_of(as_), doing=_("see the official results of earlier years"))
         results = official_results(session, city=cycle.city)
         city = cycle.city
     if as_json:

@@ -9,6 +9,7 @@ import typer
 
 from spbe.cli.doors import actor_of, at_the_door
 from spbe.cli.output import print_json, table, warn
+from spbe.i18n import _
 
 AsOption = Annotated[
     str | None, typer.Option("--as", help="Act as this roster id (default: SPBE_ACTOR, else the OS user).")
@@ -52,6 +53,8 @@ def template(
         print_json(info.as_dict())
         return
     what = "indicator(s) to fill in" if kind == "opd" else "indicator(s) to review"
+    if info.kind.endswith("-items"):
+        what = "butir untuk dijawab" if kind == "opd" else "butir untuk dinilai"
     typer.echo(f"{info.path}: {kind} template for {info.subject}, cycle {info.cycle}, {info.rows} {what}")
 
 
@@ -71,31 +74,43 @@ def import_file(
 
     actor = actor_of(as_)  # each row is then checked as the file's OPD admin or assessor (or a coordinator)
     with session_scope(require_schema()) as session:  # a dry run rolls itself back inside
-        require_person(session, current_cycle(session), actor, doing=f"mengimpor {file.name}")
+        require_person(session, current_cycle(session), actor, doing=_("import {file}").format(file=file.name))
         report = run_import(session, path=file, actor=actor, dry_run=dry_run)
     if as_json:
         print_json(report.as_dict())
         return
-    kind = "self-assessment" if report.kind == "opd" else "reviews"
+    opd_kind = report.kind in ("opd", "opd-items")
+    kind = "self-assessment" if opd_kind else "reviews"
     head = "dry run, nothing written: would record" if dry_run else "recorded"
-    noun = "new version(s)" if report.kind == "opd" else "new review(s)"
+    noun = "new version(s)" if opd_kind else "new review(s)"
     typer.echo(
         f"{report.file}: {kind} of {report.subject} ({report.cycle}): {head} {len(report.created)} {noun}, "
         f"{len(report.unchanged)} unchanged, {report.skipped} empty row(s) skipped"
     )
     for item in report.created:
-        late = "  TERLAMBAT / late" if item["late"] else ""
-        typer.echo(f"  - indicator {item['indicator']}: version {item['version']}{late}")
+        late = "  TERLAMBAT / late" if item.get("late") else ""
+        if "aim" in item:
+            typer.echo(f"  - {item['indicator']}: tingkat sasaran {item['aim']}")
+        elif "item" in item:
+            typer.echo(f"  - butir {item['item']}: versi {item['version']}{late}")
+        else:
+            typer.echo(f"  - indicator {item['indicator']}: version {item['version']}{late}")
     if report.late:
         warn(f"late (kept and flagged): indicator(s) {', '.join(map(str, report.late))}")
 
 
 def submit(
-    opd: Annotated[str, typer.Option("--opd", help="Code of the OPD that owns the indicator.")],
-    indicator: Annotated[int, typer.Option("--indicator", "-i", help="Indicator number.")],
-    level: Annotated[str, typer.Option("--level", "-l", help="Claimed capability level, 1-5.")],
+    opd: Annotated[str | None, typer.Option("--opd", help="Code of the OPD that owns the indicator.")] = None,
+    indicator: Annotated[int | None, typer.Option("--indicator", "-i", help="Indicator number.")] = None,
+    level: Annotated[str | None, typer.Option("--level", "-l", help="Claimed capability level, 1-5.")] = None,
+    item: Annotated[
+        str | None, typer.Option("--item", help="Pemdi: the evidence item's code (e.g. I3-L2-01) to answer.")
+    ] = None,
     evidence: Annotated[
-        list[str] | None, typer.Option("--evidence", "-e", help="Evidence link (http/https); repeat for several.")
+        list[str] | None,
+        typer.Option(
+            "--evidence", "-e", help="Evidence link (http/https), or with --item a file to upload; repeat for several."
+        ),
     ] = None,
     explanation: Annotated[str | None, typer.Option("--explanation", help="Why this level (free text).")] = None,
     note: Annotated[str | None, typer.Option("--note", help="A note for the assessor.")] = None,
@@ -104,7 +119,21 @@ def submit(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Record an OPD's claim for one indicator as a new version (an identical claim changes nothing)."""
+    """Record an OPD's claim for one indicator, or (Pemdi, --item) its answer to one evidence item, as a new
+    version (an identical one changes nothing)."""
+    from spbe.errors import InputError
+
+    if item is not None:
+        if indicator is not None or level is not None or explanation is not None:
+            raise InputError("--item answers one evidence item: give --evidence and --note, not --indicator/--level")
+        from spbe.cli.cmd_item_intake import submit_item
+
+        submit_item(item, list(evidence or []), note, as_, as_json)
+        return
+    missing = [name for name, value in (("--opd", opd), ("--indicator", indicator), ("--level", level)) if value is None]
+    if missing:
+        raise InputError(f"missing {', '.join(missing)} (or --item CODE for a Pemdi evidence item)")
+    assert opd is not None and indicator is not None
     from spbe.services import submissions as svc
     from spbe.services.cycles import current_cycle
     from spbe.store.db import require_schema, session_scope
@@ -150,9 +179,18 @@ def submit(
 
 
 def review(
-    indicator: Annotated[int, typer.Option("--indicator", "-i", help="Indicator number.")],
-    verdict: Annotated[str, typer.Option("--verdict", help="accept (terima) or revise (revisi).")],
+    verdict: Annotated[
+        str, typer.Option("--verdict", help="accept (terima) or revise (revisi); for --item: diterima or revisi.")
+    ],
     as_: Annotated[str, typer.Option("--as", help="Your roster id: the assigned assessor, or a coordinator.")],
+    indicator: Annotated[int | None, typer.Option("--indicator", "-i", help="Indicator number.")] = None,
+    item: Annotated[str | None, typer.Option("--item", help="Pemdi: the evidence item's code to judge.")] = None,
+    kind: Annotated[
+        str | None, typer.Option("--kind", help="With --item revisi: bukti_tidak_tepat or belum_diunggah.")
+    ] = None,
+    stage: Annotated[
+        str, typer.Option("--stage", help="With --item: internal (default) or interviu (the ministry's interview).")
+    ] = "internal",
     level: Annotated[
         str | None, typer.Option("--level", "-l", help="Validated level 1-5 (required to accept).")
     ] = None,
@@ -161,7 +199,19 @@ def review(
     ] = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Judge the latest version of an indicator's submission."""
+    """Judge the latest version of an indicator's submission, or (Pemdi, --item) of an item's answer."""
+    from spbe.errors import InputError
+
+    if (indicator is None) == (item is None):
+        raise InputError("give exactly one of --indicator N or --item CODE")
+    if item is not None:
+        if level is not None:
+            raise InputError("--item is judged diterima or revisi (with --kind and --note), not with --level")
+        from spbe.cli.cmd_item_intake import review_item
+
+        review_item(item, verdict, kind, note, stage, as_, as_json)
+        return
+    assert indicator is not None
     from spbe.services import submissions as svc
     from spbe.services.cycles import current_cycle
     from spbe.services.people import require_person
@@ -169,7 +219,7 @@ def review(
 
     with session_scope(require_schema()) as session:
         cycle = current_cycle(session)
-        require_person(session, cycle, as_, doing=f"menilai indikator {indicator}")
+        require_person(session, cycle, as_, doing=_("review indicator {indicator}").format(indicator=indicator))
         result = svc.review(
             session,
             cycle=cycle,
@@ -203,12 +253,23 @@ def review(
 
 
 def thread(
-    indicator: Annotated[int, typer.Option("--indicator", "-i", help="Indicator number.")],
+    indicator: Annotated[int | None, typer.Option("--indicator", "-i", help="Indicator number.")] = None,
+    item: Annotated[str | None, typer.Option("--item", help="Pemdi: an evidence item's code.")] = None,
     as_: AsOption = None,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """The clarification thread of an indicator: every version and review, who said what and when (for
-    coordinators, leadership, the owning OPD and the indicator's assessor)."""
+    """The clarification thread of an indicator (or, Pemdi, of one evidence item): every version and review,
+    who said what and when (for coordinators, leadership, the owning OPD and the indicator's assessor)."""
+    from spbe.errors import InputError
+
+    if (indicator is None) == (item is None):
+        raise InputError("give exactly one of --indicator N or --item CODE")
+    if item is not None:
+        from spbe.cli.cmd_item_intake import thread_item
+
+        thread_item(item, as_, as_json)
+        return
+    assert indicator is not None
     from zoneinfo import ZoneInfo
 
     from sqlmodel import Session
@@ -262,10 +323,19 @@ def links(
     from spbe.services.people import require_coordinator
 
     actor = actor_of(as_)
-    at_the_door(lambda session, cycle: require_coordinator(session, cycle, actor, doing="check the evidence links"))
+    at_the_door(lambda session, cycle: require_coordinator(session, cycle, actor, doing=_("check the evidence links")))
     report = run_link_check(actor=actor)
     if as_json:
         print_json(report.as_dict())
+    if report.outage:
+        from spbe.errors import Unavailable
+
+        raise Unavailable(
+            f"server ini tidak dapat menjangkau internet: {report.outage}. Status tautan tidak diubah dan tidak "
+            f"ada OPD yang diberi tahu; koordinator diberi tahu ({report.notices_queued} pesan). Ulangi `spbe links` "
+            "setelah koneksi pulih."
+        )
+    if as_json:
         return
     counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts().items())) or "no links yet"
     typer.echo(f"{report.cycle}: {len(report.results)} evidence link(s) checked: {counts}")

@@ -108,6 +108,40 @@ def score_items_file(path: Path, framework_id: str, *, as_json: bool, rule_id: s
     _print_score(result)
 
 
+def score_items_store(*, actor: str, as_json: bool, rule_id: str | None) -> None:
+    """`spbe score --store` on an items cycle: the index from the items accepted so far and the recorded
+    external values (1 while waiting), read from the store."""
+    from sqlmodel import Session
+
+    from spbe.errors import InputError
+    from spbe.items.index import score_items
+    from spbe.services.cycles import current_cycle, framework_of
+    from spbe.services.item_catalog import require_items_model
+    from spbe.services.items import external_readings, item_statuses
+    from spbe.services.people import require_person
+    from spbe.services.snapshot import take_snapshot
+    from spbe.store.db import require_schema
+
+    with Session(require_schema()) as session:
+        cycle = current_cycle(session)
+        require_person(session, cycle, actor, doing="menghitung indeks siklus")
+        model = require_items_model(cycle, doing="menghitung indeks dari butir")
+        snap = take_snapshot(session, cycle)
+    try:
+        rule = model.rule(rule_id)
+    except KeyError as exc:
+        raise InputError(f"--value-rule: {exc.args[0]}") from None
+    fw = framework_of(cycle)
+    result = score_items(fw, states=item_statuses(snap), readings=external_readings(snap), rule_id=rule.id)
+    if result.waiting_externals:
+        warn("menunggu nilai eksternal (dinilai 1): " + ", ".join(f"I{n}" for n in result.waiting_externals))
+    if as_json:
+        print_json({"cycle": cycle.code, **result.as_dict()})
+        return
+    typer.echo(f"Siklus: {cycle.code} (dari penyimpanan: butir diterima sampai sekarang)")
+    _print_score(result)
+
+
 def _print_score(result: ItemsScore) -> None:
     from spbe.items.provenance import number_text
     from spbe.scoring import report_value

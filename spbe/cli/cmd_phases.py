@@ -14,6 +14,7 @@ import typer
 
 from spbe.cli.doors import actor_of, at_the_door
 from spbe.cli.output import print_json, table, warn
+from spbe.i18n import _
 
 phase_app = typer.Typer(help="Open, check and close the six phases.", no_args_is_help=True)
 
@@ -68,13 +69,20 @@ def _print_result(result: dict, as_json: bool) -> None:
     typer.echo(result.get("message", ""))
     gate = result.get("gate")
     if gate:
-        typer.echo(f"gate: {'met' if gate['met'] else 'NOT met'} ({gate['done']}/{gate['total']}, {gate['percent']}%)")
+        from fractions import Fraction
+
+        from spbe.formats import percent_text
+
+        said = _("gate: met ({done}/{total}, {percent})") if gate["met"] else _("gate: NOT met ({done}/{total}, {percent})")
+        share = Fraction(gate["done"], gate["total"]) if gate["total"] else Fraction(1)
+        typer.echo(said.format(done=gate["done"], total=gate["total"], percent=percent_text(share)))
         for o in gate["outstanding"][:50]:
             typer.echo(f"  - {o['text']}")
         if len(gate["outstanding"]) > 50:
-            typer.echo(f"  … and {len(gate['outstanding']) - 50} more (use --json for all)")
+            more = _("… and {n} more (use --json for all)").format(n=len(gate["outstanding"]) - 50)
+            typer.echo(f"  {more}")
         for n in gate["notes"][:50]:
-            typer.echo(f"  note: {n}")
+            typer.echo("  " + _("note: {note}").format(note=n))
     typer.echo(f"flow run: {result['flow_run_id']}" + (f"  {result['ui_url']}" if result.get("ui_url") else ""))
 
 
@@ -134,11 +142,33 @@ def assign(
     reason: Annotated[
         str | None, typer.Option("--reason", help="Why (required to amend the decree once locus is closed).")
     ] = None,
+    support: Annotated[
+        list[str] | None,
+        typer.Option("--support", help="Pemdi, with --indicator: a supporting OPD (repeat; '-' for none)."),
+    ] = None,
+    item: Annotated[str | None, typer.Option("--item", help="Pemdi: give this evidence item (with --to).")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="With --item: the OPD that answers it.")] = None,
     as_: AsOption = None,
     as_json: JsonOption = False,
 ) -> None:
-    """Show or change who owns and who assesses each indicator; without options, show it."""
+    """Show or change who owns and who assesses each indicator; without options, show it. Pemdi: supporting
+    OPDs of an indicator (--indicator N --support OPD) and an item given to one (--item CODE --to OPD)."""
     from spbe.errors import SpbeError
+
+    if item is not None or to is not None:
+        if item is None or to is None or auto or approve or indicator is not None or support:
+            raise SpbeError("use --item CODE --to OPD on its own")
+        from spbe.cli.cmd_item_intake import assign_item
+
+        assign_item(item, to, as_, as_json)
+        return
+    if support:
+        if indicator is None or owner or assessor or auto or approve:
+            raise SpbeError("--support goes with --indicator N only")
+        from spbe.cli.cmd_item_intake import assign_support
+
+        assign_support(indicator, list(support), as_, as_json)
+        return
 
     chosen = sum([auto, indicator is not None, approve])
     if chosen > 1:
@@ -174,7 +204,7 @@ def assign(
         return
     typer.echo(result["message"])
     if result.get("loads"):
-        typer.echo("load per assessor: " + ", ".join(f"{k}={v}" for k, v in sorted(result["loads"].items())))
+        typer.echo(_("load per assessor: ") + ", ".join(f"{k}={v}" for k, v in sorted(result["loads"].items())))
     typer.echo(f"flow run: {result['flow_run_id']}" + (f"  {result['ui_url']}" if result.get("ui_url") else ""))
 
 
@@ -182,7 +212,7 @@ def _show_assignments(actor: str, as_json: bool) -> None:
     from spbe.services.people import require_person
     from spbe.services.snapshot import take_snapshot
 
-    at_the_door(lambda session, cycle: require_person(session, cycle, actor, doing="melihat penugasan asesor"))
+    at_the_door(lambda session, cycle: require_person(session, cycle, actor, doing=_("see the assessors' assignment")))
     snap = _snapshot(take_snapshot)
     rows = [
         {"indicator": i.number, "name": i.name, "owner": i.owner_opd, "assessor": i.assessor} for i in snap.indicators
@@ -193,10 +223,10 @@ def _show_assignments(actor: str, as_json: bool) -> None:
     typer.echo(
         table(
             [(r["indicator"], r["owner"] or "-", r["assessor"] or "-", r["name"][:60]) for r in rows],
-            ["no", "owner", "assessor", "indicator"],
+            [_("No."), _("owner"), _("assessor"), _("indicator")],
         )
     )
-    typer.echo(f"approved (decree): {'yes' if snap.assignments_approved else 'no'}")
+    typer.echo(_("approved (decree): yes") if snap.assignments_approved else _("approved (decree): no"))
 
 
 def _snapshot(take):
@@ -261,7 +291,7 @@ def people(
     actor = _actor(as_)
 
     def read(session, cycle) -> list[dict]:
-        require_person(session, cycle, actor, doing="melihat daftar orang")
+        require_person(session, cycle, actor, doing=_("see the list of people"))
         return [
             {"id": p.key, "name": p.name, "role": p.role, "opd": p.opd_code} for p in list_people(session, cycle, role)
         ]
@@ -270,7 +300,14 @@ def people(
     if as_json:
         print_json(rows)
         return
-    typer.echo(table([(r["id"], r["role"], r["opd"] or "-", r["name"]) for r in rows], ["id", "role", "opd", "name"]))
+    from spbe.services.people import role_text
+
+    typer.echo(
+        table(
+            [(r["id"], role_text(r["role"]), r["opd"] or "-", r["name"]) for r in rows],
+            ["id", _("role"), "OPD", _("name")],
+        )
+    )
 
 
 def status(as_: AsOption = None, as_json: JsonOption = False) -> None:
@@ -280,33 +317,65 @@ def status(as_: AsOption = None, as_json: JsonOption = False) -> None:
     from spbe.services.status import cycle_status
 
     actor = _actor(as_)
-    at_the_door(lambda session, cycle: require_person(session, cycle, actor, doing="melihat status siklus"))
+    at_the_door(lambda session, cycle: require_person(session, cycle, actor, doing=_("see the status of the cycle")))
     data = cycle_status()
     if as_json:
         print_json(data)
         return
+    from datetime import datetime
     from fractions import Fraction
 
+    from spbe.domain.phases import state_text
+    from spbe.formats import datetime_text
     from spbe.number_text import decimal_text, exact_text
 
-    typer.echo(f"{data['city']} {data['year']} ({data['framework']})  now {data['now']}")
-    standing = data["index"]
+    tz = data["timezone"]
+
+    def local(iso: str) -> str:
+        return datetime_text(datetime.fromisoformat(iso), tz)
+
     typer.echo(
-        f"Indeks saat ini (tervalidasi, selebihnya klaim/level 1): {decimal_text(Fraction(standing['index_exact']))} "
+        _("{city} {year} ({framework}); now {now}").format(
+            city=data["city"], year=data["year"], framework=data["framework_name"], now=local(data["now"])
+        )
+    )
+    standing = data["index"]
+    basis = "butir diterima" if "items" in standing else "tervalidasi, selebihnya klaim/level 1"
+    typer.echo(
+        f"Indeks saat ini ({basis}): {decimal_text(Fraction(standing['index_exact']))} "
         f"(tepat {exact_text(Fraction(standing['index_exact']))})  Predikat: {standing['predicate']}"
     )
     if standing["bound_note"]:
         typer.echo(f"Catatan: {standing['bound_note']}.")
+    if "items" in standing:
+        c = standing["items"]
+        typer.echo(
+            f"Butir: {c['total']} (diterima {c['diterima']}, revisi {c['revisi']}, proses {c['proses']}, "
+            f"belum {c['belum']}, ditolak otomatis {c['ditolak_otomatis']}); wajib sampai tingkat sasaran: "
+            f"{c['required_now']}; tingkat sasaran ditetapkan pada {c['aimed_indicators']} indikator"
+        )
+        if standing["waiting_externals"]:
+            typer.echo(f"Menunggu nilai eksternal (dinilai 1): {', '.join(standing['waiting_externals'])}")
+    if data.get("history"):
+        typer.echo(f"Catatan skala: {data['history']['note']}")
     typer.echo(
         table(
-            [(p["name"], p["state"], p["opens"], p["deadline"]) for p in data["phases"]],
-            ["phase", "state", "opens", "deadline"],
+            [(p["name"], state_text(p["state"]), local(p["opens"]), local(p["deadline"])) for p in data["phases"]],
+            [_("phase"), _("state"), _("opens"), _("deadline")],
         )
     )
     for name, prog in data["progress"].items():
+        from spbe.formats import percent_text
+
+        said = _("{name}: {done}/{total} ({percent}), gate met") if prog["met"] else _(
+            "{name}: {done}/{total} ({percent}), gate not met, {n} outstanding"
+        )
+        share = Fraction(prog["done"], prog["total"]) if prog["total"] else Fraction(1)
         typer.echo(
-            f"\n{name}: {prog['done']}/{prog['total']} ({prog['percent']}%), gate "
-            f"{'met' if prog['met'] else 'not met'}, {prog['outstanding']} outstanding"
+            "\n"
+            + said.format(
+                name=name, done=prog["done"], total=prog["total"], percent=percent_text(share), n=prog["outstanding"]
+            )
         )
         for opd, done, total in prog["per_opd"][:60]:
             typer.echo(f"  {opd:<16} {done}/{total}")
@@ -329,7 +398,8 @@ def audit(
     actor = _actor(as_)
     with session_scope(require_schema()) as session:
         cycle = current_cycle(session)
-        require_role(session, cycle, actor, roles=("coordinator", "leadership"), doing="membaca jejak audit")
+        zone = cycle.timezone
+        require_role(session, cycle, actor, roles=("coordinator", "leadership"), doing=_("read the audit trail"))
         query = select(m.AuditEvent).where(m.AuditEvent.cycle_id == cycle.id)
         if action:
             query = query.where(col(m.AuditEvent.action).startswith(action))
@@ -350,11 +420,16 @@ def audit(
     if as_json:
         print_json(rows)
         return
+    from spbe.formats import datetime_text
+
     typer.echo(
         table(
-            [(r["time"][:19], r["actor"], r["action"], r["subject"] or "", r["reason"] or "") for r in rows],
-            ["time (UTC)", "actor", "action", "subject", "reason"],
+            [
+                (datetime_text(e.at, zone), r["actor"], r["action"], r["subject"] or "", r["reason"] or "")
+                for e, r in zip(events, rows, strict=True)
+            ],
+            [_("time"), _("actor"), _("action"), _("subject"), _("reason")],
         )
     )
     if not rows:
-        sys.stderr.write("no audit events yet\n")
+        sys.stderr.write(_("no audit events yet") + "\n")

@@ -9,6 +9,7 @@ import typer
 
 from spbe.cli.doors import actor_of, at_the_door
 from spbe.cli.output import print_json, table, warn
+from spbe.i18n import _
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
 AsOption = Annotated[
@@ -42,33 +43,63 @@ def remind(
     from spbe.timekeeper import run_remind
 
     actor = actor_of(as_)
-    at_the_door(lambda session, cycle: require_coordinator(session, cycle, actor, doing="send the reminders now"))
+    def door(session, cycle) -> str:
+        require_coordinator(session, cycle, actor, doing=_("send the reminders now"))
+        return cycle.timezone
+
+    zone = at_the_door(door)
     result = run_remind(dry_run=dry_run, use_prefect=flow)
     if as_json:
         print_json(result)
         return
+    from datetime import datetime
+
+    from spbe.formats import datetime_text, number_text
+
+    def local(iso: str) -> str:
+        return datetime_text(datetime.fromisoformat(iso), zone)
+
     swept, sent = result["sweep"], result["dispatch"]
-    verb = "would queue" if dry_run else "queued"
-    typer.echo(
-        f"sweep {swept['at']}: {verb} {len(swept['queued'])}, cancelled {len(swept['cancelled'])}, "
-        f"refreshed {len(swept['refreshed'])}"
+    said = (
+        _("sweep at {at}: would queue {queued}, cancel {cancelled}, refresh {refreshed} (dry run: nothing changed)")
+        if dry_run
+        else _("sweep at {at}: queued {queued}, cancelled {cancelled}, refreshed {refreshed}")
     )
-    rows = [(q["kind"], q["phase"], q["rule"], q["recipient"], q["items"], q["send_after"]) for q in swept["queued"]]
+    typer.echo(
+        said.format(
+            at=local(swept["at"]),
+            queued=len(swept["queued"]),
+            cancelled=len(swept["cancelled"]),
+            refreshed=len(swept["refreshed"]),
+        )
+    )
+    rows = [
+        (q["kind"], q["phase"], q["rule"], q["recipient"], q["items"], local(q["send_after"])) for q in swept["queued"]
+    ]
     if rows:
-        typer.echo(table(rows[:50], ["kind", "phase", "rule", "recipient", "items", "send after"]))
+        header = [_("kind"), _("phase"), _("rule"), _("recipient"), _("items"), _("send after")]
+        typer.echo(table(rows[:50], header))
         if len(rows) > 50:
-            typer.echo(f"… and {len(rows) - 50} more (use --json for all)")
+            typer.echo(_("… and {n} more (use --json for all)").format(n=len(rows) - 50))
     for c in swept["cancelled"][:50]:
-        typer.echo(f"  cancelled: {c['phase']} {c['rule']} → {c['recipient']} ({c['reason']})")
+        typer.echo("  " + _("cancelled: {phase} {rule} → {recipient} ({reason})").format(**c))
     if sent is not None:
         typer.echo(
-            f"dispatch: sent {len(sent['sent'])}, to retry {len(sent['retried'])}, dead {len(sent['dead'])}, "
-            f"reclaimed {sent['reclaimed']} ({sent['seconds']} s)"
+            _("dispatch: sent {sent}, to retry {retried}, dead {dead}, reclaimed {reclaimed} ({seconds} s)").format(
+                sent=len(sent["sent"]),
+                retried=len(sent["retried"]),
+                dead=len(sent["dead"]),
+                reclaimed=sent["reclaimed"],
+                seconds=number_text(sent["seconds"], 1),
+            )
         )
         if sent["outside_window"]:
-            typer.echo(f"  outside sending hours: nothing leaves before {sent['outside_window']}")
+            when = sent["outside_window"]
+            when = local(when) if isinstance(when, str) and "T" in when else when
+            typer.echo("  " + _("outside sending hours: nothing leaves before {when}").format(when=when))
         for d in sent["dead"][:20]:
-            warn(f"not delivered: {d['key']} → {d['recipient']}: {d.get('error')}")
+            warn(_("not delivered: {key} → {recipient}: {error}").format(key=d["key"], recipient=d["recipient"],
+                                                                          error=d.get("error")))
     if result.get("flow_run_id"):
         typer.echo(f"flow run: {result['flow_run_id']}" + (f"  {result['ui_url']}" if result.get("ui_url") else ""))
 
@@ -98,7 +129,7 @@ def outbox(
     actor = actor_of(as_)
     with Session(engine) as session:
         cycle = current_cycle(session)
-        require_coordinator(session, cycle, actor, doing="read the outbox")
+        require_coordinator(session, cycle, actor, doing=_("read the outbox"))
         counts = counts_by_state(session, cycle_id=cycle.id)
         query = select(OutboxMessage).where(OutboxMessage.cycle_id == cycle.id)
         if state:

@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Annotated
 import typer
 
 from spbe.cli.output import print_json, table, warn
+from spbe.i18n import _
 
 if TYPE_CHECKING:
     from spbe.domain.snapshot import CycleSnapshot
@@ -47,6 +48,7 @@ class _Context:
     owners: dict[int, Owner | None]
     snapshot: CycleSnapshot | None
     source: str
+    scale_caveat: dict | None = None  # earlier years on another scale (SPBE beside Pemdi), with the sentence
 
 
 def plan_cmd(
@@ -89,7 +91,7 @@ def plan_cmd(
     wanted = _parse_target(target) if target is not None else None
     ctx = _plan_context(need_store=levels is None)
     if levels is None:
-        _require_reader(as_, doing="melihat rencana dari level di penyimpanan")
+        _require_reader(as_, doing=_("see the plan from the levels in the store"))
     fw = ctx.framework
     cost_map = read_costs(costs, fw) if costs else None
     cap_map = read_caps(caps, fw) if caps else None
@@ -124,7 +126,7 @@ def plan_cmd(
     if not fw.verified:
         warn(f"kerangka {fw.id} BELUM TERVERIFIKASI: bobot dan batas predikat dari sumber sekunder")
     if as_json:
-        print_json(result.as_dict())
+        print_json(result.as_dict() | {"history": ctx.scale_caveat})
         return
     _print_plan(result, ctx, costs is not None)
 
@@ -142,6 +144,8 @@ def _print_plan(view: PlanView, ctx: _Context, with_costs: bool) -> None:
     typer.echo(f"Target: indeks tepat {num(p.target)} ({_predicate(view, p.target)})")
     for note in view.notes:
         typer.echo(f"Catatan: {note}")
+    if ctx.scale_caveat:
+        typer.echo(f"Catatan skala: {ctx.scale_caveat['note']}")
     if p.note_before:
         typer.echo(f"Catatan: {p.note_before}.")
     typer.echo("")
@@ -228,6 +232,7 @@ def _store_context() -> _Context:
     from spbe.report.planning import Owner
     from spbe.services.cycles import current_cycle, framework_of
     from spbe.services.snapshot import take_snapshot
+    from spbe.services.status import cycle_scale_caveat
     from spbe.settings import get_settings
     from spbe.store.db import require_schema
 
@@ -253,11 +258,14 @@ def _store_context() -> _Context:
         owners=owners,
         snapshot=snapshot,
         source=f"store {settings.database_label}, cycle {cycle.code}",
+        scale_caveat=cycle_scale_caveat(cycle, framework_of(cycle)),
     )
 
 
 def _config_context() -> _Context:
+    from spbe.frameworks import available_frameworks, load_framework
     from spbe.report.planning import Owner
+    from spbe.report.yearly import scale_caveat
     from spbe.services.cycles import load_config_files
     from spbe.settings import get_settings
 
@@ -273,11 +281,28 @@ def _config_context() -> _Context:
         owners={n: Owner(c, names.get(c, "")) for n, c in roster.owners.items()},
         snapshot=None,
         source=str(path),
+        scale_caveat=scale_caveat(
+            framework=config.framework(),
+            year=config.year,
+            history=config.history,
+            frameworks={f: load_framework(f) for f in available_frameworks()},
+        ),
     )
 
 
 def report_cmd(
-    out: Annotated[Path, typer.Option("--out", "-o", help="Folder to write the report files into.")],
+    build: Annotated[
+        int | None, typer.Argument(help="With --send: the build to send (its number, #N); default: the newest.")
+    ] = None,
+    out: Annotated[Path | None, typer.Option("--out", "-o", help="Folder to write the report files into.")] = None,
+    send: Annotated[
+        bool,
+        typer.Option(
+            "--send",
+            help="Send a build to leadership (it becomes the report of record the final-report gate asks "
+            "about); with --out, the one just built.",
+        ),
+    ] = False,
     year: Annotated[int | None, typer.Option("--year", "-y", help="Cycle year (default: the current cycle).")] = None,
     basis: Annotated[
         str | None,
@@ -289,29 +314,46 @@ def report_cmd(
     as_json: Annotated[bool, typer.Option("--json", help="Print a JSON summary of what was written.")] = False,
 ) -> None:
     """Build the final report (HTML, Markdown, XLSX, JSON and charts) from the store and record it
-    (coordinators and leadership)."""
+    (coordinators and leadership); `--send [BUILD]` sends a build to leadership (coordinators). Building
+    does not send: the report of record stays the one sent."""
     from spbe.cli.doors import actor_of
+    from spbe.errors import InputError
     from spbe.services.levels import parse_basis
-    from spbe.services.people import require_role
+    from spbe.services.people import require_coordinator, require_role
     from spbe.services.report import build_report, cycle_for_year
+    from spbe.services.report_delivery import choose_build, result_of, send_report
     from spbe.store.db import require_schema, session_scope
 
+    if out is None and not send:
+        raise InputError("spbe report: beri --out FOLDER (menyusun laporan) atau --send [BUILD] (mengirimkannya)")
+    if out is not None and build is not None:
+        raise InputError("spbe report: BUILD hanya dipakai tanpa --out (--out --send mengirim laporan yang baru disusun)")
     actor = actor_of(as_)
     engine = require_schema()
+    queued = None
     with session_scope(engine) as session:
         cycle = cycle_for_year(session, year)
-        require_role(session, cycle, actor, roles=READERS, doing="menyusun laporan")
-        result = build_report(
-            session, cycle=cycle, out_dir=out, basis=parse_basis(basis) if basis else None, actor=actor
-        )
+        if send:
+            require_coordinator(session, cycle, actor, doing=_("send the report to leadership"))
+        else:
+            require_role(session, cycle, actor, roles=READERS, doing=_("build the report"))
+        if out is not None:
+            result = build_report(
+                session, cycle=cycle, out_dir=out, basis=parse_basis(basis) if basis else None, actor=actor
+            )
+        else:
+            result = result_of(session, cycle, choose_build(session, cycle, build))
+        if send:
+            queued = send_report(session, cycle=cycle, result=result, actor=actor)
     from spbe.number_text import decimal_text as num
     from spbe.number_text import exact_text
 
     data = result.data
-    for note in [*data.notes, *data.history_notes]:
-        warn(note)
+    if out is not None:
+        for note in [*data.notes, *data.history_notes]:
+            warn(note)
     if as_json:
-        print_json(result.summary())
+        print_json(result.summary() | ({"sent": True, "queued": queued} if send else {"sent": False}))
         return
     typer.echo(f"Laporan {data.city} {data.year} (#{result.report_id})")
     typer.echo(
@@ -324,8 +366,16 @@ def report_cmd(
         f"Target: {num(data.plan_target)} ({data.target_predicate}): "
         + ("tercapai" if data.target_met else f"kurang {num(data.gap)}")
     )
-    for fmt, path in result.files.items():
-        typer.echo(f"  {fmt:<6} {path}")
+    if out is not None:
+        for fmt, path in result.files.items():
+            typer.echo(f"  {fmt:<6} {path}")
+    if send:
+        typer.echo(
+            f"Laporan #{result.report_id} dikirim kepada pimpinan: {queued} pesan baru diantrekan "
+            "(dikirim oleh timekeeper pada jam kirim berikutnya, atau `spbe remind`); laporan ini kini laporan resmi."
+        )
+    else:
+        typer.echo("Belum dikirim kepada pimpinan: `spbe report --send " + str(result.report_id) + "` mengirimkannya.")
 
 
 def calendar_cmd(

@@ -16,6 +16,7 @@ from spbe.cli import (
     cmd_core,
     cmd_history,
     cmd_intake,
+    cmd_item_intake,
     cmd_items,
     cmd_phases,
     cmd_portal,
@@ -39,6 +40,7 @@ for module in (
     cmd_items,
     cmd_phases,
     cmd_intake,
+    cmd_item_intake,
     cmd_reminders,
     cmd_report,
     cmd_history,
@@ -61,7 +63,9 @@ def main() -> None:
     except SpbeError as exc:
         report(exc)
     except KeyboardInterrupt:
-        sys.stderr.write("interrupted\n")
+        from spbe.i18n import _
+
+        sys.stderr.write(_("interrupted") + "\n")
         sys.exit(130)
     except Exception as exc:
         from spbe.prefect_env import prefect_outage
@@ -73,9 +77,12 @@ def main() -> None:
 
 
 def report(exc: SpbeError) -> None:
-    sys.stderr.write(f"error: {exc}\n")
+    from spbe.i18n import _
+
+    sys.stderr.write(_("error: {message}").format(message=exc) + "\n")
     if exc.flow_run_id:
-        sys.stderr.write(f"(flow run {exc.flow_run_id}{f'  {exc.ui_url}' if exc.ui_url else ''})\n")
+        run = _("(flow run {id})").format(id=exc.flow_run_id + (f"  {exc.ui_url}" if exc.ui_url else ""))
+        sys.stderr.write(run + "\n")
     sys.exit(exc.exit_code)
 
 
@@ -90,7 +97,7 @@ def unexpected(exc: BaseException) -> None:
     if debug:
         raise exc
     sys.stderr.write(
-        f"error: kesalahan internal (internal error) {exc.__class__.__name__}: {str(exc)[:300]}\n"
+        f"galat: kesalahan internal (internal error) {exc.__class__.__name__}: {str(exc)[:300]}\n"
         "jalankan lagi dengan SPBE_DEBUG=1 untuk melihat traceback-nya dan laporkan ke pengembang\n"
     )
     sys.exit(1)

@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from spbe.i18n import N_, _
+
 PHASES: tuple[str, ...] = (
     "locus",
     "socialization",
@@ -22,6 +24,22 @@ class PhaseState(StrEnum):
     OPEN = "open"
     AWAITING_APPROVAL = "awaiting_approval"  # gate held (or deadline passed) and the phase needs a coordinator
     CLOSED = "closed"
+
+
+STATE_WORDS = {
+    PhaseState.PENDING: N_("pending"),
+    PhaseState.OPEN: N_("open"),
+    PhaseState.AWAITING_APPROVAL: N_("awaiting approval"),
+    PhaseState.CLOSED: N_("closed"),
+}
+
+
+def state_text(state: str) -> str:
+    """A state as a person reads it ("belum dibuka", "menunggu persetujuan"); the value itself is for JSON."""
+    try:
+        return _(STATE_WORDS[PhaseState(state)])
+    except ValueError:
+        return state
 
 
 class CloseMode(StrEnum):

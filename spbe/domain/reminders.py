@@ -178,7 +178,8 @@ def working_days_left(deadline: datetime, on: datetime, window: SendingWindow) -
 
 def item_id(item: Outstanding) -> str:
     """A stable identity of an outstanding item, to tell whether a queued reminder is still true."""
-    return f"{item.kind}:{item.indicator or ''}:{item.opd or ''}:{item.person or ''}"
+    base = f"{item.kind}:{item.indicator or ''}:{item.opd or ''}:{item.person or ''}"
+    return f"{base}:{item.item}" if item.item else base  # under items, one id per evidence item
 
 
 @dataclass(frozen=True)

@@ -51,8 +51,8 @@ class ImportReport:
     dry_run: bool = False
 
     @property
-    def late(self) -> list[int]:
-        return [c["indicator"] for c in self.created if c.get("late")]
+    def late(self) -> list[int | str]:
+        return [c.get("indicator") or c["item"] for c in self.created if c.get("late")]
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -84,6 +84,8 @@ def import_file(session: Session, *, path: Path, actor: str, dry_run: bool = Fal
     raw = read_file(path)
     cycle = _check_metadata(session, raw)
     report = ImportReport(raw.name, raw.sha256, raw.kind, cycle.code, raw.meta["subject"], dry_run=dry_run)
+    if raw.kind in (L.OPD_ITEMS, L.ASSESSOR_ITEMS):
+        return _import_items(session, raw, cycle, report, actor=actor, dry_run=dry_run)
     problems: list[str] = []
     parsed: list[_Parsed] = []
     for row in raw.rows:
@@ -159,6 +161,53 @@ def import_file(session: Session, *, path: Path, actor: str, dry_run: bool = Fal
     return report
 
 
+def _import_items(
+    session: Session, raw: RawFile, cycle: m.Cycle, report: ImportReport, *, actor: str, dry_run: bool
+) -> ImportReport:
+    """The same all-or-nothing import for the item-by-item templates (Pemdi); see `spbe.intake.item_rows`."""
+    from spbe.intake import item_rows
+
+    problems: list[str] = []
+    parsed: list[item_rows.ItemRow] = []
+    for row in raw.rows:
+        if all(is_blank(row.value(k)) for k in L.INPUTS[raw.kind]):
+            report.skipped += 1
+            continue
+        found = item_rows.parse_item_row(raw.kind, row, problems)
+        if found is not None:
+            parsed.append(found)
+    aims = item_rows.check_item_rows(session, cycle, raw.kind, report.subject, parsed, problems)
+    if problems:
+        raise InputError(problems, source=raw.name)
+    if not parsed:
+        raise InputError("nothing to import: every row's input columns are empty", source=raw.name)
+    created, unchanged = item_rows.apply_item_rows(
+        session,
+        cycle=cycle,
+        kind=raw.kind,
+        actor=actor,
+        source=f"import:{raw.name}",
+        rows=parsed,
+        aims=aims,
+        problems=problems,
+    )
+    if problems:
+        raise InputError(problems, source=raw.name)
+    report.created, report.unchanged = created, unchanged  # type: ignore[assignment]
+    if created:
+        record(
+            session,
+            cycle_id=cycle.id,
+            actor=actor,
+            action="import.applied",
+            subject=f"{raw.kind}:{report.subject}",
+            detail={"file": raw.name, "sha256": raw.sha256, "created": len(created), "unchanged": len(unchanged)},
+        )
+    if dry_run:
+        session.rollback()
+    return report
+
+
 def _issued_at(raw: RawFile) -> datetime | None:
     try:
         value = datetime.fromisoformat(raw.meta.get("issued_at", ""))
@@ -215,7 +264,7 @@ def _check_metadata(session: Session, raw: RawFile) -> m.Cycle:
     ):
         raise RefusedError(
             f"{raw.name}: {where}: the template signature does not match its cycle and "
-            f"{'OPD' if raw.kind == L.OPD else 'assessor'} ({printable(meta['cycle'], limit=60)}, "
+            f"{'OPD' if raw.kind in L.OPD_KINDS else 'assessor'} ({printable(meta['cycle'], limit=60)}, "
             f"{printable(meta['subject'], limit=60)}): the file was "
             "altered after it was issued, or issued under another SPBE_TEMPLATE_SECRET; issue a fresh template "
             "with `spbe template`"

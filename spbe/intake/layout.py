@@ -18,12 +18,22 @@ from spbe.linkcheck.policy import STATUS_ID as LINK_STATUS_ID  # noqa: F401  (re
 
 OPD = "opd"
 ASSESSOR = "assessor"
-KINDS = (OPD, ASSESSOR)
+# Under an items framework (Pemdi) the same two templates list evidence items instead of indicators.
+OPD_ITEMS = "opd-items"
+ASSESSOR_ITEMS = "assessor-items"
+KINDS = (OPD, ASSESSOR, OPD_ITEMS, ASSESSOR_ITEMS)
+ITEM_KIND = {OPD: OPD_ITEMS, ASSESSOR: ASSESSOR_ITEMS}
+OPD_KINDS = (OPD, OPD_ITEMS)
 
 META_SHEET = "_meta"
 LEVELS_SHEET = "Tingkat Kematangan"
 HELP_SHEET = "Petunjuk"
-DATA_SHEET = {OPD: "Penilaian Mandiri", ASSESSOR: "Reviu Asesor"}
+DATA_SHEET = {
+    OPD: "Penilaian Mandiri",
+    ASSESSOR: "Reviu Asesor",
+    OPD_ITEMS: "Butir Bukti Dukung",
+    ASSESSOR_ITEMS: "Reviu Butir",
+}
 
 META_KEYS = ("format", "kind", "cycle", "subject", "issued_at", "issued_by", "signature", "neutralised")
 # How the template kept formula-like text from being evaluated (spbe.safe_text). "quote-prefix": XLSX cells
@@ -78,12 +88,43 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("verdict", "Keputusan (terima/revisi)", 16, editable=True),
         Column("note", "Catatan asesor", 40, editable=True),
     ),
+    OPD_ITEMS: (
+        Column("indicator", "Indikator", 9),
+        Column("indicator_name", "Nama indikator", 30),
+        Column("level", "Tingkat", 8),
+        Column("criterion", "Kriteria tingkat", 40),
+        Column("code", "Kode butir", 12),
+        Column("official_code", "Kode kementerian", 12),
+        Column("role", "Peran", 10),
+        Column("text", "Bukti yang diminta", 50),
+        Column("status", "Status saat ini", 24),
+        Column("assessor_note", "Catatan asesor", 32),
+        Column("aim", "Tingkat sasaran indikator (1-5)", 12, editable=True),
+        Column("evidence", "Bukti (URL atau file:sha256:..., satu per baris)", 44, editable=True),
+        Column("note", "Catatan", 30, editable=True),
+    ),
+    ASSESSOR_ITEMS: (
+        Column("indicator", "Indikator", 9),
+        Column("level", "Tingkat", 8),
+        Column("code", "Kode butir", 12),
+        Column("text", "Bukti yang diminta", 44),
+        Column("opd", "Perangkat Daerah", 14),
+        Column("version", "Versi", 7),
+        Column("evidence", "Bukti", 44),
+        Column("opd_note", "Catatan OPD", 28),
+        Column("status", "Status saat ini", 20),
+        Column("verdict", "Keputusan (diterima/revisi)", 14, editable=True),
+        Column("kind", "Alasan revisi (bukti_tidak_tepat/belum_diunggah)", 18, editable=True),
+        Column("note", "Catatan asesor", 36, editable=True),
+    ),
 }
 
 # The columns the importer reads; the rest are information for the person filling the file in.
 READ = {
     OPD: ("indicator", "level", "explanation", "evidence", "note"),
     ASSESSOR: ("indicator", "version", "level", "verdict", "note"),
+    OPD_ITEMS: ("code", "aim", "evidence", "note"),
+    ASSESSOR_ITEMS: ("code", "version", "verdict", "kind", "note"),
 }
 INPUTS = {kind: tuple(c.key for c in cols if c.editable) for kind, cols in COLUMNS.items()}
 

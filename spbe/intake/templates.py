@@ -21,6 +21,7 @@ from spbe import clock
 from spbe.errors import InputError, RefusedError
 from spbe.frameworks import Framework
 from spbe.intake import layout as L
+from spbe.intake.item_rows import assessor_item_rows, opd_item_rows
 from spbe.intake.reader import text_digest
 from spbe.intake.signing import FORMAT, sign, template_secret
 from spbe.messages import tanggal_jam
@@ -64,8 +65,24 @@ def issue_template(session: Session, *, cycle: m.Cycle, kind: str, subject: str,
         raise InputError(f"--out {out.name}: the file must end in .xlsx or .csv")
     secret = template_secret()  # refuse before any work when the key is missing
     framework = framework_of(cycle)
+    if framework.evidence_model == "items":
+        kind = L.ITEM_KIND.get(kind, kind)  # under Pemdi the same two templates list evidence items
     phases = {p.name: p for p in session.exec(select(m.Phase).where(m.Phase.cycle_id == cycle.id))}
-    if kind == L.OPD:
+    if kind == L.OPD_ITEMS:
+        owner = get_opd(session, cycle=cycle, code=subject)
+        rows = opd_item_rows(session, cycle, owner.code)
+        if not rows:
+            raise RefusedError(f"OPD {owner.code} tidak menjawab butir apa pun di siklus {cycle.code}")
+        title = f"{owner.name} ({owner.code})"
+        deadline = phases.get("self-assessment")
+    elif kind == L.ASSESSOR_ITEMS:
+        person = get_person(session, cycle=cycle, key=subject)
+        rows = assessor_item_rows(session, cycle, person.key)
+        if not rows:
+            raise RefusedError(f"belum ada butir terjawab yang dinilai {person.key} di siklus {cycle.code}")
+        title = f"{person.name} ({person.key})"
+        deadline = phases.get("document-review")
+    elif kind == L.OPD:
         owner = get_opd(session, cycle=cycle, code=subject)
         rows = _opd_rows(session, cycle, owner.code)
         if not rows:
@@ -230,7 +247,6 @@ def _write_xlsx(
     from openpyxl import Workbook
     from openpyxl.styles import Alignment, Font, PatternFill, Protection
     from openpyxl.utils import get_column_letter
-    from openpyxl.worksheet.datavalidation import DataValidation
 
     header_fill = PatternFill("solid", fgColor="1F4E78")
     locked_fill = PatternFill("solid", fgColor="EDEDED")
@@ -265,6 +281,44 @@ def _write_xlsx(
             if col.editable:
                 cell.protection = Protection(locked=False)
     last = max(len(rows) + 1, 2)
+    if kind in (L.OPD_ITEMS, L.ASSESSOR_ITEMS):
+        _item_validations(ws, kind, columns, last)
+    else:
+        _level_validations(ws, kind, columns, rows, framework, last)
+    ws.freeze_panes = "C2"
+    # Against accidental edits only (no password): what protects the store is the importer's checks.
+    ws.protection.sheet = True
+    ws.protection.formatColumns = False
+    ws.protection.formatRows = False
+    _levels_sheet(wb, framework, wrap)
+
+    meta_ws = wb.create_sheet(L.META_SHEET)
+    for i, key in enumerate(L.META_KEYS, start=1):
+        meta_ws.cell(row=i, column=1, value=key)
+        write_text_cell(meta_ws.cell(row=i, column=2), meta[key])
+    meta_ws.sheet_state = "hidden"
+    wb.active = wb.index(ws)
+    wb.properties.creator = "spbe"
+    wb.save(path)
+
+
+def _item_validations(ws, kind: str, columns, last: int) -> None:
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    lists = {"aim": '"1,2,3,4,5"', "verdict": '"diterima,revisi"', "kind": '"bukti_tidak_tepat,belum_diunggah"'}
+    for j, col in enumerate(columns, start=1):
+        if col.key in lists:
+            letter = get_column_letter(j)
+            check = DataValidation(type="list", formula1=lists[col.key], allow_blank=True, showErrorMessage=True)
+            check.add(f"{letter}2:{letter}{last}")
+            ws.add_data_validation(check)
+
+
+def _level_validations(ws, kind: str, columns, rows, framework: Framework, last: int) -> None:
+    from openpyxl.utils import get_column_letter
+    from openpyxl.worksheet.datavalidation import DataValidation
+
     level_col = get_column_letter(next(j for j, c in enumerate(columns, start=1) if c.key == "level"))
     # One list per level scale: a service indicator's prompt names Informasi..Optimalisasi, the others
     # Rintisan..Optimum (59/2020); the numbers 1-5 are the same on every scale.
@@ -303,11 +357,11 @@ def _write_xlsx(
         )
         verdicts.add(f"{verdict_col}2:{verdict_col}{last}")
         ws.add_data_validation(verdicts)
-    ws.freeze_panes = "C2"
-    # Against accidental edits only (no password): what protects the store is the importer's checks.
-    ws.protection.sheet = True
-    ws.protection.formatColumns = False
-    ws.protection.formatRows = False
+
+
+def _levels_sheet(wb, framework: Framework, wrap) -> None:
+    from openpyxl.styles import Font
+    from openpyxl.utils import get_column_letter
 
     lv_ws = wb.create_sheet(L.LEVELS_SHEET)
     for j, (label, width) in enumerate((("Level", 8), ("Nama", 26), ("Yang diminta", 100)), start=1):
@@ -330,15 +384,6 @@ def _write_xlsx(
             write_text_cell(lv_ws.cell(row=k, column=3), lv.asks)
             lv_ws.cell(row=k, column=3).alignment = wrap
         row += len(scale.levels) + 2
-
-    meta_ws = wb.create_sheet(L.META_SHEET)
-    for i, key in enumerate(L.META_KEYS, start=1):
-        meta_ws.cell(row=i, column=1, value=key)
-        write_text_cell(meta_ws.cell(row=i, column=2), meta[key])
-    meta_ws.sheet_state = "hidden"
-    wb.active = wb.index(ws)
-    wb.properties.creator = "spbe"
-    wb.save(path)
 
 
 def _runs(numbers: list[int]) -> list[tuple[int, int]]:
@@ -364,7 +409,30 @@ def _help_lines(kind: str, cycle: m.Cycle, title: str, issued_at: datetime, dead
         "setiap kesalahan disebutkan (lembar, baris, kolom). Perbaiki lalu kirim ulang berkas yang sama.",
         "Mengimpor berkas yang sama dua kali tidak menambah apa pun.",
     ]
-    if kind == L.OPD:
+    if kind == L.OPD_ITEMS:
+        lines = [
+            f"Petunjuk pengisian: Penilaian Mandiri per butir bukti dukung {cycle.year}",
+            f"Berkas ini diterbitkan untuk {title} pada {when}, khusus untuk perangkat daerah tersebut.",
+            f'1. Lembar "{L.DATA_SHEET[kind]}": satu baris per butir yang dijawab perangkat daerah Anda, per '
+            "indikator dan tingkat, dengan kriteria tingkatnya. Hanya kolom berwarna kuning yang diisi.",
+            '2. "Tingkat sasaran indikator": tingkat yang dituju tahun ini (1-5), cukup pada satu baris per '
+            "indikator; butir utama sampai tingkat itu wajib dijawab pada penilaian mandiri.",
+            '3. "Bukti": tautan https:// atau rujukan berkas yang sudah diunggah (file:sha256:...), satu per baris.',
+            "4. Butir di atas tingkat yang belum diterima penuh ditolak otomatis sampai tingkat itu diterima.",
+            f"5. Kirim kembali berkas ini sebelum {due}; setiap jawaban disimpan sebagai versi baru.",
+        ]
+    elif kind == L.ASSESSOR_ITEMS:
+        lines = [
+            f"Petunjuk pengisian: Reviu per butir bukti dukung {cycle.year}",
+            f"Berkas ini diterbitkan untuk asesor {title} pada {when}.",
+            f'1. Lembar "{L.DATA_SHEET[kind]}" memuat butir yang sudah dijawab pada indikator yang Anda nilai.',
+            '2. "Keputusan": diterima, atau revisi dengan "Alasan revisi" (bukti_tidak_tepat atau belum_diunggah) '
+            'dan "Catatan asesor" yang menyebut apa yang harus diperbaiki.',
+            "3. Jika perangkat daerah mengirim versi baru setelah berkas ini diterbitkan, baris itu ditolak saat "
+            "impor: minta berkas baru.",
+            f"4. Kirim kembali berkas ini kepada koordinator SPBE sebelum {due}.",
+        ]
+    elif kind == L.OPD:
         lines = [
             f"Petunjuk pengisian: Penilaian Mandiri SPBE {cycle.year}",
             f"Berkas ini diterbitkan untuk {title} pada {when}, khusus untuk perangkat daerah tersebut.",

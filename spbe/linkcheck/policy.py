@@ -26,15 +26,24 @@ IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 STATUSES = ("ok", "not_found", "forbidden", "timeout", "unsafe", "error")
-STATUS_ID = {  # what an OPD admin or assessor reads
+STATUS_ID = {  # what an OPD admin or assessor reads: plain words, no library's error text
     "ok": "dapat dibuka",
-    "not_found": "tidak ditemukan",
-    "forbidden": "akses ditolak / tidak dibagikan",
-    "timeout": "tidak merespons",
+    "not_found": "tautan tidak dapat dibuka (404)",
+    "forbidden": "butuh izin akses",
+    "timeout": "server tautan tidak menjawab",
     "unsafe": "alamat tidak diizinkan",
-    "error": "galat",
+    "error": "tautan tidak dapat dibuka",
     None: "belum diperiksa",
 }
+
+
+def status_text(status: str | None, http_status: int | None = None) -> str:
+    """The status an OPD reads, with the HTTP code where the server gave one ("... (410)")."""
+    if status == "not_found" and http_status and http_status != 404:
+        return f"tautan tidak dapat dibuka ({http_status})"
+    if status == "forbidden":
+        return "butuh izin akses (dokumen belum dibagikan untuk umum)"
+    return STATUS_ID.get(status, STATUS_ID["error"])
 
 METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(a)

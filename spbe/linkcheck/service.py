@@ -21,7 +21,7 @@ from sqlmodel import Session, select
 
 from spbe import clock
 from spbe.linkcheck.checker import LinkChecker, LinkResult
-from spbe.linkcheck.policy import STATUS_ID, EvidenceSettings
+from spbe.linkcheck.policy import EvidenceSettings, status_text
 from spbe.messages import render
 from spbe.safe_text import printable
 from spbe.services.cycles import current_cycle, cycle_config_for
@@ -52,6 +52,7 @@ class LinkReport:
     changed: int = 0
     notices_queued: int = 0
     notified_opds: list[str] = field(default_factory=list)
+    outage: str | None = None  # every external host failed the same way: this server's own outage
 
     def counts(self) -> dict[str, int]:
         return dict(Counter(r.status for r in self.results.values()))
@@ -68,6 +69,7 @@ class LinkReport:
             "changed": self.changed,
             "notices_queued": self.notices_queued,
             "notified_opds": self.notified_opds,
+            "outage": self.outage,
             "results": [
                 {
                     **self.results[link.url].as_dict(),
@@ -86,14 +88,15 @@ def evidence_settings(cycle: m.Cycle) -> EvidenceSettings:
 
 
 def collect_links(session: Session, *, cycle: m.Cycle) -> list[EvidenceLink]:
-    """The links of each indicator's latest version: older versions' links no longer matter to anyone."""
+    """The links of each unit's latest version (an indicator's, or under Pemdi an item's): older versions'
+    links no longer matter to anyone. Uploaded files (`file:sha256:` refs) are not links: nothing to fetch."""
     snap = take_snapshot(session, cycle)
     return [
-        EvidenceLink(url, i.number, i.owner_opd, i.version)
-        for i in snap.indicators
-        if i.version is not None
-        for url in i.evidence
-        if not url.startswith("file:")  # an uploaded file is in the store, not behind a link
+        EvidenceLink(url, u.indicator, u.owner_opd, u.version)
+        for u in snap.units
+        if u.version is not None
+        for url in u.evidence
+        if "://" in url
     ]
 
 
@@ -139,6 +142,19 @@ def record_results(
     report = LinkReport(cycle.code, now, links, by_url)
     if not by_url:
         return report
+    report.outage = server_outage(results)
+    if report.outage:  # the links are not broken; this server cannot reach them: statuses stay, no OPD told
+        record(
+            session,
+            cycle_id=cycle.id,
+            actor=actor,
+            action="evidence.outage",
+            subject=cycle.code,
+            detail={"links": len(by_url), "failure": report.outage},
+        )
+        notices = outage_notices(session, cycle=cycle, report=report)
+        report.notices_queued = enqueue(session, cycle_id=cycle.id, notices=notices) if notices else 0
+        return report
     existing = {c.url: c for c in session.exec(select(m.EvidenceCheck).where(m.EvidenceCheck.cycle_id == cycle.id))}
     changes: list[dict[str, Any]] = []
     for url, result in by_url.items():
@@ -173,6 +189,44 @@ def record_results(
     return report
 
 
+def _failure_kind(result: LinkResult) -> str:
+    detail = (result.detail or "").split(": ", 1)
+    kind = detail[0] if len(detail) > 1 else ""
+    return f"{result.status}:{kind.removeprefix('pemeriksaan gagal')}"
+
+
+def server_outage(results: list[LinkResult]) -> str | None:
+    """When every external host (two or more) failed, and in the same way (no name resolves, no route, every
+    connection times out), the fault is this server's connection, not the OPDs' links: the failure, else None."""
+    from urllib.parse import urlsplit
+
+    checked = [r for r in results if r.status != "unsafe"]
+    hosts = {(urlsplit(r.url).hostname or "") for r in checked}
+    if len(hosts) < 2 or any(r.status not in ("error", "timeout") for r in checked):
+        return None
+    kinds = {_failure_kind(r) for r in checked}
+    if len(kinds) != 1:
+        return None
+    sample = printable(checked[0].detail, limit=200) or checked[0].status
+    return f"{len(hosts)} host, {len(checked)} tautan gagal dengan cara yang sama ({sample})"
+
+
+def outage_notices(session: Session, *, cycle: m.Cycle, report: LinkReport) -> list[Notice]:
+    """The coordinators hear that the server cannot reach the internet (at most once a day); no OPD does."""
+    from zoneinfo import ZoneInfo
+
+    day = report.checked_at.astimezone(ZoneInfo(cycle.timezone)).date().isoformat()
+    notices = []
+    for person in session.exec(select(m.Person).where(m.Person.cycle_id == cycle.id, m.Person.role == "coordinator")):
+        subject, body = render(
+            "notice_link_outage.txt.j2", cycle=cycle, person=person, report=report, links=len(report.results)
+        )
+        notices.append(
+            Notice(person.key, subject, body, key=f"{cycle.code}:evidence-outage:{day}:{person.key}", kind="notice")
+        )
+    return notices
+
+
 def broken_link_notices(session: Session, *, cycle: m.Cycle, report: LinkReport) -> list[Notice]:
     by_opd: dict[str, list[tuple[EvidenceLink, LinkResult]]] = {}
     for link, result in report.broken():
@@ -198,8 +252,8 @@ def broken_link_notices(session: Session, *, cycle: m.Cycle, report: LinkReport)
                 "version": link.version,
                 "url": link.url,
                 "code": result.status,
-                "status": STATUS_ID[result.status],
-                "detail": printable(result.detail, limit=300),
+                "status": status_text(result.status, result.http_status),
+                "detail": printable(result.detail, limit=300) if result.status == "unsafe" else None,
             }
             for link, result in sorted(items, key=lambda x: (x[0].indicator, x[0].url))
         ]

@@ -10,7 +10,7 @@ import math
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from decimal import Decimal
 from fractions import Fraction
 
@@ -161,6 +161,9 @@ class IndicatorRow:
         }
 
 
+DEADLINE_CHECK_SLACK = timedelta(hours=1)  # the timekeeper checks a gate at its deadline, within minutes
+
+
 @dataclass(frozen=True)
 class PhaseRow:
     name: str
@@ -171,6 +174,7 @@ class PhaseRow:
     deadline_version: int
     closed_at: datetime | None
     forced: bool
+    ready_at: datetime | None = None  # an approval phase: when its gate held and it asked for approval
 
     @property
     def state_label(self) -> str:
@@ -178,7 +182,12 @@ class PhaseRow:
 
     @property
     def closed_late(self) -> bool:
-        return self.closed_at is not None and self.closed_at > self.deadline_at
+        """The phase was ready only after its deadline. An approval phase is ready when it asks for approval
+        (the coordinator's approval may come later), and the check at the deadline may run a little after it."""
+        if self.closed_at is None:
+            return False
+        ready = self.ready_at if self.ready_at is not None and self.ready_at <= self.closed_at else self.closed_at
+        return ready > self.deadline_at + DEADLINE_CHECK_SLACK
 
     def as_dict(self) -> dict:
         return {

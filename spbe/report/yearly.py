@@ -250,3 +250,33 @@ def _group_tables(
                 )
             tables.append(GroupHistory(kind, fid, tuple(years), year if is_own else None, rows, note))
     return tables
+
+
+def scale_caveat(
+    *, framework: Framework, year: int, history: Mapping[int, Decimal], frameworks: Mapping[str, Framework]
+) -> dict | None:
+    """The earlier years on another framework's scale, with the sentence every output that shows both
+    indices carries (status, plan, report): None when every earlier year is on the cycle's framework.
+
+    Earlier years come from the cycle file's `[history]`; a year whose framework is unknown counts as
+    another scale too (nothing says it is comparable)."""
+    known = {**frameworks, framework.id: framework}
+    others = []
+    for y in sorted(history):
+        if y >= year:
+            continue
+        fw = framework_for_year(y, framework, known)
+        if fw is None or fw.id != framework.id:
+            others.append(
+                {"year": y, "index": str(history[y]), "framework": None if fw is None else fw.id,
+                 "index_name": f"Indeks {fw.short_name}" if fw else "indeks"}
+            )
+    if not others:
+        return None
+    listed = ", ".join(f"{o['index_name']} {o['year']}: {decimal_text(Decimal(o['index']))}" for o in others)
+    note = (
+        f"{listed}. Indeks {framework.short_name} {year} ({framework.name}) berada pada skala yang berbeda: "
+        "kerangka, indikator, bobot dan batas predikatnya lain, sehingga keduanya tidak dapat dibandingkan "
+        "langsung."
+    )
+    return {"earlier": others, "note": note}

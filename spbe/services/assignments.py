@@ -9,6 +9,7 @@ from sqlmodel import Session, select
 from spbe import clock
 from spbe.domain.assignment import AssignmentPlan, balance, conflict_of_interest
 from spbe.errors import InputError, RefusedError
+from spbe.i18n import _
 from spbe.services.lookup import find_person, find_phase
 from spbe.services.people import Actor, actor_id, require_coordinator, require_coordinator_or_timekeeper
 from spbe.store import models as m
@@ -40,7 +41,7 @@ def _assignments(session: Session, cycle: m.Cycle) -> list[m.Assignment]:
 def auto_assign(session: Session, *, cycle: m.Cycle, actor: Actor, keep_manual: bool = True) -> AutoAssignResult:
     """Assign assessors to every indicator; manual choices are kept and count toward the balance. A coordinator
     asks for it, or the opening of locus does it (`TIMEKEEPER`)."""
-    require_coordinator_or_timekeeper(session, cycle, actor, doing="assign assessors")
+    require_coordinator_or_timekeeper(session, cycle, actor, doing=_("assign assessors"))
     rows = _assignments(session, cycle)
     assessors = session.exec(
         select(m.Person).where(m.Person.cycle_id == cycle.id, m.Person.role == "assessor").order_by(m.Person.key)
@@ -88,29 +89,37 @@ def assign(
 
     While locus is open a change withdraws the decree's approval (the coordinator approves the new version).
     Once locus is closed the decree stands: a change is an amendment that needs a reason, kept on record."""
-    require_coordinator(session, cycle, actor, doing="change the assignment")
+    require_coordinator(session, cycle, actor, doing=_("change the assignment"))
     rows = {a.indicator_number: a for a in _assignments(session, cycle)}
     problems = []
     if indicator not in rows:
-        raise InputError(f"field 'indicator': {indicator} is not an indicator of this cycle (1-{len(rows)})")
+        raise InputError(
+            _("field 'indicator': {indicator} is not an indicator of this cycle (1-{last})").format(
+                indicator=indicator, last=len(rows)
+            )
+        )
     row = rows[indicator]
     new_owner = owner or row.owner_opd
     if owner and session.exec(select(m.Opd).where(m.Opd.cycle_id == cycle.id, m.Opd.code == owner)).first() is None:
-        problems.append(f"field 'owner': unknown OPD {owner!r}")
+        problems.append(_("field 'owner': unknown OPD {opd!r}").format(opd=owner))
     if assessor:
         person = find_person(session, cycle, assessor)
         if person is None or person.role != "assessor":
-            problems.append(f"field 'assessor': {assessor!r} is not an assessor in the roster")
+            problems.append(_("field 'assessor': {key!r} is not an assessor in the roster").format(key=assessor))
         elif conflict_of_interest(person.opd_code, new_owner):
             raise RefusedError(
-                f"conflict of interest: assessor {assessor} belongs to {new_owner}, which owns indicator {indicator}"
+                _("conflict of interest: assessor {key} belongs to {opd}, which owns indicator {indicator}").format(
+                    key=assessor, opd=new_owner, indicator=indicator
+                )
             )
     elif row.assessor_key and new_owner:
         current = find_person(session, cycle, row.assessor_key)
         if current and conflict_of_interest(current.opd_code, new_owner):
             raise RefusedError(
-                f"conflict of interest: the current assessor {row.assessor_key} belongs to {new_owner}; "
-                "give another --assessor with the new owner"
+                _(
+                    "conflict of interest: the current assessor {key} belongs to {opd}; give another --assessor "
+                    "with the new owner"
+                ).format(key=row.assessor_key, opd=new_owner)
             )
     if problems:
         raise InputError(problems)
@@ -121,7 +130,9 @@ def assign(
     locus = find_phase(session, cycle, "locus")
     amending = locus is not None and locus.state == "closed"
     if amending and not (reason and reason.strip()):
-        raise RefusedError("locus is closed and its decree stands: an amendment needs --reason TEXT (kept on record)")
+        raise RefusedError(
+            _("locus is closed and its decree stands: an amendment needs --reason TEXT (kept on record)")
+        )
     row.owner_opd, row.assessor_key, row.source = after["owner"], after["assessor"], "manual"
     if amending:
         row.approved_at, row.approved_by = clock.now(), actor  # the amendment is the coordinator's own decision
@@ -140,18 +151,37 @@ def assign(
         reason=reason,
         detail={"before": before, "after": after, "decree": decree or "not yet approved"},
     )
+    _tell_assessors(session, cycle, indicator, before["assessor"], after["assessor"], reason)
     return row, decree
+
+
+def _tell_assessors(
+    session: Session, cycle: m.Cycle, indicator: int, old: str | None, new: str | None, reason: str | None
+) -> None:
+    """A new assessor hears of it and the old one is released; waiting notices that no longer hold are
+    cancelled or rewritten (spbe.services.stale)."""
+    from spbe.services.outbox import enqueue
+    from spbe.services.stale import reassignment_notices, review_notices
+
+    session.flush()
+    if old != new:
+        notices = reassignment_notices(session, cycle=cycle, indicator=indicator, old=old, new=new, reason=reason)
+        if notices:
+            enqueue(session, cycle_id=cycle.id, notices=notices)
+    review_notices(session, cycle=cycle)
 
 
 def approve(session: Session, *, cycle: m.Cycle, actor: str) -> int:
     """The coordinator approves the whole assignment (the decree); refused while anything is incomplete."""
-    require_coordinator(session, cycle, actor, doing="approve the assignment")
+    require_coordinator(session, cycle, actor, doing=_("approve the assignment"))
     from spbe.domain.gates import locus
     from spbe.services.snapshot import take_snapshot
 
     blocking = [o for o in locus(take_snapshot(session, cycle), clock.now()).outstanding if o.kind != "not_approved"]
     if blocking:
-        raise RefusedError("the assignment cannot be approved yet:\n" + "\n".join(f"  - {o.text}" for o in blocking))
+        raise RefusedError(
+            _("the assignment cannot be approved yet:") + "\n" + "\n".join(f"  - {o.text}" for o in blocking)
+        )
     now = clock.now()
     rows = [a for a in _assignments(session, cycle) if a.approved_at is None]
     for a in rows:
@@ -159,6 +189,10 @@ def approve(session: Session, *, cycle: m.Cycle, actor: str) -> int:
         session.add(a)
     if rows:
         record(session, cycle_id=cycle.id, actor=actor, action="assignment.approved", detail={"count": len(rows)})
+        from spbe.services.stale import review_notices
+
+        session.flush()
+        review_notices(session, cycle=cycle)  # notices saying "masih menunggu penetapan" now say it is decreed
     return len(rows)
 
 

@@ -6,7 +6,8 @@ from sqlmodel import Session, select
 
 from spbe import clock
 from spbe.errors import InputError, RefusedError
-from spbe.services.people import find_person, require_coordinator
+from spbe.i18n import _
+from spbe.services.people import find_person, require_coordinator, role_text
 from spbe.store import models as m
 from spbe.store.audit import record
 
@@ -17,17 +18,23 @@ def may_record(
     """The OPD's own admin records its attendance, or a coordinator; only a coordinator waives, with a reason."""
     unit = session.exec(select(m.Opd).where(m.Opd.cycle_id == cycle.id, m.Opd.code == opd)).first()
     if unit is None:
-        raise InputError(f"field 'opd': unknown OPD {opd!r}")
+        raise InputError(_("field 'opd': unknown OPD {opd!r}").format(opd=opd))
     if waive:
-        require_coordinator(session, cycle, actor, doing="waive attendance")
+        require_coordinator(session, cycle, actor, doing=_("waive attendance"))
         if not (reason and reason.strip()):
-            raise RefusedError("a waiver needs --reason TEXT")
+            raise RefusedError(_("a waiver needs --reason TEXT"))
         return
     person = find_person(session, cycle, actor)
     if not (person and (person.role == "coordinator" or person.key == unit.admin_key)):
-        who = f"{actor!r} ({person.role})" if person else f"{actor!r} (not in the roster)"
+        who = (
+            f"{actor!r} ({role_text(person.role)})"
+            if person
+            else _("{actor!r} (not in the roster)").format(actor=actor)
+        )
         raise RefusedError(
-            f"{who} may not record attendance for {opd}: a coordinator or the OPD's admin ({unit.admin_key}) may"
+            _("{who} may not record attendance for {opd}: a coordinator or the OPD's admin ({admin}) may").format(
+                who=who, opd=opd, admin=unit.admin_key
+            )
         )
 
 

@@ -192,6 +192,7 @@ async def _deliver(
         recipient=c.recipient,
         attempt=c.row["attempts"],
         cycle=c.cycle_code,
+        attachments=tuple(c.row.get("attachments") or ()),
     )
     last: Result | None = None
     for channel in route(c.recipient, settings):

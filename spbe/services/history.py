@@ -28,6 +28,7 @@ from spbe.history import (
     drafts_from_rows,
     resolve,
 )
+from spbe.i18n import _
 from spbe.services.people import require_coordinator
 from spbe.store import models as m
 from spbe.store.audit import record
@@ -116,7 +117,7 @@ def import_results(
     reason: str | None = None,
 ) -> list[Outcome]:
     """Check the whole file, then record every year in it (all or none), in the caller's transaction."""
-    require_coordinator(session, cycle, actor, doing="record an official result of an earlier year")
+    require_coordinator(session, cycle, actor, doing=_("record an official result of an earlier year"))
     if replace and not (reason and reason.strip()):
         raise RefusedError("--replace butuh --reason TEKS: penggantian hasil resmi dicatat beserta alasannya")
     results = read_results_file(path, cycle=cycle, framework_id=framework_id)

@@ -1,7 +1,9 @@
-"""Each phase's opening work: what people are told (and, for locus, assigned) when the phase opens.
+"""What people are told when a phase opens, written from the store as it stands.
 
-Runs inside the transaction that opens the phase, so the notices exist exactly when the phase is
-open; their keys make a repeated opening queue nothing new.
+The opening runs these inside the transaction that opens the phase (`spbe.services.opening_work`, which
+also assigns assessors for locus), so the notices exist exactly when the phase is open; their keys make
+a repeated opening queue nothing new. While a notice waits, `spbe.services.stale` writes it again from
+`RENDER_OPENING`, so it still holds when it leaves.
 """
 
 from __future__ import annotations
@@ -19,24 +21,26 @@ from spbe.store import models as m
 
 def _notice(cycle: m.Cycle, phase: m.Phase, recipient: str, template: str, **context) -> Notice:
     subject, body = render(template, cycle=cycle, phase=phase, **context)
-    return Notice(recipient, subject, body, key=f"{cycle.code}:{phase.name}:opened:{recipient}", phase=phase.name)
+    return Notice(
+        recipient,
+        subject,
+        body,
+        key=f"{cycle.code}:{phase.name}:opened:{recipient}",
+        phase=phase.name,
+        deadline_version=phase.deadline_version,
+        about=f"opening:{phase.name}",  # rewritten from the store while it waits (spbe.services.stale)
+    )
 
 
 def _answerable(session: Session, cycle: m.Cycle, phase: m.Phase, recipient: str, template: str, **context) -> Notice:
     """A notice that asks for an answer: it carries the recipient's portal link."""
     from spbe.portal.links import link_for
 
-    link = link_for(session, cycle, recipient)
-    subject, body = render(template, cycle=cycle, phase=phase, answer_link=link, **context)
-    return Notice(recipient, subject, body, key=f"{cycle.code}:{phase.name}:opened:{recipient}", phase=phase.name)
+    return _notice(cycle, phase, recipient, template, answer_link=link_for(session, cycle, recipient), **context)
 
 
-def locus(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
-    from spbe.services.assignments import auto_assign
-    from spbe.services.people import TIMEKEEPER
-
-    if any(i.assessor is None for i in take_snapshot(session, cycle).indicators):
-        auto_assign(session, cycle=cycle, actor=TIMEKEEPER)  # part of the opening, whoever opened
+def locus_notices(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
+    """What locus tells owners and assessors, from the assignment as it stands (no assigning here)."""
     snap = take_snapshot(session, cycle)
     notices = [
         _notice(
@@ -54,7 +58,14 @@ def locus(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
         items = snap.indicators_for_assessor(person.key)
         notices.append(
             _notice(
-                cycle, phase, person.key, "notice_locus_assessor.txt.j2", person=person, items=items, opds=snap.opds
+                cycle,
+                phase,
+                person.key,
+                "notice_locus_assessor.txt.j2",
+                person=person,
+                items=items,
+                opds=snap.opds,
+                approved=snap.assignments_approved,
             )
         )
     return notices
@@ -71,6 +82,15 @@ def socialization(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Noti
 
 def self_assessment(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
     snap = take_snapshot(session, cycle)
+    if snap.by_items:
+        required = snap.required_items()
+        return [
+            _item_notice(
+                session, cycle, phase, snap, "self-assessment", code, [i for i in required if i.owner_opd == code]
+            )
+            for code in snap.owning_opds()
+            if any(i.owner_opd == code for i in required)
+        ]
     return [
         _answerable(
             session,
@@ -87,11 +107,24 @@ def self_assessment(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[No
 
 def document_review(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
     snap = take_snapshot(session, cycle)
+    if snap.by_items:
+        notices = []
+        for person in (p for p in snap.people.values() if p.role == "assessor"):
+            items = [i for i in snap.items if i.assessor == person.key and i.status is ItemStatus.SUBMITTED]
+            if items:
+                notices.append(_item_notice(session, cycle, phase, snap, "document-review", person.key, items))
+        return notices
     return _per_assessor(session, snap, cycle, phase, ItemStatus.SUBMITTED, "notice_document_review.txt.j2")
 
 
 def revision(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
     snap = take_snapshot(session, cycle)
+    if snap.by_items:
+        return [
+            _item_notice(session, cycle, phase, snap, "revision", code, items)
+            for code in snap.owning_opds()
+            if (items := [i for i in snap.items_of(code) if i.status is ItemStatus.REVISE])
+        ]
     notices = []
     for code in snap.owning_opds():
         items = [i for i in snap.indicators_of(code) if i.status is ItemStatus.REVISE]
@@ -108,6 +141,46 @@ def revision(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
                 )
             )
     return notices
+
+
+NOTICE_ITEMS = 30  # items listed in one opening notice; the rest are counted (the template has them all)
+
+
+def _item_notice(
+    session: Session, cycle: m.Cycle, phase: m.Phase, snap: CycleSnapshot, what: str, who: str, items: list
+) -> Notice:
+    """An items cycle's opening notice to an OPD (by code) or an assessor (by key), items grouped by indicator;
+    fewer listed when the body would pass the reminders' MAX_BODY (the rest counted)."""
+    from spbe.services.reminders import ITEM_TEXT, MAX_BODY
+
+    names = {i.number: i.name for i in snap.indicators}
+    opd = snap.opds.get(who)
+    recipient = opd.admin_key if opd else who
+    listed = NOTICE_ITEMS
+    while True:
+        groups: list[dict] = []
+        for item in items[:listed]:
+            if not groups or groups[-1]["number"] != item.indicator:
+                label, name = f"I{item.indicator}", names.get(item.indicator, "")
+                groups.append({"number": item.indicator, "label": label, "name": name, "entries": []})
+            text = item.text if len(item.text) <= ITEM_TEXT else item.text[: ITEM_TEXT - 1].rstrip() + "…"
+            groups[-1]["entries"].append({"code": item.code, "level": item.level, "text": text, "note": None})
+        notice = _answerable(
+            session,
+            cycle,
+            phase,
+            recipient,
+            "notice_items.txt.j2",
+            what=what,
+            opd=opd,
+            person=snap.people.get(who),
+            groups=groups,
+            count=len(items),
+            more=max(len(items) - listed, 0),
+        )
+        if len(notice.body) <= MAX_BODY or listed <= 5 or len(items) <= 5:
+            return notice
+        listed = min(listed, len(items)) - 5
 
 
 def final_report(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
@@ -127,8 +200,8 @@ def _per_assessor(
     return notices
 
 
-OPENING_WORK: dict[str, Callable[[Session, m.Cycle, m.Phase], list[Notice]]] = {
-    "locus": locus,
+RENDER_OPENING: dict[str, Callable[[Session, m.Cycle, m.Phase], list[Notice]]] = {
+    "locus": locus_notices,
     "socialization": socialization,
     "self-assessment": self_assessment,
     "document-review": document_review,

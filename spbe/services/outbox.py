@@ -33,11 +33,19 @@ class Notice:
     key: str  # idempotency key: the same key is queued (and delivered) at most once
     phase: str | None = None
     kind: str = "notice"  # notice | reminder | escalation | digest | report
+    deadline_version: int | None = None  # None: the phase's current one, looked up when queued
+    about: str | None = None  # what else it depends on ("assignment:12:asr-03", "decree:pending")
+    attachments: tuple[str, ...] = ()  # files an e-mail carries (the report)
 
 
 def enqueue(session: Session, *, cycle_id: int, notices: list[Notice]) -> int:
-    """Queue notices in the caller's transaction; returns how many were new (a known key is skipped)."""
+    """Queue notices in the caller's transaction; returns how many were new (a known key is skipped).
+
+    Each row knows what it is about (phase, deadline version, `about`), so that `spbe.services.stale`
+    can cancel or rewrite it when that changes before it goes out."""
     now = clock.now()
+    unversioned = any(n.phase and n.deadline_version is None for n in notices)
+    versions = _deadline_versions(session, cycle_id) if unversioned else {}
     rows = [
         {
             "cycle_id": cycle_id,
@@ -45,6 +53,9 @@ def enqueue(session: Session, *, cycle_id: int, notices: list[Notice]) -> int:
             "kind": n.kind,
             "recipient": n.recipient,
             "phase": n.phase,
+            "deadline_version": n.deadline_version if n.deadline_version is not None else versions.get(n.phase or ""),
+            "about": n.about,
+            "attachments": list(n.attachments) or None,
             "subject": n.subject,
             "body": n.body,
             "not_before": now,
@@ -62,6 +73,12 @@ def enqueue(session: Session, *, cycle_id: int, notices: list[Notice]) -> int:
             detail={"count": len(ids), "keys": keys[:50]},
         )
     return len(ids)
+
+
+def _deadline_versions(session: Session, cycle_id: int) -> dict[str, int]:
+    from spbe.store import models as m
+
+    return dict(session.exec(select(m.Phase.name, m.Phase.deadline_version).where(m.Phase.cycle_id == cycle_id)).all())
 
 
 def insert_messages(session: Session, rows: Sequence[dict[str, Any]], *, now: datetime | None = None) -> dict[str, int]:

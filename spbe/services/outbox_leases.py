@@ -78,6 +78,7 @@ def claim(
                 OUTBOX.c.subject,
                 OUTBOX.c.body,
                 OUTBOX.c.attempts,
+                OUTBOX.c.attachments,
             )
         )
         rows = [dict(r._mapping) for r in session.execute(stmt)]

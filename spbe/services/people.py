@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from sqlmodel import Session, select
 
 from spbe.errors import RefusedError
+from spbe.i18n import N_, _
 from spbe.services.lookup import find_person
 from spbe.store import models as m
 
@@ -43,16 +44,34 @@ def actor_id(actor: Actor) -> str:
     return str(actor)
 
 
-HINT = "bertindak sebagai orang lain dengan --as ID atau SPBE_ACTOR"
+ROLE_WORDS = {
+    "coordinator": N_("coordinator"),
+    "assessor": N_("assessor"),
+    "admin": N_("SPBE admin of an OPD"),
+    "head": N_("head of an OPD"),
+    "leadership": N_("leadership"),
+}
+
+
+def role_text(role: str) -> str:
+    """A roster role as a person reads it ("koordinator", "asesor")."""
+    return _(ROLE_WORDS[role]) if role in ROLE_WORDS else role
+
+
+def _hint() -> str:
+    return _("act as someone else with --as ID or SPBE_ACTOR")
 
 
 def require_person(session: Session, cycle: m.Cycle, actor: Actor, *, doing: str) -> m.Person:
-    """Anyone in the cycle's roster; an unknown id (or a system actor) is refused by name."""
+    """Anyone in the cycle's roster; an unknown id (or a system actor) is refused by name.
+
+    `doing` is what the actor tried, already in the reader's language (`_("open phase {name}")`)."""
     person = None if isinstance(actor, SystemActor) else find_person(session, cycle, actor)
     if person is None:
         raise RefusedError(
-            f"{actor_id(actor)!r} tidak ada di roster siklus {cycle.code} (is not in the roster): "
-            f"tidak boleh {doing}; {HINT}"
+            _("{actor!r} is not in the roster of cycle {cycle}: may not {doing}; {hint}").format(
+                actor=actor_id(actor), cycle=cycle.code, doing=doing, hint=_hint()
+            )
         )
     return person
 
@@ -63,8 +82,13 @@ def require_role(session: Session, cycle: m.Cycle, actor: Actor, *, roles: Itera
     person = require_person(session, cycle, actor, doing=doing)
     if person.role not in roles:
         raise RefusedError(
-            f"{person.key!r} berperan {person.role} (has role {person.role}): hanya {' atau '.join(roles)} "
-            f"yang boleh {doing}; {HINT}"
+            _("{actor!r} has role {role}: only {roles} may {doing}; {hint}").format(
+                actor=person.key,
+                role=role_text(person.role),
+                roles=_(" or ").join(role_text(r) for r in roles),
+                doing=doing,
+                hint=_hint(),
+            )
         )
     return person
 
@@ -76,10 +100,15 @@ def require_coordinator(session: Session, cycle: m.Cycle, actor: Actor, *, doing
             p.key
             for p in session.exec(select(m.Person).where(m.Person.cycle_id == cycle.id, m.Person.role == "coordinator"))
         )
-        role = f"has role {person.role}" if person else "is not in the roster"
+        who = (
+            _("{actor!r} has role {role}").format(actor=actor_id(actor), role=role_text(person.role))
+            if person
+            else _("{actor!r} is not in the roster").format(actor=actor_id(actor))
+        )
         raise RefusedError(
-            f"{actor_id(actor)!r} {role}: only a coordinator may {doing} (coordinators: {coordinators}; "
-            "act as one with --as ID or SPBE_ACTOR)"
+            _("{who}: only a coordinator may {doing} (coordinators: {coordinators}; {hint})").format(
+                who=who, doing=doing, coordinators=coordinators, hint=_hint()
+            )
         )
     return person
 
@@ -94,17 +123,24 @@ def require_opd_admin(session: Session, cycle: m.Cycle, opd: m.Opd, actor: Actor
     """Only the OPD's own SPBE admin, or a coordinator entering what the OPD sent, records its claims."""
     person = None if isinstance(actor, SystemActor) else find_person(session, cycle, actor)
     if person is None or not (person.role == "coordinator" or person.key == opd.admin_key):
-        who = f"{actor_id(actor)!r} ({person.role})" if person else f"{actor_id(actor)!r} (not in the roster)"
+        who = (
+            f"{actor_id(actor)!r} ({role_text(person.role)})"
+            if person
+            else _("{actor!r} (not in the roster)").format(actor=actor_id(actor))
+        )
         raise RefusedError(
-            f"{who} may not record claims for {opd.code}: its SPBE admin ({opd.admin_key}) or a coordinator may "
-            "(act as one with --as ID or SPBE_ACTOR)"
+            _("{who} may not record claims for {opd}: its SPBE admin ({admin}) or a coordinator may ({hint})").format(
+                who=who, opd=opd.code, admin=opd.admin_key, hint=_hint()
+            )
         )
 
 
 def require_template_issuer(session: Session, cycle: m.Cycle, actor: Actor, *, kind: str, subject: str) -> m.Person:
     """An OPD's template (its indicators and claims) goes to its own admin or a coordinator; an assessor's
     (the review queue: other OPDs' claims, links and notes) to that assessor or a coordinator."""
-    doing = f"mengambil template {kind} {subject}"
+    doing = (
+        _("take the template of OPD {subject}") if kind == "opd" else _("take the template of assessor {subject}")
+    ).format(subject=subject)
     person = require_person(session, cycle, actor, doing=doing)
     if person.role == "coordinator":
         return person
@@ -112,21 +148,22 @@ def require_template_issuer(session: Session, cycle: m.Cycle, actor: Actor, *, k
         opd = session.exec(select(m.Opd).where(m.Opd.cycle_id == cycle.id, m.Opd.code == subject)).first()
         if opd is not None and opd.admin_key == person.key:
             return person
-        owner = f"admin SPBE {subject}" + (f" ({opd.admin_key})" if opd is not None else "")
+        owner = _("the SPBE admin of {opd}").format(opd=subject) + (f" ({opd.admin_key})" if opd is not None else "")
     else:
         if person.key == subject:
             return person
-        owner = f"asesor {subject} sendiri"
+        owner = _("assessor {key} themselves").format(key=subject)
     raise RefusedError(
-        f"{person.key!r} ({person.role}) tidak boleh {doing}: hanya {owner} atau koordinator (only its owner "
-        f"or a coordinator); {HINT}"
+        _("{actor!r} ({role}) may not {doing}: only {owner} or a coordinator may; {hint}").format(
+            actor=person.key, role=role_text(person.role), doing=doing, owner=owner, hint=_hint()
+        )
     )
 
 
 def require_indicator_reader(session: Session, cycle: m.Cycle, actor: Actor, *, indicator: int) -> m.Person:
     """An indicator's thread (claims, evidence, notes): coordinators and leadership, the owning OPD's admin
     and head, and its assigned assessor."""
-    doing = f"membaca utas indikator {indicator}"
+    doing = _("read the thread of indicator {indicator}").format(indicator=indicator)
     person = require_person(session, cycle, actor, doing=doing)
     if person.role in ("coordinator", "leadership"):
         return person
@@ -140,8 +177,10 @@ def require_indicator_reader(session: Session, cycle: m.Cycle, actor: Actor, *, 
     if opd is not None and person.key in (opd.admin_key, opd.head_key):
         return person
     raise RefusedError(
-        f"{person.key!r} ({person.role}) tidak boleh {doing}: hanya koordinator, pimpinan, OPD pemiliknya "
-        f"({owner or '-'}) dan asesornya; {HINT}"
+        _(
+            "{actor!r} ({role}) may not {doing}: only coordinators, leadership, its owning OPD ({owner}) and its "
+            "assessor may; {hint}"
+        ).format(actor=person.key, role=role_text(person.role), doing=doing, owner=owner or "-", hint=_hint())
     )
 
 
@@ -150,9 +189,13 @@ def require_coordinator_in(roster: Roster, actor: str, *, doing: str) -> None:
     coordinators = [p.id for p in roster.people if p.role == "coordinator"]
     if actor not in coordinators:
         known = any(p.id == actor for p in roster.people)
-        role = "bukan koordinator (is not a coordinator)" if known else "tidak ada di roster (is not in the roster)"
+        who = (_("{actor!r} is not a coordinator") if known else _("{actor!r} is not in the roster")).format(
+            actor=actor
+        )
         raise RefusedError(
-            f"{actor!r} {role}: hanya koordinator yang boleh {doing} (koordinator: {', '.join(coordinators)}); {HINT}"
+            _("{who}: only a coordinator may {doing} (coordinators: {coordinators}; {hint})").format(
+                who=who, doing=doing, coordinators=", ".join(coordinators), hint=_hint()
+            )
         )
 
 

@@ -18,8 +18,10 @@ from datetime import datetime
 from sqlmodel import Session, select
 
 from spbe.domain.gates import GateResult, evaluate
-from spbe.domain.phases import PhaseState, can_transition
+from spbe.domain.phases import PhaseState, can_transition, state_text
 from spbe.errors import RefusedError
+from spbe.formats import datetime_text
+from spbe.i18n import _, ngettext
 from spbe.services.lookup import get_phase
 from spbe.services.outbox import Notice, enqueue
 from spbe.services.people import TIMEKEEPER, Actor, actor_id, require_coordinator, require_coordinator_or_timekeeper
@@ -88,7 +90,11 @@ def _set_state(
 ) -> None:
     current = PhaseState(phase.state)
     if not can_transition(current, target):
-        raise RefusedError(f"phase {phase.name} cannot go from {current} to {target}")
+        raise RefusedError(
+            _("phase {name} cannot go from {before} to {after}").format(
+                name=phase.name, before=state_text(current), after=state_text(target)
+            )
+        )
     phase.state = target.value
     session.add(phase)
     record(
@@ -100,6 +106,11 @@ def _set_state(
         reason=reason,
         detail={"from": current.value, "to": target.value, **(detail or {})},
     )
+    if target is PhaseState.CLOSED:  # what was said about the phase is no longer true: it never goes out
+        from spbe.services.stale import review_notices
+
+        session.flush()
+        review_notices(session, cycle=cycle)
 
 
 def open_phase(
@@ -119,7 +130,14 @@ def open_phase(
     state = PhaseState(phase.state)
     may_open(session, cycle=cycle, phase=phase, actor=actor, now=now, early=early, reason=reason)
     if state in (PhaseState.OPEN, PhaseState.AWAITING_APPROVAL):
-        return PhaseChange(name, state, state, f"phase {name} is already {state}; nothing done, no notices sent")
+        return PhaseChange(
+            name,
+            state,
+            state,
+            _("phase {name} is already {state}; nothing done, no notices sent").format(
+                name=name, state=state_text(state)
+            ),
+        )
     phase.opened_at = now
     _set_state(
         session,
@@ -134,7 +152,13 @@ def open_phase(
     notices = opening_work(session, cycle, phase) if opening_work else []
     queued = enqueue(session, cycle_id=cycle.id, notices=notices) if notices else 0
     return PhaseChange(
-        name, state, PhaseState.OPEN, f"phase {name} opened; {queued} notice(s) queued", notices_queued=queued
+        name,
+        state,
+        PhaseState.OPEN,
+        ngettext("phase {name} opened; {n} notice queued", "phase {name} opened; {n} notices queued", queued).format(
+            name=name, n=queued
+        ),
+        notices_queued=queued,
     )
 
 
@@ -152,35 +176,55 @@ def may_open(
     name = phase.name
     state = PhaseState(phase.state)
     if actor is not TIMEKEEPER:
-        require_coordinator(session, cycle, actor, doing=f"open phase {name}")
+        require_coordinator(session, cycle, actor, doing=_("open phase {name}").format(name=name))
     if state in (PhaseState.OPEN, PhaseState.AWAITING_APPROVAL):
         return
     if state is PhaseState.CLOSED:
-        raise RefusedError(f"phase {name} is closed (at {phase.closed_at:%Y-%m-%d %H:%M} UTC) and cannot reopen")
+        raise RefusedError(
+            _("phase {name} was closed on {closed} and cannot reopen").format(
+                name=name, closed=datetime_text(phase.closed_at, cycle.timezone) if phase.closed_at else "-"
+            )
+        )
     previous = _previous(session, cycle, phase)
     overlapping = phase.overlap and previous is not None and previous.state != PhaseState.PENDING
     if previous is not None and previous.state != PhaseState.CLOSED and not overlapping:
-        hint = "" if phase.overlap else " (set `overlap = true` on the phase in the cycle file to allow overlap)"
-        raise RefusedError(f"phase {name} cannot open: the previous phase {previous.name} is {previous.state}{hint}")
+        hint = "" if phase.overlap else _(" (set `overlap = true` on the phase in the cycle file to allow overlap)")
+        raise RefusedError(
+            _("phase {name} cannot open: the previous phase {previous} is {state}").format(
+                name=name, previous=previous.name, state=state_text(previous.state)
+            )
+            + hint
+        )
     if now < phase.opens_at:
+        when = {
+            "name": name,
+            "opens": datetime_text(phase.opens_at, cycle.timezone),
+            "now": datetime_text(now, cycle.timezone),
+        }
         if actor is TIMEKEEPER:
             raise RefusedError(
-                f"phase {name} opens at {phase.opens_at.isoformat()}; it is now {now.isoformat()}: the timekeeper "
-                "opens a phase only once its opening has come"
+                _(
+                    "phase {name} opens on {opens}; it is now {now}: the timekeeper opens a phase only once its "
+                    "opening has come"
+                ).format(**when)
             )
         if not early:
             raise RefusedError(
-                f"phase {name} opens at {phase.opens_at.isoformat()}; it is now {now.isoformat()}. "
-                "Open it early with --early --reason TEXT (a coordinator's decision, recorded)"
+                _(
+                    "phase {name} opens on {opens}; it is now {now}. Open it early with --early --reason TEXT "
+                    "(a coordinator's decision, recorded)"
+                ).format(**when)
             )
         if not (reason and reason.strip()):
-            raise RefusedError("opening a phase early needs --reason TEXT")
+            raise RefusedError(_("opening a phase early needs --reason TEXT"))
 
 
 def may_check(session: Session, *, cycle: m.Cycle, phase: m.Phase, actor: Actor) -> None:
     """A gate check can close a phase (or ask for approval) once the deadline passed: the timekeeper's job,
     or a coordinator's. Anyone in the roster sees the progress with `spbe status`."""
-    require_coordinator_or_timekeeper(session, cycle, actor, doing=f"check the gate of phase {phase.name}")
+    require_coordinator_or_timekeeper(
+        session, cycle, actor, doing=_("check the gate of phase {name}").format(name=phase.name)
+    )
 
 
 def may_close(
@@ -188,18 +232,21 @@ def may_close(
 ) -> None:
     """Raise the refusal a closing meets before its gate is judged (reads only). Already closed is not one."""
     state = PhaseState(phase.state)
-    require_coordinator(session, cycle, actor, doing=f"{'force' if force else 'close/approve'} phase {phase.name}")
+    doing = _("force phase {name} closed") if force else _("close (approve) phase {name}")
+    require_coordinator(session, cycle, actor, doing=doing.format(name=phase.name))
     if state is PhaseState.PENDING:
-        raise RefusedError(f"phase {phase.name} has not opened yet; open it first")
+        raise RefusedError(_("phase {name} has not opened yet; open it first").format(name=phase.name))
     if force and not (reason and reason.strip()) and state is not PhaseState.CLOSED:
-        raise RefusedError("--force needs --reason TEXT: an override is kept on record with its reason")
+        raise RefusedError(_("--force needs --reason TEXT: an override is kept on record with its reason"))
 
 
 def may_reject(session: Session, *, cycle: m.Cycle, phase: m.Phase, actor: Actor) -> None:
-    require_coordinator(session, cycle, actor, doing=f"reject the closing of phase {phase.name}")
+    require_coordinator(session, cycle, actor, doing=_("reject the closing of phase {name}").format(name=phase.name))
     state = PhaseState(phase.state)
     if state is not PhaseState.AWAITING_APPROVAL:
-        raise RefusedError(f"phase {phase.name} is {state}, not awaiting approval")
+        raise RefusedError(
+            _("phase {name} is {state}, not awaiting approval").format(name=phase.name, state=state_text(state))
+        )
 
 
 def refusal_before_run(
@@ -243,16 +290,26 @@ def check_gate(session: Session, *, cycle: m.Cycle, name: str, now: datetime, ac
     state = PhaseState(phase.state)
     gate = evaluate(take_snapshot(session, cycle), name, now)
     if state is not PhaseState.OPEN:
-        return PhaseChange(name, state, state, f"phase {name} is {state}; gate reported, nothing changed", gate)
+        return PhaseChange(
+            name,
+            state,
+            state,
+            _("phase {name} is {state}; gate reported, nothing changed").format(name=name, state=state_text(state)),
+            gate,
+        )
     if not gate.met:
-        msg = f"gate of {name} not met: {len(gate.outstanding)} outstanding"
+        msg = _("gate of {name} not met: {n} outstanding").format(name=name, n=len(gate.outstanding))
         if gate.deadline_passed:
-            msg += " after the deadline; the phase stays open and the coordinator is told"
+            msg += _(" after the deadline; the phase stays open and the coordinator is told")
             _notify_coordinators(session, cycle, phase, gate, kind="gate_unmet_after_deadline")
         return PhaseChange(name, state, state, msg, gate)
     if not gate.deadline_passed:
-        then = "closes automatically" if phase.close_mode == "auto" else "asks a coordinator's approval"
-        return PhaseChange(name, state, state, f"gate of {name} holds; at its deadline the phase {then}", gate)
+        then = (
+            _("gate of {name} holds; at its deadline the phase closes automatically")
+            if phase.close_mode == "auto"
+            else _("gate of {name} holds; at its deadline the phase asks a coordinator's approval")
+        )
+        return PhaseChange(name, state, state, then.format(name=name), gate)
     if phase.close_mode == "auto":
         phase.closed_at, phase.closed_by = now, actor_id(actor)
         _set_state(
@@ -264,7 +321,9 @@ def check_gate(session: Session, *, cycle: m.Cycle, name: str, now: datetime, ac
             action="phase.closed",
             detail={"automatic": True, "notes": list(gate.notes)},
         )
-        return PhaseChange(name, state, PhaseState.CLOSED, f"phase {name} closed automatically (gate held)", gate)
+        return PhaseChange(
+            name, state, PhaseState.CLOSED, _("phase {name} closed automatically (gate held)").format(name=name), gate
+        )
     _set_state(
         session,
         cycle,
@@ -279,7 +338,7 @@ def check_gate(session: Session, *, cycle: m.Cycle, name: str, now: datetime, ac
         name,
         state,
         PhaseState.AWAITING_APPROVAL,
-        f"gate of {name} holds: awaiting a coordinator's approval",
+        _("gate of {name} holds: awaiting a coordinator's approval").format(name=name),
         gate,
         queued,
     )
@@ -300,7 +359,7 @@ def close_phase(
     state = PhaseState(phase.state)
     may_close(session, cycle=cycle, phase=phase, actor=actor, force=force, reason=reason)
     if state is PhaseState.CLOSED:
-        return PhaseChange(name, state, state, f"phase {name} is already closed; nothing done")
+        return PhaseChange(name, state, state, _("phase {name} is already closed; nothing done").format(name=name))
     gate = evaluate(take_snapshot(session, cycle), name, now)
     if not gate.met and not force:
         raise GateNotMet(gate)
@@ -322,8 +381,12 @@ def close_phase(
         reason=reason,
         detail=detail,
     )
-    how = "forced closed with unmet conditions (on record)" if phase.forced else "closed"
-    return PhaseChange(name, state, PhaseState.CLOSED, f"phase {name} {how} by {actor_id(actor)}", gate)
+    how = (
+        _("phase {name} forced closed with unmet conditions (on record) by {actor}")
+        if phase.forced
+        else _("phase {name} closed by {actor}")
+    )
+    return PhaseChange(name, state, PhaseState.CLOSED, how.format(name=name, actor=actor_id(actor)), gate)
 
 
 def reject_approval(session: Session, *, cycle: m.Cycle, name: str, actor: Actor, note: str) -> PhaseChange:
@@ -331,7 +394,9 @@ def reject_approval(session: Session, *, cycle: m.Cycle, name: str, actor: Actor
     state = PhaseState(phase.state)
     may_reject(session, cycle=cycle, phase=phase, actor=actor)
     _set_state(session, cycle, phase, PhaseState.OPEN, actor=actor, action="phase.approval_rejected", reason=note)
-    return PhaseChange(name, state, PhaseState.OPEN, f"closing of {name} rejected; the phase stays open")
+    return PhaseChange(
+        name, state, PhaseState.OPEN, _("closing of {name} rejected; the phase stays open").format(name=name)
+    )
 
 
 class GateNotMet(RefusedError):
@@ -340,10 +405,12 @@ class GateNotMet(RefusedError):
     def __init__(self, gate: GateResult) -> None:
         self.gate = gate
         lines = "\n".join(f"  - {o.text}" for o in gate.outstanding[:200])
-        more = f"\n  … and {len(gate.outstanding) - 200} more" if len(gate.outstanding) > 200 else ""
+        rest = len(gate.outstanding) - 200
+        more = "\n  " + _("… and {n} more").format(n=rest) if rest > 0 else ""
         super().__init__(
-            f"gate of {gate.phase} not met ({len(gate.outstanding)} outstanding):\n{lines}{more}\n"
-            "close anyway with --force --reason TEXT (recorded with the unmet conditions)"
+            _("gate of {name} not met ({n} outstanding):").format(name=gate.phase, n=len(gate.outstanding))
+            + f"\n{lines}{more}\n"
+            + _("close anyway with --force --reason TEXT (recorded with the unmet conditions)")
         )
 
 

@@ -39,6 +39,13 @@ from spbe.store.tables_reminders import OPEN_STATES, OutboxMessage, ReminderLedg
 SWEEP_ACTOR = "system:reminders"
 TEMPLATES = {"reminder": "reminder.txt.j2", "escalation": "escalation.txt.j2", "digest": "digest.txt.j2"}
 STATE_TEXT = {"open": "berjalan", "awaiting_approval": "menunggu persetujuan koordinator"}
+# A message lists at most MAX_LISTED pending things (an OPD may owe a hundred evidence items), item texts
+# clipped to ITEM_TEXT characters, and fewer when the body would pass MAX_BODY characters (inside
+# Telegram's 4096 with room to spare); the rest is counted ("... dan N hal lainnya") and the template
+# says where the full list is.
+MAX_LISTED = 25
+ITEM_TEXT = 90
+MAX_BODY = 3500
 
 
 @dataclass
@@ -112,6 +119,10 @@ def sweep(
     if dry_run:
         result.refreshed = [entry for _, _, entry in refreshes if entry["reason"] != "digest"]
         return result
+
+    from spbe.services.stale import review_notices
+
+    review_notices(session, cycle=cycle, actor=SWEEP_ACTOR)  # notices too: still true when they leave
 
     for reason, ids in cancels.items():
         cancel(session, ids, reason=reason, now=now)
@@ -251,6 +262,7 @@ class _Renderer:
     ) -> None:
         self.session, self.cycle, self.snapshot, self.window, self.now = session, cycle, snapshot, window, now
         self.indicators = {i.number: i for i in snapshot.indicators}
+        self.items = {i.code: i for i in snapshot.items}
         self._outbox: dict[str, int] | None = None
         from spbe.portal.links import links_for
 
@@ -259,9 +271,14 @@ class _Renderer:
     def render(self, msg: DueMessage) -> tuple[str, str]:
         from spbe.messages import render
 
-        return render(TEMPLATES[msg.kind], **self.context(msg))
+        listed = MAX_LISTED
+        while True:
+            subject, body = render(TEMPLATES[msg.kind], **self.context(msg, listed=listed))
+            if len(body) <= MAX_BODY or listed <= 5 or len(msg.items) <= 5:
+                return subject, body
+            listed = min(listed, len(msg.items)) - 5
 
-    def context(self, msg: DueMessage) -> dict[str, Any]:
+    def context(self, msg: DueMessage, *, listed: int = MAX_LISTED) -> dict[str, Any]:
         s = self.snapshot
         person = s.people.get(msg.recipient)
         ctx: dict[str, Any] = {
@@ -276,6 +293,8 @@ class _Renderer:
         opd_code = msg.opd if msg.kind == "escalation" else (person.opd if person and person.role == "admin" else None)
         opd = s.opds.get(opd_code) if opd_code else None
         admin = s.people.get(opd.admin_key) if opd else None
+        pending = sorted(msg.items, key=lambda i: i.indicator or 0) if s.by_items else list(msg.items)
+        shown = pending[:listed]
         return ctx | {
             "phase": phase,
             "rule": msg.rule,
@@ -284,23 +303,32 @@ class _Renderer:
             "days_left": days_left,
             "opd": opd,
             "admin": admin,
-            "items": [self._item(i, show_opd=opd is None, reader=msg.recipient) for i in msg.items],
+            "items": [self._item(i, show_opd=opd is None, reader=msg.recipient) for i in shown],
+            "more": len(pending) - len(shown),
             "kinds": sorted({i.kind for i in msg.items}),
+            "by_items": s.by_items,
         }
 
     def _item(self, item: Outstanding, *, show_opd: bool, reader: str) -> dict[str, Any]:
         ind = self.indicators.get(item.indicator) if item.indicator else None
         assessor = self.snapshot.people.get(ind.assessor) if ind and ind.assessor and ind.assessor != reader else None
         opd = self.snapshot.opds.get(item.opd) if item.opd else None
+        unit = self.items.get(item.item) if item.item else None
+        text = unit.text if unit else ""
         return {
             "kind": item.kind,
             "text": item.text,
             "number": item.indicator,
+            "label": f"I{item.indicator}" if item.indicator else "",
             "name": ind.name if ind else "",
-            "version": ind.version if ind else None,
+            "version": (unit.version if unit else ind.version if ind else None),
             "assessor_name": assessor.name if assessor else None,
             "opd_name": opd.name if opd else item.opd,
             "show_opd": show_opd,
+            "item": item.item,
+            "item_level": unit.level if unit else None,
+            "item_text": text if len(text) <= ITEM_TEXT else text[: ITEM_TEXT - 1].rstrip() + "…",
+            "revision_kind": unit.kind.replace("_", " ") if unit and unit.kind else None,
         }
 
     def _digest(self, msg: DueMessage) -> dict[str, Any]:

@@ -90,8 +90,12 @@ def gather_report(session: Session, *, cycle: m.Cycle, basis: Basis | None = Non
         except SpbeError as exc:
             raise SpbeError(f"[report] basis in {cycle.config_path}: {exc}") from None
     snapshot = take_snapshot(session, cycle)
+    ready = _ready_times(session, cid)
     phases = [
-        PhaseRow(p.name, p.title, p.state, p.opens_at, p.deadline_at, p.deadline_version, p.closed_at, p.forced)
+        PhaseRow(
+            p.name, p.title, p.state, p.opens_at, p.deadline_at, p.deadline_version, p.closed_at, p.forced,
+            ready.get(p.name),
+        )
         for p in session.exec(select(m.Phase).where(m.Phase.cycle_id == cid).order_by(m.Phase.seq))
     ]
     submissions = [
@@ -127,6 +131,17 @@ def gather_report(session: Session, *, cycle: m.Cycle, basis: Basis | None = Non
         official=official,
         frameworks={f: load_framework(f) for f in available_frameworks()},
     )
+
+
+def _ready_times(session: Session, cycle_id: int) -> dict:
+    """When each approval phase last asked for approval (its gate held): the approval itself may come later
+    without the phase being late."""
+    rows = session.exec(
+        select(m.AuditEvent.subject, func.max(m.AuditEvent.at))
+        .where(m.AuditEvent.cycle_id == cycle_id, m.AuditEvent.action == "phase.awaiting_approval")
+        .group_by(m.AuditEvent.subject)
+    ).all()
+    return {subject: at for subject, at in rows if subject}
 
 
 def reminders_sent(session: Session, cycle_id: int) -> int | None:

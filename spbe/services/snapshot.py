@@ -1,10 +1,18 @@
-"""Reading a `CycleSnapshot` from the store in a fixed number of queries, whatever the cycle's size."""
+"""Reading a `CycleSnapshot` from the store in a fixed number of queries, whatever the cycle's size.
+
+Under an items framework (Pemdi) six more queries read the item part, set-based: the latest answer of
+every item (one join on the max version), every review of the cycle (narrow columns), item owners,
+supporting OPDs, aimed levels and external values. No query per item or per indicator.
+"""
 
 from __future__ import annotations
 
 from sqlmodel import Session, func, select
 
 from spbe.domain.snapshot import CycleSnapshot, IndicatorState, OpdInfo, PersonInfo, PhaseInfo
+from spbe.services.item_catalog import items_model_of
+from spbe.services.item_snapshot import with_items
+from spbe.services.report_record import report_of_record
 from spbe.store import models as m
 
 
@@ -63,10 +71,15 @@ def take_snapshot(session: Session, cycle: m.Cycle) -> CycleSnapshot:
         ))
     attendance = {a.opd_code: (a.waived, a.reason)
                   for a in session.exec(select(m.Attendance).where(m.Attendance.cycle_id == cid))}
-    report = session.exec(select(m.Report).where(m.Report.cycle_id == cid).order_by(m.Report.id.desc())).first()
+    report = session.exec(select(m.Report.id).where(m.Report.cycle_id == cid).limit(1)).first()
+    of_record = report_of_record(session, cycle)  # the build sent to leadership: another build undoes nothing
     approved = bool(assignments) and all(a.approved_at is not None for a in assignments)
-    return CycleSnapshot(
+    snapshot = CycleSnapshot(
         cycle_id=cid, code=cycle.code, year=cycle.year, timezone=cycle.timezone, phases=phases, opds=opds,
         people=people, indicators=tuple(states), attendance=attendance, assignments_approved=approved,
-        report_built=report is not None, report_delivered=bool(report and report.delivered_at),
+        report_built=report is not None, report_delivered=bool(of_record and of_record.delivered_at),
     )
+    model = items_model_of(cycle)
+    if model is None:
+        return snapshot
+    return with_items(session, cycle, snapshot, model)

@@ -114,3 +114,15 @@ def flush_or_refuse(session: Session, message: str) -> None:
         session.flush()
     except IntegrityError:
         raise RefusedError(message) from None
+
+
+def item_answer_fingerprint(*, opd: str, code: str, evidence: list[str], note: str | None) -> str:
+    return _digest({"opd": opd, "item": code, "evidence": list(evidence), "note": note})
+
+
+def item_review_fingerprint(
+    *, answer_id: int, reviewer: str, verdict: str, kind: str | None, note: str | None, stage: str
+) -> str:
+    return _digest(
+        {"answer": answer_id, "reviewer": reviewer, "verdict": verdict, "kind": kind, "note": note, "stage": stage}
+    )

@@ -81,7 +81,7 @@ def submit(
     clean_note = _field(problems, "note", lambda v: clean_text(v, limit=MAX_NOTE), note)
     if problems:
         raise InputError(problems, source=f"indicator {indicator}")
-    _refuse_closed_cycle(session, cycle)
+    refuse_closed_cycle(session, cycle)
     opd_row = get_opd(session, cycle=cycle, code=opd)
     require_opd_admin(session, cycle, opd_row, actor)
     assignment = get_assignment(session, cycle=cycle, number=indicator)
@@ -171,7 +171,7 @@ def review(
         problems.append("note: a revision request needs a note saying what to fix")
     if problems:
         raise InputError(problems, source=f"indicator {indicator}")
-    _refuse_closed_cycle(session, cycle)
+    refuse_closed_cycle(session, cycle)
     assignment = get_assignment(session, cycle=cycle, number=indicator)
     person = get_person(session, cycle=cycle, key=assessor)
     entering = get_person(session, cycle=cycle, key=actor) if actor != person.key else person
@@ -249,7 +249,7 @@ def _field(problems: list[str], name: str, parse, value):
         return None
 
 
-def _refuse_closed_cycle(session: Session, cycle: m.Cycle) -> None:
+def refuse_closed_cycle(session: Session, cycle: m.Cycle) -> None:
     final = find_phase(session, cycle, "final-report")
     if final is not None and final.state == "closed":
         raise RefusedError(f"cycle {cycle.code} is closed (final report closed); nothing more can be submitted")

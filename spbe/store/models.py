@@ -175,6 +175,7 @@ class Report(SQLModel, table=True):
     predicate: str
     delivered_at: datetime | None = Field(default=None, sa_column=utc_column())
     delivered_to: list[str] = Field(default_factory=list, sa_column=json_column())
+    sent_at: datetime | None = Field(default=None, sa_column=utc_column())  # sent to leadership: of record
 
 
 class AuditEvent(SQLModel, table=True):
@@ -192,4 +193,11 @@ class AuditEvent(SQLModel, table=True):
 
 
 # Feature tables live in their own modules; importing them here registers them on the metadata.
-from spbe.store import tables_evidence, tables_history, tables_intake, tables_portal, tables_reminders  # noqa: E402, F401
+from spbe.store import (  # noqa: E402, F401
+    tables_evidence,
+    tables_history,
+    tables_intake,
+    tables_items,
+    tables_portal,
+    tables_reminders,
+)

@@ -36,7 +36,9 @@ class OutboxMessage(SQLModel, table=True):
     recipient: str  # person key from the roster
     phase: str | None = None
     rule: str | None = None  # reminders: H-7, H+1, ...
-    deadline_version: int | None = None  # reminders: the deadline they were computed for
+    deadline_version: int | None = None  # the deadline version the message was written for
+    about: str | None = None  # what else it depends on: "assignment:12:asr-03", "decree:pending"
+    attachments: list[str] | None = Field(default=None, sa_column=json_column())  # files an e-mail carries
     subject: str
     body: str
     state: str = Field(default="queued")

@@ -36,7 +36,7 @@ def one_line_outage(result: Result) -> str:
     """Exit 3, one `error:` line naming the store, nothing else on stderr."""
     assert result.code == 3, (result.code, result.out, result.err)
     lines = result.err.strip().splitlines()
-    assert len(lines) == 1 and lines[0].startswith("error: penyimpanan "), result.err
+    assert len(lines) == 1 and lines[0].startswith("galat: penyimpanan "), result.err
     assert "tidak tersedia" in lines[0] and "Traceback" not in result.err
     return lines[0]
 

@@ -109,7 +109,7 @@ def test_whole_year(year: Year):
     approved = run_flow(assign_assessors, actor="koordinator", approve=True)
     assert "approved" in approved["message"]
     year.go("2025-07-31T16:30:00")
-    with pytest.raises(RefusedError, match="'system:timekeeper' is not in the roster"):  # typed, it is nobody
+    with pytest.raises(RefusedError, match="'system:timekeeper' tidak ada di roster"):  # typed, it is nobody
         year.action("check", "locus", actor="system:timekeeper")
     waiting = year.twice("check", "locus")
     assert waiting["after"] == "awaiting_approval"
@@ -169,8 +169,8 @@ def test_whole_year(year: Year):
     closed = year.twice("check", "self-assessment")
     assert closed["after"] == "closed"
     notes = " | ".join(closed["gate"]["notes"])
-    assert f"indicator {late} ({owners[late][0]}) submitted late" in notes
-    assert f"indicator {missing}: no submission" in notes
+    assert f"indikator {late} ({owners[late][0]}) diisi terlambat" in notes
+    assert f"indikator {missing}: belum ada isian" in notes
     expect["self-assessment"] = "closed"
     assert year.states() == expect
 
@@ -232,7 +232,7 @@ def test_whole_year(year: Year):
         assert report.delivered_at is None
         queued = session.exec(select(OutboxMessage).where(OutboxMessage.kind == "report")).all()
         assert sorted(q.recipient for q in queued) == ["sekda", "walikota"]
-    with pytest.raises(RefusedError, match="the final report has not been delivered") as refused:
+    with pytest.raises(RefusedError, match="laporan akhir belum dikirimkan") as refused:
         year.action("close", "final-report", actor="koordinator")
     assert refused.value.exit_code == 2
     forced = year.action("close", "final-report", actor="koordinator", force=True, reason="laporan dikirim manual")
@@ -263,11 +263,12 @@ def test_cli_uses_the_running_server_and_prints_the_run(prefect_harness, tmp_pat
     assert run_spbe("init", env=env).code == 0
     opened = run_spbe("phase", "open", "locus", env=env)
     assert opened.code == 0, opened.err
-    assert "phase locus opened" in opened.out and "flow run: " in opened.out and "/runs/flow-run/" in opened.out
+    assert "tahap locus dibuka" in opened.out and "flow run: " in opened.out and "/runs/flow-run/" in opened.out
     refused = run_spbe("phase", "close", "locus", env=env)
-    assert refused.code == 2 and "gate of locus not met" in refused.err and "Traceback" not in refused.err
+    unmet = "syarat penutupan tahap locus belum terpenuhi"
+    assert refused.code == 2 and unmet in refused.err and "Traceback" not in refused.err
     not_coordinator = run_spbe("phase", "close", "locus", "--force", "--reason", "x", "--as", "asr-01", env=env)
-    assert not_coordinator.code == 2 and "only a coordinator may force" in not_coordinator.err
+    assert not_coordinator.code == 2 and "hanya koordinator yang boleh memaksa" in not_coordinator.err
     status = json.loads(run_spbe("status", "--json", env=env).out)
     assert status["year"] == 2025 and status["phases"][0] == {
         "name": "locus",

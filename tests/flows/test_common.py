@@ -58,8 +58,8 @@ def test_a_refusal_ends_the_run_refused_with_its_reason(prefect_harness, sqlite_
     with clock.use_clock(JUNE):
         state = phase_flows("locus").open(actor="asr-01", return_state=True)
     assert state.is_failed() and state.name == "Refused"
-    assert "'asr-01' has role assessor: only a coordinator may open phase locus" in state.message
-    with pytest.raises(RefusedError, match="only a coordinator"):  # in this process: the error itself
+    assert "'asr-01' berperan sebagai asesor: hanya koordinator yang boleh membuka tahap locus" in state.message
+    with pytest.raises(RefusedError, match="hanya koordinator"):  # in this process: the error itself
         state.result()
     recorded = asyncio.run(_server_state(str(state.state_details.flow_run_id)))
     assert recorded.type.value == "FAILED" and recorded.name == "Refused"  # what the UI shows, and a remote caller
@@ -70,15 +70,16 @@ def test_a_refusal_ends_the_run_refused_with_its_reason(prefect_harness, sqlite_
 
 def test_run_flow_raises_the_typed_error_with_its_run(prefect_harness, sqlite_store_env):
     loaded_store(sqlite_store_env)
-    with clock.use_clock(MAY), pytest.raises(RefusedError, match="opens at 2025-06-02") as refused:
+    opens = r"dibuka pada Senin, 2 Juni 2025 pukul 08\.00 WIB"
+    with clock.use_clock(MAY), pytest.raises(RefusedError, match=opens) as refused:
         run_action("open", "locus", actor="koordinator")
     assert refused.value.exit_code == 2 and refused.value.flow_run_id
     from flows.locus import assign_assessors
     from flows.socialization import record_attendance
 
-    with pytest.raises(RefusedError, match="only a coordinator may approve the assignment"):
+    with pytest.raises(RefusedError, match="hanya koordinator yang boleh menyetujui penugasan"):
         run_flow(assign_assessors, actor="adm-dinkominfo", approve=True)
-    with pytest.raises(RefusedError, match=r"'asr-01' \(assessor\) may not record attendance for DINKOMINFO"):
+    with pytest.raises(RefusedError, match=r"'asr-01' \(asesor\) tidak boleh mencatat kehadiran DINKOMINFO"):
         run_flow(record_attendance, actor="asr-01", opds=["DINKOMINFO"])
 
 
@@ -148,7 +149,7 @@ def test_the_timekeepers_flow_opens_only_what_is_due_as_the_timekeeper(prefect_h
     from flows.timekeeper import timekeeper_job
 
     engine = loaded_store(sqlite_store_env)
-    with clock.use_clock(MAY), pytest.raises(RefusedError, match="only once its opening has come"):
+    with clock.use_clock(MAY), pytest.raises(RefusedError, match="hanya setelah waktunya tiba"):
         run_flow(timekeeper_job, kind="open", phase="locus")
     with clock.use_clock(JUNE):
         opened = run_flow(timekeeper_job, kind="open", phase="locus")

@@ -53,6 +53,6 @@ def test_only_a_coordinator_runs_the_check(prefect_harness, sqlite_store_env: st
 
     engine = loaded_store(sqlite_store_env, cycle_file=cycle_file(tmp_path))
     state = check_evidence_links(actor="adm-bapperida", return_state=True)
-    assert state.is_failed() and state.name == "Refused" and "only a coordinator" in state.message
+    assert state.is_failed() and state.name == "Refused" and "hanya koordinator" in state.message
     with Session(engine) as session:
         assert session.exec(select(m.EvidenceCheck)).first() is None

@@ -42,3 +42,19 @@ def test_the_document_review_notice_names_the_claimed_level():
     )
     assert "Indikator 14: Indikator 14 (OPD A, tingkat diklaim 3 (Terdefinisi), versi 1)" in body
     assert "Indikator 33: Indikator 33 (OPD A, tingkat diklaim 3 (Transaksi), versi 1)" in body
+
+
+def test_a_gate_line_in_a_message_is_indonesian():
+    """The issue's example: 'indicator 1 (version 2) awaits review by asr-03' inside an Indonesian notice."""
+    from spbe.domain.gates import evaluate
+    from tests.utils.snapshots import DEADLINE, make_snapshot, submitted
+
+    a, b, c = make_snapshot().indicators
+    gate = evaluate(make_snapshot([submitted(a), b, c]), "document-review", DEADLINE)
+    cycle = SimpleNamespace(year=2025, timezone="Asia/Makassar", city="Kota Uji")
+    phase = SimpleNamespace(name="document-review", title="Penilaian dokumen", deadline_at=DEADLINE)
+    _, body = render(
+        "notice_gate_unmet_after_deadline.txt.j2", cycle=cycle, phase=phase, gate=gate, person=SimpleNamespace(name="K")
+    )
+    assert "  - indikator 1 (versi 1) menunggu penilaian oleh asr-b" in body
+    assert "awaits" not in body and "version" not in body and "WITA" in body

@@ -14,10 +14,10 @@ from spbe.store.db import get_engine, session_scope, upgrade
 from tests.conftest import CYCLE_FILE
 
 
-def loaded_store(url: str) -> Engine:
+def loaded_store(url: str, config_file: Path = CYCLE_FILE) -> Engine:
     engine = get_engine(url)
     upgrade(engine)
-    config, roster = load_config_files(CYCLE_FILE)
+    config, roster = load_config_files(config_file)
     with session_scope(engine) as session:
         load_cycle(session, config=config, roster=roster, actor="tester")
     return engine

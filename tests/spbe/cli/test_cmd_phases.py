@@ -4,6 +4,7 @@ needs a coordinator; an admin cannot take an assessor's queue; refusals come bef
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 from tests.utils.cli import run_spbe
@@ -47,9 +48,10 @@ def test_phase_check_as_a_stranger_or_an_assessor_changes_nothing_and_starts_no_
     env = {**_loaded(tmp_path), "SPBE_NOW": "2025-08-05T09:00:00+07:00", "PREFECT_API_URL": UNREACHABLE}
     _locus_holds(env["SPBE_DATABASE_URL"])
     before = json.loads(run_spbe("audit", "--json", env=env).out)
-    for who, said in (("mallory", "'mallory' is not in the roster"), ("asr-03", "'asr-03' has role assessor")):
+    for who, said in (("mallory", "'mallory' tidak ada di roster"), ("asr-03", "'asr-03' berperan sebagai asesor")):
         result = run_spbe("phase", "check", "locus", "--as", who, env=env)
-        assert result.code == 2 and said in result.err and "check the gate of phase locus" in result.err, result.err
+        doing = "memeriksa syarat penutupan tahap locus"
+        assert result.code == 2 and said in result.err and doing in result.err, result.err
     status = json.loads(run_spbe("status", "--json", env=env).out)
     assert status["phases"][0]["state"] == "open" and status["progress"]["locus"]["met"] is True
     assert json.loads(run_spbe("audit", "--json", env=env).out) == before
@@ -59,9 +61,9 @@ def test_an_admin_cannot_take_an_assessors_review_queue_nor_run_the_link_check(t
     env = _loaded(tmp_path)
     out = tmp_path / "asr-01.xlsx"
     taken = run_spbe("template", "--assessor", "asr-01", "--out", str(out), "--as", "adm-bapperida", env=env)
-    assert taken.code == 2 and "tidak boleh mengambil template assessor asr-01" in taken.err and not out.exists()
+    assert taken.code == 2 and "tidak boleh mengambil template asesor asr-01" in taken.err and not out.exists()
     links = run_spbe("links", "--as", "adm-bapperida", env=env)
-    assert links.code == 2 and "only a coordinator may check the evidence links" in links.err
+    assert links.code == 2 and "hanya koordinator yang boleh memeriksa tautan bukti dukung" in links.err
     own = run_spbe(
         "template", "--opd", "BAPPERIDA", "--out", str(tmp_path / "b.xlsx"), "--as", "adm-bapperida", env=env
     )
@@ -69,3 +71,28 @@ def test_an_admin_cannot_take_an_assessors_review_queue_nor_run_the_link_check(t
     thread = run_spbe("thread", "--indicator", "1", "--as", "adm-bapperida", env=env)
     assert thread.code == 2 and "tidak boleh membaca utas indikator 1" in thread.err
     assert run_spbe("thread", "--indicator", "12", "--as", "adm-bapperida", env=env).code == 0
+
+
+def test_what_a_person_reads_is_indonesian_on_the_cycles_clock(tmp_path: Path):
+    """The clock is typed in UTC; status, the early-open refusal and the audit all read in WIB, the way
+    people write it, while --json keeps ISO 8601 with the offset."""
+    env = {**_loaded(tmp_path), "SPBE_NOW": "2025-06-02T00:30:00+00:00", "PREFECT_API_URL": UNREACHABLE}
+    now, opens = "Senin, 2 Juni 2025 pukul 07.30 WIB", "Senin, 2 Juni 2025 pukul 08.00 WIB"
+
+    early = run_spbe("phase", "open", "locus", env=env)
+    assert early.code == 2 and f"tahap locus dibuka pada {opens}; sekarang {now}." in early.err, early.err
+    assert "+00:00" not in early.err and "T01:00" not in early.err
+
+    status = run_spbe("status", env=env)
+    assert status.code == 0, status.err
+    assert "Kota Pekalongan 2025 (PermenPANRB No. 59 Tahun 2020" in status.out and f"sekarang {now}" in status.out
+    locus = next(line for line in status.out.splitlines() if line.startswith("locus"))
+    assert "belum dibuka" in locus and opens in locus and "Kamis, 31 Juli 2025 pukul 16.00 WIB" in locus
+    assert json.loads(run_spbe("status", "--json", env=env).out)["phases"][0]["opens"] == "2025-06-02T08:00:00+07:00"
+
+    audit = run_spbe("audit", env=env)
+    assert audit.code == 0 and "(UTC)" not in audit.out
+    header, _rule, first = audit.out.splitlines()[:3]
+    assert header.split()[:3] == ["waktu", "pelaku", "tindakan"]
+    day = r"(Senin|Selasa|Rabu|Kamis|Jumat|Sabtu|Minggu), \d+ \w+ \d{4}"
+    assert re.match(day + r" pukul \d\d\.\d\d WIB  koordinator", first), first

@@ -41,12 +41,17 @@ def test_remind_dry_run_then_for_real_then_outbox(tmp_path: Path):
             "H-3"
         }
         assert rx.requests == []
+        text = run_spbe("remind", "--dry-run", env=env)  # what a person reads: Indonesian, on the cycle's clock
+        assert text.code == 0, text.err
+        assert "penyisiran pada Kamis, 25 September 2025 pukul 10.00 WIB: akan memasukkan 14" in text.out
+        assert "uji coba: tidak ada yang diubah" in text.out and "+07:00" not in text.out
+        assert "dikirim setelah" in text.out.splitlines()[1]
         empty = json.loads(run_spbe("outbox", "--json", env=env).out)
         assert sum(empty["counts"].values()) == 0  # a dry run writes nothing
 
         real = run_spbe("remind", env=env)
         assert real.code == 0, real.err
-        assert "queued 14" in real.out and "dispatch: sent 14" in real.out
+        assert "14 masuk antrean" in real.out and "pengiriman: 14 terkirim" in real.out
         assert len(rx.keys) == 14 and all(r.body["subject"].startswith("[SPBE 2025]") for r in rx.requests)
 
         again = run_spbe("remind", "--json", env=env)
@@ -58,7 +63,7 @@ def test_remind_dry_run_then_for_real_then_outbox(tmp_path: Path):
     text = run_spbe("outbox", env=env)
     assert text.code == 0 and "sent 14" in text.out
     bad = run_spbe("outbox", "--state", "lost", env=env)
-    assert bad.code == 1 and "error: --state 'lost' is not a state" in bad.err and "Traceback" not in bad.err
+    assert bad.code == 1 and "galat: --state 'lost' is not a state" in bad.err and "Traceback" not in bad.err
 
 
 def test_remind_outside_hours_says_when_and_sends_nothing(tmp_path: Path):
@@ -67,7 +72,7 @@ def test_remind_outside_hours_says_when_and_sends_nothing(tmp_path: Path):
         env |= {"SPBE_NOW": "2025-09-27T10:00:00+07:00", "SPBE_WEBHOOK_URL": rx.url + "/spbe"}  # Saturday
         result = run_spbe("remind", env=env)
     assert result.code == 0, result.err
-    assert "nothing leaves before 2025-09-29T08:00:00+07:00" in result.out and rx.requests == []
+    assert "tidak ada yang dikirim sebelum Senin, 29 September 2025 pukul 08.00 WIB" in result.out and rx.requests == []
 
 
 def test_remind_on_an_empty_store_is_a_clear_error(tmp_path: Path):

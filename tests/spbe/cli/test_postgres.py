@@ -35,7 +35,7 @@ def test_commands_on_postgres(prefect_harness, pg_url, tmp_path):
     timeline = json.loads(run_spbe("timeline", "--json", env=env).out)
     assert timeline["phases"][0]["state"] == "pending"
     opened = run_spbe("phase", "open", "locus", env=env)
-    assert opened.code == 0 and "phase locus opened" in opened.out, opened.err
+    assert opened.code == 0 and "tahap locus dibuka" in opened.out, opened.err
     assigned = run_spbe("assign", "--approve", env=env)
     assert assigned.code == 0 and "approved" in assigned.out, assigned.err
     status = json.loads(run_spbe("status", "--json", env=env).out)

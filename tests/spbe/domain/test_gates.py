@@ -30,7 +30,7 @@ def test_locus_names_missing_owner_assessor_conflict_and_approval():
         ("not_approved", None, None),
     ]
     assert all(o.recipient(snap) == "koordinator" for o in result.outstanding)
-    assert "asr-a belongs to the owning OPD A" in result.outstanding[2].text
+    assert "asesor asr-a berasal dari OPD pemilik A" in result.outstanding[2].text
 
 
 def test_socialization_attendance_or_waiver():
@@ -38,7 +38,7 @@ def test_socialization_attendance_or_waiver():
     result = evaluate(snap, "socialization", BEFORE)
     assert kinds(result) == [("not_attended", None, "C")]
     assert result.outstanding[0].recipient(snap) == "adm-c"
-    assert result.notes == ("B: waived (dinas luar)",)
+    assert result.notes == ("B: dibebaskan (dinas luar)",)
     full = make_snapshot(attendance={"A": (False, None), "B": (True, "x"), "C": (False, None)})
     assert evaluate(full, "socialization", BEFORE).met
 
@@ -52,14 +52,14 @@ def test_self_assessment_before_and_after_deadline():
     assert (before.done, before.total) == (1, 3)
     after = evaluate(snap, "self-assessment", AFTER)
     assert after.met and after.deadline_passed
-    assert any("no submission from C" in n for n in after.notes)  # late and missing ones are listed
+    assert any("belum ada isian dari C" in n for n in after.notes)  # late and missing ones are listed
 
 
 def test_self_assessment_lists_late_submissions():
     a, b, c = make_snapshot().indicators
     snap = make_snapshot([submitted(a), submitted(b, late=True), submitted(c)])
     result = evaluate(snap, "self-assessment", AFTER)
-    assert result.met and result.notes == ("indicator 2 (B) submitted late",)
+    assert result.met and result.notes == ("indikator 2 (B) diisi terlambat",)
 
 
 def test_document_review_needs_a_review_of_every_submission():

@@ -298,7 +298,7 @@ def test_check_links_records_statuses_audits_and_tells_each_opd_once(
             dinkominfo.subject
             == "[SPBE 2025] 3 tautan bukti dukung Dinas Komunikasi dan Informatika tidak dapat dibuka"
         )
-        assert "Indikator 1:" in dinkominfo.body and "Status: tidak ditemukan (HTTP 404)" in dinkominfo.body
+        assert "Indikator 1:" in dinkominfo.body and "Status: tautan tidak dapat dibuka (404)" in dinkominfo.body
         assert (
             "alamat tidak diizinkan" in dinkominfo.body and "Jumat, 31 Oktober 2025 pukul 16.00 WIB" in dinkominfo.body
         )

@@ -91,7 +91,8 @@ def test_only_a_coordinator_and_nothing_is_written_otherwise(sqlite_url: str, tm
     engine = loaded(sqlite_url)
     with session_scope(engine) as session:
         cycle = session.exec(select(m.Cycle)).one()
-        with pytest.raises(RefusedError, match="'asr-01' has role assessor: only a coordinator may record"):
+        refusal = "'asr-01' berperan sebagai asesor: hanya koordinator yang boleh mencatat"
+        with pytest.raises(RefusedError, match=refusal):
             import_results(session, cycle=cycle, actor="asr-01", path=ministry_json(tmp_path / "h.json"))
     with Session(engine) as session:
         assert session.exec(select(Row)).all() == []
@@ -195,7 +196,7 @@ def test_history_commands_as_a_process(sqlite_url: str, tmp_path: Path):
     assert json.loads(listed.out)[0]["index"] == "3.7560000000"
     bad = ministry_json(tmp_path / "salah.json", index="3.90", year=2023)
     refused = run_spbe("history", "import", str(bad), "--as", "asr-01", env=env)
-    assert refused.code == 2 and "only a coordinator" in refused.err and "Traceback" not in refused.err
+    assert refused.code == 2 and "hanya koordinator" in refused.err and "Traceback" not in refused.err
     wrong = run_spbe("history", "import", str(bad), env=env)
     assert wrong.code == 1 and "salah.json: 2023: tidak konsisten" in wrong.err and "selisih 0,14" in wrong.err
     assert "Traceback" not in wrong.err and wrong.out == ""

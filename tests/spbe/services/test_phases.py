@@ -11,7 +11,7 @@ from spbe.errors import RefusedError
 from spbe.services import assignments
 from spbe.services.attendance import record_attendance
 from spbe.services.cycles import current_cycle
-from spbe.services.opening import OPENING_WORK
+from spbe.services.opening_work import OPENING_WORK
 from spbe.services.people import TIMEKEEPER
 from spbe.services.phases import (
     GateNotMet,
@@ -52,17 +52,20 @@ def test_open_twice_is_a_noop_without_second_notices(engine):
     assert first.changed and first.notices_queued > 0
     queued = _outbox_count(engine)
     again = _do(engine, open_phase, name="locus", actor="koordinator", now=JUNE, opening_work=OPENING_WORK["locus"])
-    assert not again.changed and "already open" in again.message and again.notices_queued == 0
+    assert not again.changed and "sudah dibuka" in again.message and again.notices_queued == 0
     assert _outbox_count(engine) == queued
     assert audit_actions(engine).count("phase.opened") == 1
 
 
 def test_out_of_order_and_early_opening_refused(engine):
-    with pytest.raises(RefusedError, match="previous phase locus is pending"):
+    with pytest.raises(RefusedError, match="tahap sebelumnya, locus, masih belum dibuka"):
         _do(engine, open_phase, name="socialization", actor="koordinator", now=AUGUST)
-    with pytest.raises(RefusedError, match="opens at 2025-06-02"):
-        _do(engine, open_phase, name="locus", actor="koordinator", now=datetime(2025, 5, 1, tzinfo=UTC))
-    with pytest.raises(RefusedError, match="needs --reason"):
+    with pytest.raises(RefusedError) as early:
+        _do(engine, open_phase, name="locus", actor="koordinator", now=datetime(2025, 6, 2, 0, 30, tzinfo=UTC))
+    assert str(early.value).startswith(  # in the cycle's zone and the way people write it, not ISO in UTC
+        "tahap locus dibuka pada Senin, 2 Juni 2025 pukul 08.00 WIB; sekarang Senin, 2 Juni 2025 pukul 07.30 WIB."
+    )
+    with pytest.raises(RefusedError, match="perlu --reason"):
         _do(engine, open_phase, name="locus", actor="koordinator", now=datetime(2025, 5, 1, tzinfo=UTC), early=True)
     change = _do(
         engine,
@@ -78,12 +81,13 @@ def test_out_of_order_and_early_opening_refused(engine):
 
 
 def test_only_coordinators_open_close_force(engine):
-    with pytest.raises(RefusedError, match="'asr-01' has role assessor: only a coordinator may open phase locus"):
+    refusal = "'asr-01' berperan sebagai asesor: hanya koordinator yang boleh membuka tahap locus"
+    with pytest.raises(RefusedError, match=refusal):
         _do(engine, open_phase, name="locus", actor="asr-01", now=JUNE)
-    with pytest.raises(RefusedError, match="'root' is not in the roster"):
+    with pytest.raises(RefusedError, match="'root' tidak ada di roster"):
         _do(engine, open_phase, name="locus", actor="root", now=JUNE)
     _do(engine, open_phase, name="locus", actor="koordinator", now=JUNE)
-    with pytest.raises(RefusedError, match="only a coordinator may force"):
+    with pytest.raises(RefusedError, match="hanya koordinator yang boleh memaksa"):
         _do(engine, close_phase, name="locus", actor="adm-dinkominfo", now=JUNE, force=True, reason="x")
     assert phase_state(engine, "locus") == "open"
 
@@ -92,8 +96,8 @@ def test_close_with_unmet_gate_lists_and_override_needs_reason(engine):
     _do(engine, open_phase, name="locus", actor="koordinator", now=JUNE, opening_work=OPENING_WORK["locus"])
     with pytest.raises(GateNotMet) as err:
         _do(engine, close_phase, name="locus", actor="koordinator", now=JUNE)
-    assert err.value.exit_code == 2 and "not approved" in str(err.value)
-    with pytest.raises(RefusedError, match="--force needs --reason"):
+    assert err.value.exit_code == 2 and "belum disetujui koordinator" in str(err.value)
+    with pytest.raises(RefusedError, match="--force perlu --reason"):
         _do(engine, close_phase, name="locus", actor="koordinator", now=JUNE, force=True, reason="  ")
     forced = _do(
         engine, close_phase, name="locus", actor="koordinator", now=JUNE, force=True, reason="SK ditandatangani manual"
@@ -102,7 +106,7 @@ def test_close_with_unmet_gate_lists_and_override_needs_reason(engine):
     with Session(engine) as session:
         event = session.exec(select(m.AuditEvent).where(m.AuditEvent.action == "phase.forced_closed")).one()
         assert event.actor == "koordinator" and event.reason == "SK ditandatangani manual"
-        assert any("not approved" in u for u in event.detail["unmet"])
+        assert any("belum disetujui koordinator" in u for u in event.detail["unmet"])
         assert session.exec(select(m.Phase).where(m.Phase.name == "locus")).one().forced
 
 
@@ -110,7 +114,8 @@ def test_approval_flow_for_locus(engine):
     _do(engine, open_phase, name="locus", actor="koordinator", now=JUNE, opening_work=OPENING_WORK["locus"])
     _do(engine, assignments.approve, actor="koordinator")
     early = _do(engine, check_gate, name="locus", now=JUNE, actor=TIMEKEEPER)
-    assert early.gate.met and not early.changed and "at its deadline the phase asks a coordinator" in early.message
+    then = "pada batas waktunya tahap meminta persetujuan koordinator"
+    assert early.gate.met and not early.changed and then in early.message
     after = datetime(2025, 7, 31, 10, 0, tzinfo=UTC)
     waiting = _do(engine, check_gate, name="locus", now=after, actor=TIMEKEEPER)
     assert waiting.after == "awaiting_approval" and waiting.notices_queued == 2  # both coordinators told
@@ -120,7 +125,7 @@ def test_approval_flow_for_locus(engine):
     closed = _do(engine, close_phase, name="locus", actor="koordinator-2", now=after)
     assert closed.after == "closed"
     again = _do(engine, close_phase, name="locus", actor="koordinator", now=after)
-    assert not again.changed and "already closed" in again.message
+    assert not again.changed and "sudah ditutup" in again.message
     actions = audit_actions(engine)
     assert actions.count("phase.awaiting_approval") == 2 and "phase.approval_rejected" in actions
 
@@ -135,13 +140,13 @@ def test_auto_phase_closes_at_deadline_when_gate_holds(engine):
         _do(engine, record_attendance, opd=code, actor="koordinator")
     one_missing = _do(engine, check_gate, name="socialization", now=AFTER_AUGUST, actor=TIMEKEEPER)
     assert one_missing.after == "open"
-    with pytest.raises(RefusedError, match="needs --reason"):
+    with pytest.raises(RefusedError, match="perlu --reason"):
         _do(engine, record_attendance, opd=codes[-1], actor="koordinator", waive=True)
     _do(engine, record_attendance, opd=codes[-1], actor="koordinator", waive=True, reason="dinas luar kota")
     row, created = _do(engine, record_attendance, opd=codes[-1], actor="koordinator")
     assert not created and row.waived
     closed = _do(engine, check_gate, name="socialization", now=AFTER_AUGUST, actor=TIMEKEEPER)
-    assert closed.after == "closed" and closed.gate.notes == (f"{codes[-1]}: waived (dinas luar kota)",)
+    assert closed.after == "closed" and closed.gate.notes == (f"{codes[-1]}: dibebaskan (dinas luar kota)",)
 
 
 def test_failure_inside_opening_leaves_state_and_audit_untouched(engine):
@@ -160,7 +165,7 @@ def test_failure_inside_opening_leaves_state_and_audit_untouched(engine):
 def test_manual_assignment_refuses_conflict_and_voids_approval(engine):
     _do(engine, assignments.auto_assign, actor="koordinator")
     _do(engine, assignments.approve, actor="koordinator")
-    with pytest.raises(RefusedError, match="conflict of interest: assessor asr-01 belongs to DINKOMINFO"):
+    with pytest.raises(RefusedError, match="konflik kepentingan: asesor asr-01 berasal dari DINKOMINFO"):
         _do(engine, assignments.assign, indicator=1, assessor="asr-01", actor="koordinator")
     current = _do(engine, assignments.assign, indicator=1, actor="koordinator")[0].assessor_key
     row, decree = _do(engine, assignments.assign, indicator=1, assessor="asr-05", actor="koordinator")
@@ -184,7 +189,7 @@ def test_closed_decree_is_amended_only_with_a_reason(engine):
     _do(engine, assignments.approve, actor="koordinator")
     _do(engine, open_phase, name="locus", actor="koordinator", now=JUNE)
     _do(engine, close_phase, name="locus", actor="koordinator", now=JUNE)
-    with pytest.raises(RefusedError, match="locus is closed and its decree stands"):
+    with pytest.raises(RefusedError, match="tahap locus sudah ditutup dan SK-nya berlaku"):
         _do(engine, assignments.assign, indicator=1, assessor="asr-05", actor="koordinator")
     row, decree = _do(
         engine, assignments.assign, indicator=1, assessor="asr-05", actor="koordinator", reason="asr-03 cuti sakit"
@@ -206,9 +211,12 @@ def _approved_locus(engine) -> datetime:
 @pytest.mark.parametrize(
     ("actor", "said"),
     [
-        ("mallory", "'mallory' is not in the roster: only a coordinator may check the gate of phase locus"),
-        ("asr-03", "'asr-03' has role assessor: only a coordinator may check the gate"),
-        ("system:timekeeper", "'system:timekeeper' is not in the roster"),  # typed into a flag or a form
+        (
+            "mallory",
+            "'mallory' tidak ada di roster: hanya koordinator yang boleh memeriksa syarat penutupan tahap locus",
+        ),
+        ("asr-03", "'asr-03' berperan sebagai asesor: hanya koordinator yang boleh memeriksa syarat penutupan"),
+        ("system:timekeeper", "'system:timekeeper' tidak ada di roster"),  # typed into a flag or a form
     ],
 )
 def test_a_gate_check_that_can_change_state_needs_a_coordinator_or_the_timekeeper(engine, actor, said):
@@ -224,28 +232,29 @@ def test_a_gate_check_that_can_change_state_needs_a_coordinator_or_the_timekeepe
 
 def test_the_timekeeper_opens_only_what_is_due_and_never_closes_by_hand(engine):
     may = datetime(2025, 5, 1, tzinfo=UTC)
-    with pytest.raises(RefusedError, match="the timekeeper opens a phase only once its opening has come"):
+    with pytest.raises(RefusedError, match="penjaga waktu membuka tahap hanya setelah waktunya tiba"):
         _do(engine, open_phase, name="locus", actor=TIMEKEEPER, now=may, early=True, reason="form says so")
     change = _do(engine, open_phase, name="locus", actor=TIMEKEEPER, now=JUNE, opening_work=OPENING_WORK["locus"])
     assert change.changed
     with Session(engine) as session:
         opened = session.exec(select(m.AuditEvent).where(m.AuditEvent.action == "phase.opened")).one()
     assert opened.actor == "system:timekeeper"
-    with pytest.raises(RefusedError, match="'system:timekeeper' is not in the roster: only a coordinator may force"):
+    refusal = "'system:timekeeper' tidak ada di roster: hanya koordinator yang boleh memaksa"
+    with pytest.raises(RefusedError, match=refusal):
         _do(engine, close_phase, name="locus", actor=TIMEKEEPER, now=JUNE, force=True, reason="x")
-    with pytest.raises(RefusedError, match="only a coordinator may open"):  # the string is nobody
+    with pytest.raises(RefusedError, match="hanya koordinator yang boleh membuka"):  # the string is nobody
         _do(engine, open_phase, name="socialization", actor="system:timekeeper", now=AUGUST)
 
 
 @pytest.mark.parametrize(
     ("action", "params", "said"),
     [
-        ("open", {"actor": "asr-01"}, "only a coordinator may open phase locus"),
-        ("open", {"actor": "koordinator", "early": True}, "needs --reason"),
-        ("close", {"actor": "koordinator"}, "has not opened yet"),
-        ("close", {"actor": "adm-dinkominfo", "force": True, "reason": "x"}, "only a coordinator may force"),
-        ("reject", {"actor": "koordinator", "note": "x"}, "not awaiting approval"),
-        ("reject", {"actor": "walikota", "note": "x"}, "only a coordinator may reject"),
+        ("open", {"actor": "asr-01"}, "hanya koordinator yang boleh membuka tahap locus"),
+        ("open", {"actor": "koordinator", "early": True}, "perlu --reason"),
+        ("close", {"actor": "koordinator"}, "belum dibuka; buka dulu"),
+        ("close", {"actor": "adm-dinkominfo", "force": True, "reason": "x"}, "hanya koordinator yang boleh memaksa"),
+        ("reject", {"actor": "koordinator", "note": "x"}, "tidak sedang menunggu persetujuan"),
+        ("reject", {"actor": "walikota", "note": "x"}, "hanya koordinator yang boleh menolak"),
     ],
 )
 def test_the_refusals_a_command_meets_are_said_before_any_run(engine, action, params, said):

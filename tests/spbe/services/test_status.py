@@ -29,3 +29,20 @@ def test_status_reads_the_exact_index(sqlite_store_env: str):
         "Indeks saat ini (tervalidasi, selebihnya klaim/level 1): 4,20 (tepat 4,195)  Predikat: Sangat Baik" in text.out
     )
     assert "Catatan: 4,195 (tampil 4,20): di bawah batas Memuaskan 4,20." in text.out
+
+
+def test_status_of_a_pemdi_year_says_the_spbe_years_are_another_scale(sqlite_store_env: str):
+    from tests.conftest import ROOT
+
+    loaded(sqlite_store_env, ROOT / "config" / "pekalongan-2026.toml")
+    data = cycle_status()
+    assert [e["year"] for e in data["history"]["earlier"]] == [2023, 2024]
+    text = run_spbe("status", env={"SPBE_DATABASE_URL": sqlite_store_env})
+    assert text.code == 0, text.err
+    assert "Catatan skala: Indeks SPBE 2023: 3,29, Indeks SPBE 2024: 3,76. Indeks Pemdi 2026" in text.out
+    assert "skala yang berbeda" in text.out
+
+
+def test_status_of_an_spbe_year_has_no_scale_sentence(sqlite_store_env: str):
+    loaded(sqlite_store_env)
+    assert cycle_status()["history"] is None

@@ -204,10 +204,11 @@ def test_the_closed_cycle_takes_nothing(engine):
 
 
 def test_only_the_opds_admin_or_a_coordinator_records_its_claims(engine):
-    with pytest.raises(RefusedError, match=r"'asr-03' \(assessor\) may not record claims for DINKOMINFO"):
+    with pytest.raises(RefusedError, match=r"'asr-03' \(asesor\) tidak boleh mencatat klaim DINKOMINFO"):
         _submit(engine, actor="asr-03")
-    with pytest.raises(RefusedError, match=r"'adm-bapperida' \(admin\) may not record claims for DINKOMINFO"):
+    refusal = r"'adm-bapperida' \(admin SPBE perangkat daerah\) tidak boleh mencatat klaim DINKOMINFO"
+    with pytest.raises(RefusedError, match=refusal):
         _submit(engine, actor="adm-bapperida")
-    with pytest.raises(RefusedError, match="'nobody' \\(not in the roster\\)"):
+    with pytest.raises(RefusedError, match="'nobody' \\(tidak ada di roster\\)"):
         _submit(engine, actor="nobody")
     assert _submit(engine, actor="koordinator")[0] is True

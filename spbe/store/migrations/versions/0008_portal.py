@@ -1,7 +1,7 @@
 """portalgrant: generations and revocations of the portal's personal links
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-02
 """
 
@@ -12,7 +12,7 @@ from alembic import op
 import spbe.store.types
 
 revision = "0008"
-down_revision = "0006"
+down_revision = "0007"
 branch_labels = None
 depends_on = None
 

@@ -1,0 +1,69 @@
+"""The catalogs: in step with the code, Indonesian complete, the language a setting, compiled when stale."""
+
+from __future__ import annotations
+
+import gettext
+import os
+from pathlib import Path
+
+import pytest
+
+from spbe import i18n
+from spbe.errors import ConfigError
+from spbe.i18n import _, ngettext, use_language
+from spbe.i18n_catalog import problems
+from spbe.settings import settings_from
+
+
+def test_every_string_of_the_code_is_in_the_catalogs_and_has_its_indonesian():
+    """Fails when someone adds `_("...")` without `python -m spbe.i18n_catalog update` and a translation."""
+    assert problems() == []
+
+
+def test_indonesian_is_the_default_and_english_is_available(tmp_path: Path):
+    assert settings_from({"SPBE_DATA_DIR": str(tmp_path)}).language == "id"
+    assert settings_from({"SPBE_DATA_DIR": str(tmp_path), "SPBE_LANG": "EN"}).language == "en"
+    with pytest.raises(ConfigError, match="SPBE_LANG"):
+        settings_from({"SPBE_DATA_DIR": str(tmp_path), "SPBE_LANG": "fr"})
+
+
+def test_a_message_reads_in_the_chosen_language():
+    message = "{name} (UNVERIFIED)"
+    with use_language("id"):
+        assert _(message).format(name="x") == "x (BELUM TERVERIFIKASI)"
+    with use_language("en"):
+        assert _(message).format(name="x") == "x (UNVERIFIED)"
+
+
+def test_indonesian_has_one_plural_form():
+    one, many = "phase {name} opened; {n} notice queued", "phase {name} opened; {n} notices queued"
+    with use_language("id"):
+        expected = "tahap {name} dibuka; {n} pemberitahuan masuk antrean"
+        assert ngettext(one, many, 1) == ngettext(one, many, 3) == expected
+    with use_language("en"):
+        assert (ngettext(one, many, 1), ngettext(one, many, 3)) == (one, many)
+
+
+def test_a_stale_or_missing_mo_is_compiled_from_the_po(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """A fresh clone has no .mo (not in git) and a pull leaves an old one: the first use compiles it."""
+    po = tmp_path / "id" / "LC_MESSAGES" / "spbe.po"
+    po.parent.mkdir(parents=True)
+    po.write_bytes(i18n.po_path("id").read_bytes())
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    monkeypatch.setattr(i18n, "_loaded", {})
+    mo = po.with_suffix(".mo")
+    assert i18n.translations("id").gettext("{name} (UNVERIFIED)") == "{name} (BELUM TERVERIFIKASI)"
+    assert mo.exists()
+
+    po.write_bytes(po.read_bytes().replace(b'"{name} (BELUM TERVERIFIKASI)"', b'"{name} (belum diverifikasi)"'))
+    os.utime(po, (mo.stat().st_mtime + 10, mo.stat().st_mtime + 10))
+    monkeypatch.setattr(i18n, "_loaded", {})
+    assert i18n.translations("id").gettext("{name} (UNVERIFIED)") == "{name} (belum diverifikasi)"
+    with mo.open("rb") as handle:
+        assert gettext.GNUTranslations(handle).gettext("{name} (UNVERIFIED)") == "{name} (belum diverifikasi)"
+
+
+def test_a_missing_catalog_speaks_the_source_strings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
+    monkeypatch.setattr(i18n, "_loaded", {})
+    assert i18n.translations("id").gettext("phase") == "phase"
