@@ -20,6 +20,7 @@ from spbe.cli import (
     cmd_item_intake,
     cmd_items,
     cmd_phases,
+    cmd_portal,
     cmd_reminders,
     cmd_report,
     cmd_run,
@@ -46,10 +47,11 @@ for module in (
     cmd_history,
     cmd_export,
     cmd_run,
+    cmd_portal,
 ):
     module.register(app)
 
-LONG_RUNNING = ("serve",)  # keeps Prefect's warnings on its terminal; every other command speaks for itself
+LONG_RUNNING = ("serve", "portal")  # keeps Prefect's warnings on its terminal; every other command speaks for itself
 
 
 def main() -> None:

@@ -100,9 +100,23 @@ def parse_url(text: str) -> str:
     return url
 
 
+FILE_REF = "file:sha256:"  # an uploaded evidence file (spbe.evidence_files.REF_PREFIX)
+
+
+def _file_ref(text: str) -> str:
+    from spbe.errors import InputError
+    from spbe.evidence_files import parse_ref
+
+    try:
+        parse_ref(text)
+    except InputError as exc:
+        raise ValueError(str(exc)) from None
+    return text
+
+
 def parse_evidence(value: object) -> list[str]:
     """One or more links from a cell or option: separated by new lines, spaces or semicolons; order kept,
-    repeats dropped."""
+    repeats dropped. An uploaded file is named by its `file:sha256:<hex>` reference (the portal's uploads)."""
     if value is None:
         return []
     items = value if isinstance(value, list | tuple) else _SPLIT.split(str(value))
@@ -113,7 +127,7 @@ def parse_evidence(value: object) -> list[str]:
         if not item:
             continue
         try:
-            url = parse_url(item)
+            url = _file_ref(item) if item.startswith(FILE_REF) else parse_url(item)
         except ValueError as exc:
             problems.append(str(exc))
             continue

@@ -367,3 +367,9 @@ class _Renderer:
             "more": max(len(rows) - limit, 0),
             "notes": len(gate.notes),
         }
+
+
+def render_reminder(session: Session, cycle: m.Cycle, msg: DueMessage, *, now: datetime) -> tuple[str, str]:
+    """One reminder rendered exactly as a sweep renders it (a coordinator's nudge from the portal)."""
+    _rules, window = rules_for(cycle)
+    return _Renderer(session, cycle, take_snapshot(session, cycle), window, now).render(msg)

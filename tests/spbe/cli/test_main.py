@@ -49,6 +49,8 @@ BAD_INPUT: dict[tuple[str, ...], list[str] | None] = {
     ("phase", "check"): ["locus"],
     ("phase", "close"): ["locus", "--force"],
     ("phase", "reject"): ["locus", "--note", "x"],
+    ("portal", "link"): ["--opd", "NOPE"],
+    ("portal", "revoke"): ["--assessor", "nobody"],
 }
 # Well-formed requests from someone not in the roster (SPBE_ACTOR=mallory): every one is refused by name.
 # Not here: score, timeline, calendar, items (public: a file's score, the published schedule, the framework's
@@ -87,6 +89,8 @@ STRANGER_AT_EVERY_DOOR: list[tuple[str, ...]] = [
     ("phase", "check", "locus"),
     ("phase", "close", "locus", "--force", "--reason", "x"),
     ("phase", "reject", "locus", "--note", "x"),
+    ("portal", "link", "--opd", "DINKOMINFO"),
+    ("portal", "revoke", "--opd", "DINKOMINFO"),
 ]
 PREFECT_LOG = re.compile(r"\|\s*(DEBUG|INFO|WARNING|ERROR|CRITICAL)\s*\|")
 UNREACHABLE = "http://127.0.0.1:9/api"  # the discard port: nothing answers there

@@ -1,7 +1,7 @@
 """portalgrant: generations and revocations of the portal's personal links
 
 Revision ID: 0008
-Revises: 0006
+Revises: 0007
 Create Date: 2026-12-02
 """
 
