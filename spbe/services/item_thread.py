@@ -10,7 +10,7 @@ from sqlmodel import Session, col, select
 from spbe.errors import RefusedError
 from spbe.items.catalog import Item
 from spbe.services.items import item_owner
-from spbe.services.people import HINT, Actor, require_indicator_reader, require_person
+from spbe.services.people import Actor, actor_hint, require_indicator_reader, require_person
 from spbe.services.thread import ThreadEntry
 from spbe.store import models as m
 from spbe.store import tables_items as t
@@ -28,7 +28,7 @@ def require_item_reader(session: Session, cycle: m.Cycle, actor: Actor, *, item:
             return person
         raise RefusedError(
             f"{person.key!r} ({person.role}) tidak boleh membaca utas butir {item.code}: hanya koordinator, "
-            f"pimpinan, OPD pengampu atau penerima butir ({owner or '-'}) dan asesornya; {HINT}"
+            f"pimpinan, OPD pengampu atau penerima butir ({owner or '-'}) dan asesornya; {actor_hint()}"
         ) from None
 
 

@@ -58,7 +58,8 @@ def role_text(role: str) -> str:
     return _(ROLE_WORDS[role]) if role in ROLE_WORDS else role
 
 
-def _hint() -> str:
+def actor_hint() -> str:
+    """How to act as someone else: the tail of every role refusal."""
     return _("act as someone else with --as ID or SPBE_ACTOR")
 
 
@@ -70,7 +71,7 @@ def require_person(session: Session, cycle: m.Cycle, actor: Actor, *, doing: str
     if person is None:
         raise RefusedError(
             _("{actor!r} is not in the roster of cycle {cycle}: may not {doing}; {hint}").format(
-                actor=actor_id(actor), cycle=cycle.code, doing=doing, hint=_hint()
+                actor=actor_id(actor), cycle=cycle.code, doing=doing, hint=actor_hint()
             )
         )
     return person
@@ -87,7 +88,7 @@ def require_role(session: Session, cycle: m.Cycle, actor: Actor, *, roles: Itera
                 role=role_text(person.role),
                 roles=_(" or ").join(role_text(r) for r in roles),
                 doing=doing,
-                hint=_hint(),
+                hint=actor_hint(),
             )
         )
     return person
@@ -107,7 +108,7 @@ def require_coordinator(session: Session, cycle: m.Cycle, actor: Actor, *, doing
         )
         raise RefusedError(
             _("{who}: only a coordinator may {doing} (coordinators: {coordinators}; {hint})").format(
-                who=who, doing=doing, coordinators=coordinators, hint=_hint()
+                who=who, doing=doing, coordinators=coordinators, hint=actor_hint()
             )
         )
     return person
@@ -130,7 +131,7 @@ def require_opd_admin(session: Session, cycle: m.Cycle, opd: m.Opd, actor: Actor
         )
         raise RefusedError(
             _("{who} may not record claims for {opd}: its SPBE admin ({admin}) or a coordinator may ({hint})").format(
-                who=who, opd=opd.code, admin=opd.admin_key, hint=_hint()
+                who=who, opd=opd.code, admin=opd.admin_key, hint=actor_hint()
             )
         )
 
@@ -155,7 +156,7 @@ def require_template_issuer(session: Session, cycle: m.Cycle, actor: Actor, *, k
         owner = _("assessor {key} themselves").format(key=subject)
     raise RefusedError(
         _("{actor!r} ({role}) may not {doing}: only {owner} or a coordinator may; {hint}").format(
-            actor=person.key, role=role_text(person.role), doing=doing, owner=owner, hint=_hint()
+            actor=person.key, role=role_text(person.role), doing=doing, owner=owner, hint=actor_hint()
         )
     )
 
@@ -180,7 +181,7 @@ def require_indicator_reader(session: Session, cycle: m.Cycle, actor: Actor, *, 
         _(
             "{actor!r} ({role}) may not {doing}: only coordinators, leadership, its owning OPD ({owner}) and its "
             "assessor may; {hint}"
-        ).format(actor=person.key, role=role_text(person.role), doing=doing, owner=owner or "-", hint=_hint())
+        ).format(actor=person.key, role=role_text(person.role), doing=doing, owner=owner or "-", hint=actor_hint())
     )
 
 
@@ -194,7 +195,7 @@ def require_coordinator_in(roster: Roster, actor: str, *, doing: str) -> None:
         )
         raise RefusedError(
             _("{who}: only a coordinator may {doing} (coordinators: {coordinators}; {hint})").format(
-                who=who, doing=doing, coordinators=", ".join(coordinators), hint=_hint()
+                who=who, doing=doing, coordinators=", ".join(coordinators), hint=actor_hint()
             )
         )
 
