@@ -47,7 +47,8 @@ def answer(
         level = latest.level
     for entry in links:
         if (
-            entry.startswith(REF_PREFIX)
+            entry != new_file
+            and entry.startswith(REF_PREFIX)
             and find_evidence_file(session, cycle=cycle, digest=parse_ref(entry) or "") is None
         ):
             raise InputError("bukti: berkas yang dirujuk tidak ada di penyimpanan", source=f"indikator {indicator}")

@@ -233,7 +233,7 @@ def coordinator_page(session: Session, cycle: m.Cycle, now: datetime, status: di
     ).all()
     return {
         "cycle": cycle,
-        "status": status,
+        "standing": status["index"],
         "phases": phases,
         "waiting": sorted(waiting.values(), key=lambda w: (-len(w["items"]), w["code"])),
         "runs": [

@@ -107,3 +107,18 @@ def test_a_revoked_link_stops_at_the_next_click(portal):
     with session_scope(engine) as session:
         revoke_link(session, cycle=current_cycle(session), actor="koordinator", kind="assessor", subject="asr-01")
     assert client.get("/asesor").status_code == 403
+
+
+def test_the_coordinator_page_shows_the_phases_from_a_coordinator_link(portal):
+    from spbe.portal.links import issue_link
+
+    engine, app = portal
+    with session_scope(engine) as session:
+        url = issue_link(
+            session, cycle=current_cycle(session), actor="koordinator", kind="coordinator", subject="koordinator"
+        ).url
+    client = TestClient(app, follow_redirects=False)
+    assert client.get(f"/masuk/{token_of(url)}").status_code == 303
+    page = client.get("/koordinator")
+    assert page.status_code == 200 and "Tahap" in page.text and "Indeks saat ini" in page.text
+    assert client.get("/opd").status_code == 404
