@@ -32,9 +32,15 @@ def language() -> str:
     """The language of this process: `use_language()` inside a block, else SPBE_LANG."""
     if _override is not None:
         return _override
-    from spbe.settings import get_settings
+    from spbe.errors import ConfigError
+    from spbe.settings import DEFAULT_LANGUAGE, get_settings
 
-    return get_settings().language
+    try:
+        return get_settings().language
+    except ConfigError:
+        # A bad setting (say, an unsupported database URL) is itself reported through the catalog: the
+        # report must not fail on the same settings, so it is spoken in the default language.
+        return DEFAULT_LANGUAGE
 
 
 @contextmanager
