@@ -47,6 +47,7 @@ def test_commands_on_postgres(prefect_harness, pg_url, tmp_path):
         "assignment.auto",
         "outbox.queued",
         "assignment.approved",
+        "outbox.reviewed",  # the SK's approval rewrites the queued notices that said "masih menunggu penetapan"
     ]
     assert len(json.loads(run_spbe("people", "--role", "assessor", "--json", env=env).out)) == 12
     levels = write_levels(tmp_path / "l.csv", dict.fromkeys(range(1, 48), 4))
