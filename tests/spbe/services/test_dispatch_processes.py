@@ -104,7 +104,7 @@ def test_sigkill_mid_batch_then_restart(sqlite_url: str, tmp_path: Path):
             timeout=120,
         )
         assert done.returncode == 0, done.stderr
-        assert f"reclaimed {len(in_flight)}" in done.stdout
+        assert f"{len(in_flight)} diambil alih" in done.stdout
     final = states(engine)
     assert set(final.values()) == {"sent"}
     assert rx.keys == set(keys)
