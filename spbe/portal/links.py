@@ -146,8 +146,9 @@ def issue_link(session: Session, *, cycle: m.Cycle, actor: str, kind: str, subje
     """A coordinator prints a link (a revoked one comes back as a new generation); audited, the link not."""
     if kind not in tokens.KINDS:
         raise InputError(f"jenis tautan {kind!r} tidak dikenal; pilih {', '.join(tokens.KINDS)}")
-    key = _key_or_refuse()
+    # who asks is checked before what is missing, so a stranger hears "no" whatever the setup
     coordinator = require_coordinator(session, cycle, actor, doing="membuat tautan portal")
+    key = _key_or_refuse()
     if kind == "coordinator" and subject != coordinator.key:
         raise RefusedError("tautan koordinator hanya dibuat oleh koordinator itu sendiri (--as ID miliknya)")
     person = _subject_person(session, cycle, kind, subject)
