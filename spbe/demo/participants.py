@@ -19,15 +19,18 @@ from spbe.domain.snapshot import CycleSnapshot, IndicatorState, ItemStatus, Phas
 @dataclass(frozen=True)
 class Act:
     at: datetime
-    kind: str  # attend | submit | review | approve_assignment | close_phase
+    kind: str  # attend | waive | submit | review | approve_assignment | close_phase; items also: external |
+    # export | interview | result
     actor: str
     opd: str | None = None
     indicator: int | None = None
-    level: int | None = None
+    level: int | None = None  # claimed or judged level; items: the level the lead OPD aims for
     verdict: str | None = None
     evidence: tuple[str, ...] = ()
     note: str | None = None
     phase: str | None = None
+    item: str | None = None  # items: the evidence item's code
+    reason: str | None = None  # items: a revisi's kind (bukti_tidak_tepat | belum_diunggah)
 
     def as_dict(self) -> dict:
         return {
@@ -237,6 +240,7 @@ PLANNERS = {
 }
 
 
-def acts_for(snap: CycleSnapshot, phase: PhaseInfo, cast: Cast) -> list[Act]:
-    acts = PLANNERS[phase.name](snap, phase, cast) + approvals(phase, cast)
+def acts_for(snap: CycleSnapshot, phase: PhaseInfo, cast: Cast, planners: dict | None = None) -> list[Act]:
+    """The phase's acts, from `planners` (per indicator by default; spbe.demo.item_participants per item)."""
+    acts = (planners or PLANNERS)[phase.name](snap, phase, cast) + approvals(phase, cast)
     return sorted(acts, key=lambda a: a.at)

@@ -1,9 +1,15 @@
-"""The demo year: Kota Pekalongan's 2025 cycle from 1 June to 31 December on a simulated clock.
+"""The demo year: one of Kota Pekalongan's cycles on a simulated clock, from the day before its first phase
+opens to 31 December: 2025 (PermenPANRB 59/2020, a claimed level per indicator) or 2026 (PermenPANRB 8/2026,
+Pemdi: evidence item by item, then the ministry's stages when the cycle file has them).
 
 Nothing here is a shortcut around the product: a local Prefect server records every run; the
 timekeeper's own job derivation decides when phases open and gates are checked; simulated people send
 their input as filled templates that are imported; reminders go out through the real dispatcher to
 the file channel and a local webhook receiver; coordinators approve; the report is built and sent.
+Under Pemdi the steps the CLI takes without a flow run are taken the same way, through the same services:
+an evidence file stored (`spbe submit --item --evidence FILE`), an external value (`spbe external`), the
+ministry export (`spbe export ministry`), an interviu outcome (`spbe review --item --stage interviu`) and
+the ministry's result (`spbe history import`).
 The one liberty: the demo's timekeeper ticks reminders once a working day (08:02 WIB) where
 `spbe serve` ticks every few minutes, so the year takes a couple of minutes, not seven months.
 """
@@ -27,17 +33,18 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from spbe import clock
-from spbe.demo.participants import Act, Cast, acts_for
+from spbe.demo import item_participants
+from spbe.demo.participants import PLANNERS, Act, Cast, acts_for
 
-START = "2025-06-01T00:00:00+07:00"
-END = "2025-12-31T18:00:00+07:00"
+CYCLES = ("pekalongan-2025", "pekalongan-2026")  # the cycle files (config/NAME.toml) the demo can run
+START = "2025-06-01T00:00:00+07:00"  # the 2025 year's first moment (the day before locus opens)
 
 
 @dataclass(order=True)
 class Event:
     at: datetime
     seq: int
-    kind: str = field(compare=False)  # open | check | remind | batch | approve | close
+    kind: str = field(compare=False)  # open | check | remind | batch
     phase: str | None = field(default=None, compare=False)
     acts: list[Act] = field(default_factory=list, compare=False)
 
@@ -80,7 +87,11 @@ class Year:
         config = cycle_config_for(self.cycle.config_path)
         self.calendar: WorkCalendar = config.calendar
         self.tz = ZoneInfo(self.cycle.timezone)
-        self.clock = clock.SimulatedClock(datetime.fromisoformat(START))
+        self.start, self.end = self.span()
+        self.clock = clock.SimulatedClock(self.start)
+        self.by_items = self.snapshot().by_items
+        self.planners = item_participants.PLANNERS if self.by_items else PLANNERS
+        self.exported: object | None = None  # the ministry export's result, once written
         self.cast = Cast(seed=seed, evidence_base=f"{evidence_base}/evidence", tz=self.tz, calendar=self.calendar)
         self.data_dir = data_dir
         self.say = say
@@ -96,6 +107,12 @@ class Year:
         self.files = data_dir / "inbox"
         self.files.mkdir(parents=True, exist_ok=True)
 
+    def span(self) -> tuple[datetime, datetime]:
+        """From midnight of the day before the first phase opens to 31 December, 18.00 local time."""
+        first = min(p.opens_at for p in self.snapshot().phases.values()).astimezone(self.tz).date()
+        start = datetime.combine(first - timedelta(days=1), dtime(0, 0), self.tz)
+        return start, datetime(self.cycle.year, 12, 31, 18, 0, tzinfo=self.tz)
+
     # --- the queue ----------------------------------------------------------------------------------
     def push(self, at: datetime, kind: str, phase: str | None = None, acts: list[Act] | None = None) -> None:
         heapq.heappush(self.queue, Event(at, next(self.seq), kind, phase, acts or []))
@@ -104,9 +121,7 @@ class Year:
         return datetime.combine(day, dtime(hour, minute), self.tz)
 
     def schedule_reminder_ticks(self) -> None:
-        start = datetime.fromisoformat(START).date()
-        end = datetime.fromisoformat(END).date()
-        for day in self.calendar.working_days(start, end):
+        for day in self.calendar.working_days(self.start.date(), self.end.date()):
             self.push(self.local(day, 8, 2), "remind")
 
     def sync_timekeeper(self) -> None:
@@ -153,10 +168,11 @@ class Year:
         try:
             return fn()
         except SpbeError as exc:
-            first = str(exc).splitlines()[0]
-            if first not in self.refusals:  # said once; the timekeeper simply tries again later
-                self.refusals.add(first)
-                self.say(f"{self.stamp()}  {kind} ditolak / refused: {first}")
+            lines = str(exc).splitlines()
+            if lines[0] not in self.refusals:  # said once; the timekeeper simply tries again later
+                self.refusals.add(lines[0])
+                more = "".join(f"\n    {line.strip()}" for line in lines[1:4])
+                self.say(f"{self.stamp()}  {kind} ditolak / refused: {lines[0]}{more}")
             return None
         finally:
             self.timings[kind].append(time.perf_counter() - started)
@@ -164,11 +180,10 @@ class Year:
     def run(self) -> None:
         self.schedule_reminder_ticks()
         self.sync_timekeeper()
-        end = datetime.fromisoformat(END)
         with clock.use_clock(self.clock):
             while self.queue:
                 event = heapq.heappop(self.queue)
-                if event.at > end:
+                if event.at > self.end:
                     break
                 self.clock.advance_to(max(event.at, self.clock()))
                 if event.kind != "remind":
@@ -200,7 +215,7 @@ class Year:
             if event.phase == "final-report":
                 self.say(f"{self.stamp()}  laporan akhir disusun dan diantrekan untuk pimpinan")
             snap = self.snapshot()
-            for act_group in self.batches(acts_for(snap, snap.phases[event.phase], self.cast)):
+            for act_group in self.batches(acts_for(snap, snap.phases[event.phase], self.cast, self.planners)):
                 self.push(act_group[0].at, "batch", event.phase, act_group)
         self.sync_timekeeper()
 
@@ -256,18 +271,18 @@ class Year:
             self.import_batch(event.acts)
         if kinds & {"attend", "waive"}:
             self.attend(event.acts)
+        if kinds == {"interview"}:
+            self.record_interviews(event.acts)
         for act in event.acts:
-            if act.kind == "approve_assignment":
-                self.approve_assignment(act)
-            elif act.kind == "close_phase":
-                self.close_phase(act)
+            if act.kind in ("approve_assignment", "close_phase", "external", "export", "result"):
+                getattr(self, act.kind)(act)
 
     def batches(self, acts: list[Act]) -> list[list[Act]]:
         """One file per person per day: how input really arrives."""
         groups: dict[tuple, list[Act]] = defaultdict(list)
         for act in acts:
             local_day = act.at.astimezone(self.tz).date()
-            per_day = act.kind in ("submit", "review")
+            per_day = act.kind in ("submit", "review", "interview")
             groups[(act.actor, act.kind, local_day) if per_day else (act.actor, act.kind, act.at)].append(act)
         # the coordinator records the briefing's attendance sheet in one go
         sheets: dict[date, list[Act]] = defaultdict(list)
@@ -298,11 +313,25 @@ class Year:
         path = self.files / f"{stamp}-{subject}-{kind}.csv"
         with session_scope(self.engine) as session:
             issue_template(session, cycle=self.cycle, kind=kind, subject=subject, out=path, actor="koordinator")
-        by_number = {a.indicator: a for a in acts}
         with path.open(encoding="utf-8-sig", newline="") as fh:
             delimiter = ";" if ";" in fh.readline() else ","
             fh.seek(0)
             rows = list(csv.DictReader(fh, delimiter=delimiter))
+        rows = self.fill_items(kind, rows, acts) if self.by_items else self.fill_levels(kind, rows, acts)
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            writer = csv.DictWriter(fh, fieldnames=list(rows[0]), delimiter=delimiter)
+            writer.writeheader()
+            writer.writerows(rows)
+        result = self.timed(
+            "import",
+            lambda: run_flow(import_input, tags=run_tags(first.phase or "intake"), path=str(path), actor=first.actor),
+        )
+        if result and result.get("late"):
+            self.say(f"{self.stamp()}  {subject}: {len(result['late'])} isian terlambat diterima dan ditandai")
+
+    def fill_levels(self, kind: str, rows: list[dict], acts: list[Act]) -> list[dict]:
+        """59/2020: the template's indicator rows, the acted-on ones filled in (the others left as issued)."""
+        by_number = {a.indicator: a for a in acts}
         for row in rows:
             act = by_number.get(int(row["indicator"]))
             if act is None:
@@ -315,16 +344,128 @@ class Year:
                 )
             else:
                 row.update(level=str(act.level or ""), verdict=act.verdict or "", note=act.note or "")
-        with path.open("w", encoding="utf-8", newline="") as fh:
-            writer = csv.DictWriter(fh, fieldnames=list(rows[0]), delimiter=delimiter)
-            writer.writeheader()
-            writer.writerows(rows)
-        result = self.timed(
-            "import",
-            lambda: run_flow(import_input, tags=run_tags(first.phase or "intake"), path=str(path), actor="koordinator"),
+        return rows
+
+    def fill_items(self, kind: str, rows: list[dict], acts: list[Act]) -> list[dict]:
+        """Pemdi: only the rows of the items acted on (an assessor's row needs a verdict); an OPD's files are
+        stored first and named by their `file:sha256:` reference, as `spbe submit --item --evidence FILE` does."""
+        by_code = {a.item: a for a in acts}
+        out = []
+        for row in rows:
+            act = by_code.get(row["code"])
+            if act is None:
+                continue
+            if kind == "opd":
+                if act.level is not None:
+                    row["aim"] = str(act.level)
+                row.update(evidence=" ".join(self.upload(act, e) for e in act.evidence), note=act.note or "")
+            else:
+                row.update(verdict=act.verdict or "", kind=act.reason or "", note=act.note or "")
+            out.append(row)
+        return out
+
+    def upload(self, act: Act, entry: str) -> str:
+        """A simulated OPD's file into the evidence store (its reference back); a link stays a link."""
+        if not entry.startswith("upload:"):
+            return entry
+        from spbe.services.evidence_store import add_evidence_file, evidence_root
+        from spbe.settings import get_settings
+        from spbe.store.db import session_scope
+
+        name = entry.removeprefix("upload:")
+        data = f"%PDF-1.4\n% {self.cycle.city} {self.cycle.year}: bukti {name}\n%%EOF\n".encode()
+        root = evidence_root(get_settings().data_dir)
+
+        def store() -> dict:
+            with session_scope(self.engine) as session:
+                row = add_evidence_file(
+                    session, cycle=self.cycle, data=data, name=name, opd=act.opd, actor=act.actor, root=root
+                )
+                return {"ref": f"file:sha256:{row.sha256}"}
+
+        stored = self.timed("upload", store)
+        return stored["ref"] if stored else entry
+
+    def service(self, kind: str, act: Act, fn: Callable) -> dict | None:
+        """A step the CLI takes through a service rather than a flow run: in one transaction, as the actor."""
+        from spbe.store.db import session_scope
+
+        def call() -> dict:
+            with session_scope(self.engine) as session:
+                from spbe.services.cycles import current_cycle
+
+                return {"result": fn(session, current_cycle(session))}
+
+        done = self.timed(kind, call)
+        return done["result"] if done else None
+
+    def external(self, act: Act) -> None:
+        from spbe.services.item_setup import record_external
+
+        value, published = act.evidence
+        result = self.service(
+            "external",
+            act,
+            lambda session, cycle: record_external(
+                session, cycle=cycle, actor=act.actor, indicator=act.indicator, source_value=value,
+                source_date=published, note=act.note,
+            ),
         )
-        if result and result.get("late"):
-            self.say(f"{self.stamp()}  {subject}: {len(result['late'])} isian terlambat diterima dan ditandai")
+        if result is not None:
+            self.say(f"{self.stamp()}  nilai eksternal I{act.indicator}: {result.source_index} {value} dicatat")
+
+    def export(self, act: Act) -> None:
+        from spbe.services.ministry_export import export_ministry
+
+        out = self.data_dir / "unggah-kementerian"
+        result = self.service(
+            "export",
+            act,
+            lambda session, cycle: export_ministry(
+                session, cycle=cycle, actor=act.actor, out=out, data_dir=self.data_dir, now=self.clock()
+            ),
+        )
+        if result is not None:
+            self.exported = result
+            self.say(
+                f"{self.stamp()}  ekspor untuk aplikasi kementerian: {result.items} butir diterima "
+                f"({result.files} berkas, {result.links} tautan) di {out.name}/"
+            )
+
+    def record_interviews(self, acts: list[Act]) -> None:
+        from spbe.services.items import review_item
+
+        def record(session, cycle) -> int:
+            for act in acts:
+                review_item(
+                    session, cycle=cycle, actor=act.actor, code=act.item or "", verdict=act.verdict or "",
+                    kind=act.reason, note=act.note, stage="interviu",
+                )
+            return len(acts)
+
+        done = self.service("interview", acts[0], record)
+        if done:
+            disputed = sum(1 for a in acts if a.verdict == "revisi")
+            self.say(f"{self.stamp()}  hasil interviu {done} butir dicatat ({disputed} disanggah)")
+
+    def result(self, act: Act) -> None:
+        """The ministry's result (simulated: the index the accepted items give) recorded as `spbe history import`."""
+        import json
+
+        from spbe.services.history import import_results
+
+        index = item_score(self.snapshot(), self.cycle).index
+        path = self.files / f"hasil-{self.cycle.year}.json"
+        path.write_text(
+            json.dumps({"tahun": self.cycle.year, "kerangka": self.cycle.framework_id, "instansi": self.cycle.city,
+                        "indeks": str(index)}),
+            encoding="utf-8",
+        )
+        done = self.service(
+            "result", act, lambda session, cycle: import_results(session, cycle=cycle, actor=act.actor, path=path)
+        )
+        if done is not None:
+            self.say(f"{self.stamp()}  hasil resmi kementerian (simulasi) dicatat: indeks {index}")
 
     def attend(self, acts: list[Act]) -> None:
         """The briefing's attendance sheet goes in as one run; later acknowledgements and waivers one by one."""
@@ -370,18 +511,23 @@ class Year:
 EVIDENCE_HOST = "bukti.pekalongankota.test"  # answered by [evidence] hosts, never by DNS (".test" is reserved)
 
 
-def prepare(data_dir: Path, receiver_url: str) -> Path:
-    """A fresh store for a repeatable year; the Prefect home is kept (its database migrates once)."""
+def prepare(data_dir: Path, receiver_url: str, cycle: str = CYCLES[0]) -> Path:
+    """A fresh store for a repeatable year of `cycle` (config/CYCLE.toml); the Prefect home is kept (its
+    database migrates once)."""
+    from spbe.errors import InputError
     from spbe.paths import config_dir
 
-    for name in ("spbe.db", "spbe.db-wal", "spbe.db-shm", "outbox.log", "webhook.jsonl", "inbox", "reports"):
+    if cycle not in CYCLES:
+        raise InputError(f"--cycle {cycle}: siklus demo yang tersedia: {', '.join(CYCLES)}")
+    leftovers = ("spbe.db", "spbe.db-wal", "spbe.db-shm", "outbox.log", "webhook.jsonl", "inbox", "reports")
+    for name in (*leftovers, "evidence", "unggah-kementerian"):
         target = data_dir / name
         if target.is_dir():
             shutil.rmtree(target)
         else:
             target.unlink(missing_ok=True)
     data_dir.mkdir(parents=True, exist_ok=True)
-    source = config_dir() / "pekalongan-2025.toml"
+    source = config_dir() / f"{cycle}.toml"
     text = source.read_text(encoding="utf-8")
     roster = (source.parent / "roster/pekalongan").as_posix()
     text = text.replace('roster = "roster/pekalongan"', f'roster = "{roster}"')
@@ -391,7 +537,7 @@ def prepare(data_dir: Path, receiver_url: str) -> Path:
     text = text.replace("hosts = {}", f'hosts = {{ "{EVIDENCE_HOST}" = "127.0.0.1" }}').replace(
         "dns = true", "dns = false"
     )
-    cycle_file = data_dir / "pekalongan-2025-demo.toml"
+    cycle_file = data_dir / f"{cycle}-demo.toml"
     cycle_file.write_text(text, encoding="utf-8")
     from spbe.settings import get_settings
 
@@ -426,16 +572,41 @@ def init_store(cycle_file: Path) -> None:
         load_cycle(session, config=config, roster=roster, actor="koordinator")
 
 
-def final_summary(year: Year) -> dict:
-    from decimal import Decimal
+def item_score(snap, cycle):
+    """The Pemdi index the store's item statuses and external values give (spbe score's reading)."""
+    from spbe.items.index import score_items
+    from spbe.services.cycles import framework_of
+    from spbe.services.items import external_readings, item_statuses
 
+    return score_items(framework_of(cycle), states=item_statuses(snap), readings=external_readings(snap))
+
+
+def final_summary(year: Year) -> dict:
+    """What the year came to: the index, the target and the planner's answer, the report's folder."""
+    summary = item_summary(year) if year.by_items else level_summary(year)
+    phases = {p.name: p.state for p in year.snapshot().phases.values()}
+    return summary | {"report_dir": latest_report_dir(year), "phases": phases}
+
+
+def latest_report_dir(year: Year) -> str | None:
     from sqlmodel import Session, col, select
+
+    from spbe.store import models as m
+
+    with Session(year.engine) as session:
+        report = session.exec(
+            select(m.Report).where(m.Report.cycle_id == year.cycle.id).order_by(col(m.Report.id).desc())
+        ).first()
+    return report.out_dir if report else None
+
+
+def level_summary(year: Year) -> dict:
+    from decimal import Decimal
 
     from spbe.planner import default_target, plan
     from spbe.report.model import shortfall, target_note_id
     from spbe.services.cycles import framework_of
     from spbe.services.levels import current_levels
-    from spbe.store import models as m
 
     snap = year.snapshot()
     framework = framework_of(year.cycle)
@@ -444,10 +615,6 @@ def final_summary(year: Year) -> dict:
     target, warning = default_target(framework, target_index, year.cycle.target_predicate)
     note = target_note_id(framework, target_index, year.cycle.target_predicate, target) if warning else None
     result = plan(framework, levels.levels, target)
-    with Session(year.engine) as session:
-        report = session.exec(
-            select(m.Report).where(m.Report.cycle_id == year.cycle.id).order_by(col(m.Report.id).desc())
-        ).first()
     owners = {i.number: i.owner_opd for i in snap.indicators}
     before = result.index_before
     return {
@@ -459,13 +626,66 @@ def final_summary(year: Year) -> dict:
         "gap": str(shortfall(target, result.exact_before)),
         "plan": result,
         "owners": owners,
-        "report_dir": report.out_dir if report else None,
         "levels_note": levels.note(),
-        "phases": {p.name: p.state for p in snap.phases.values()},
     }
 
 
-def run_demo(*, seed: int, data_dir: Path, interactive: bool | None = None) -> DemoResult:
+def item_summary(year: Year) -> dict:
+    """Pemdi: the index from the accepted items, the items per status, the item to-do list per OPD."""
+    from decimal import Decimal
+
+    from spbe.report.item_planning import item_plan
+    from spbe.report.model import shortfall
+    from spbe.services.cycles import framework_of
+    from spbe.services.status import cycle_scale_caveat
+
+    snap = year.snapshot()
+    framework = framework_of(year.cycle)
+    score = item_score(snap, year.cycle)
+    plan, todos, warning = item_plan(
+        framework, snap, target_index=Decimal(year.cycle.target_index), target_predicate=year.cycle.target_predicate
+    )
+    statuses = Counter(i.shown_status if i.auto_rejected else i.entered.status.value for i in snap.items)
+    caveat = cycle_scale_caveat(year.cycle, framework)
+    return {
+        "index": str(score.index),
+        "predicate": score.predicate,
+        "target": str(plan.target),
+        "target_note": warning,
+        "gap": str(shortfall(plan.target, plan.index_before)),
+        "rule": plan.rule,
+        "waiting_externals": score.waiting_externals,
+        "statuses": dict(statuses),
+        "plan": plan,
+        "todos": todos,
+        "scale_note": caveat["note"] if caveat else None,
+        "export": year.exported,
+    }
+
+
+def play_year(
+    *,
+    seed: int,
+    data_dir: Path,
+    receiver,
+    cycle_file: Path,
+    say: Callable[[str], None],
+    progress: Callable[[dict], None],
+) -> tuple[Year, dict]:
+    """Load the prepared cycle and walk its year on the Prefect server already configured; the summary after."""
+    init_store(cycle_file)
+    year = Year(
+        seed=seed,
+        data_dir=data_dir,
+        evidence_base=receiver.base_url.replace("127.0.0.1", EVIDENCE_HOST, 1),
+        say=say,
+        progress=progress,
+    )
+    year.run()
+    return year, final_summary(year)
+
+
+def run_demo(*, seed: int, data_dir: Path, interactive: bool | None = None, cycle: str = CYCLES[0]) -> DemoResult:
     from rich.console import Console
     from rich.progress import BarColumn, Progress, TextColumn
 
@@ -476,7 +696,11 @@ def run_demo(*, seed: int, data_dir: Path, interactive: bool | None = None) -> D
     started = time.perf_counter()
     data_dir.mkdir(parents=True, exist_ok=True)
     receiver = DemoReceiver(data_dir / "webhook.jsonl").start()
-    cycle_file = prepare(data_dir, receiver.base_url)
+    try:
+        cycle_file = prepare(data_dir, receiver.base_url, cycle)
+    except BaseException:
+        receiver.stop()
+        raise
     server = None
     server_started = time.perf_counter()
     from spbe.prefect_env import use_server
@@ -493,9 +717,6 @@ def run_demo(*, seed: int, data_dir: Path, interactive: bool | None = None) -> D
     server_seconds = time.perf_counter() - server_started
     ui = api.removesuffix("/api")
     console.print(f"Prefect UI: {ui}  (server up in {server_seconds:.1f} s)")
-    init_store(cycle_file)
-
-    from spbe.domain.phases import PHASES
 
     progress = Progress(
         TextColumn("{task.description:<18}"),
@@ -505,31 +726,32 @@ def run_demo(*, seed: int, data_dir: Path, interactive: bool | None = None) -> D
         transient=False,
         auto_refresh=False,
     )
-    bars = {name: progress.add_task(name, total=1, completed=0, state="pending") for name in PHASES}
+    bars: dict[str, int] = {}
 
     def update(status: dict) -> None:
-        for phase in status["phases"]:
-            prog = status["progress"].get(phase["name"])
+        for phase in status["phases"]:  # every phase of the cycle: the ministry's stages too, when it has them
+            name = phase["name"]
+            if name not in bars:
+                bars[name] = progress.add_task(name, total=1, completed=0, state="pending")
+            prog = status["progress"].get(name)
             fields = {"state": phase["state"]}
             if prog:
                 fields.update(total=max(prog["total"], 1), completed=prog["done"])
             elif phase["state"] == "closed":
-                task = progress.tasks[bars[phase["name"]]]
-                fields.update(completed=task.total)
-            progress.update(bars[phase["name"]], **fields)
+                fields.update(completed=progress.tasks[bars[name]].total)
+            progress.update(bars[name], **fields)
         progress.refresh()
 
-    year = Year(
-        seed=seed,
-        data_dir=data_dir,
-        evidence_base=receiver.base_url.replace("127.0.0.1", EVIDENCE_HOST, 1),
-        say=lambda text: progress.console.print(text),
-        progress=update,
-    )
     try:
         with progress:
-            year.run()
-        summary = final_summary(year)
+            year, summary = play_year(
+                seed=seed,
+                data_dir=data_dir,
+                receiver=receiver,
+                cycle_file=cycle_file,
+                say=lambda text: progress.console.print(text),
+                progress=update,
+            )
     except BaseException:
         if server is not None:  # a year that failed leaves no Prefect server behind
             server.stop()
@@ -551,7 +773,7 @@ def run_demo(*, seed: int, data_dir: Path, interactive: bool | None = None) -> D
         messages=len(receiver.received),
         duplicates=sum(n - 1 for n in keys.values() if n > 1),
     )
-    print_summary(console, result)
+    print_summary(console, result, year)
     if interactive is None:
         interactive = sys.stdin.isatty()
     _flush_logs()
@@ -584,32 +806,77 @@ def _flush_logs() -> None:
             return
 
 
-def print_summary(console, result: DemoResult) -> None:
+def print_summary(console, result: DemoResult, year: Year) -> None:
     s = result.summary
-    console.print("\n[bold]Hasil Evaluasi SPBE 2025 Kota Pekalongan (simulasi)[/bold]")
-    console.print(f"  Indeks SPBE : {s['index']}  Predikat: {s['predicate']}")
-    if s.get("bound_note"):
-        console.print(f"  Catatan     : {s['bound_note']}")
-    console.print(f"  Target      : {s['target']}  selisih: {s['gap']}")
-    if s["target_note"]:
-        console.print(f"  Catatan     : {s['target_note']}")
-    p = s["plan"]
-    if p.already_met:
-        console.print("  Target sudah tercapai.")
-    elif not p.reachable:
-        console.print(f"  Target tidak terjangkau (terbaik: {p.best_reachable}).")
+    say = console.print
+    cycle = year.cycle
+    if year.by_items:
+        say(f"\n[bold]Hasil Evaluasi Pemdi {cycle.year} {cycle.city} (simulasi)[/bold]")
+        print_item_summary(say, s)
     else:
-        console.print(f"  Kenaikan termurah menuju {p.target} ({len(p.raises)} indikator, {p.total_cost} langkah):")
-        for r in sorted(p.raises, key=lambda r: -r.gain)[:5]:
-            console.print(
-                f"    - indikator {r.number} ({s['owners'].get(r.number) or '-'}): {r.from_level} → "
-                f"{r.to_level}, +{float(r.gain):.4f}  {r.name[:60]}"
-            )
-    console.print(f"  Laporan     : {result.report_dir}")
-    console.print(f"  Prefect UI  : {result.ui_url}")
-    console.print(f"  Pesan keluar: {result.messages} diterima webhook lokal, {result.duplicates} kunci ganda")
+        say(f"\n[bold]Hasil Evaluasi SPBE {cycle.year} {cycle.city} (simulasi)[/bold]")
+        print_level_summary(say, s)
+    say(f"  Laporan     : {result.report_dir}")
+    say(f"  Prefect UI  : {result.ui_url}  (hanya selama demo berjalan, kecuali --keep-ui)")
+    say(f"  Pesan keluar: {result.messages} diterima webhook lokal, {result.duplicates} kunci ganda")
     kinds = ", ".join(f"{k} {n}× {t:.1f}s" for k, (n, t) in sorted(result.by_kind.items(), key=lambda kv: -kv[1][1]))
-    console.print(
+    say(
         f"\nWaktu: {result.seconds:.0f} s total; server {result.server_seconds:.1f} s; "
         f"{result.flow_runs} aksi dalam {result.flow_seconds:.0f} s ({kinds})"
     )
+
+
+def print_level_summary(say: Callable[[str], None], s: dict) -> None:
+    say(f"  Indeks SPBE : {s['index']}  Predikat: {s['predicate']}")
+    if s.get("bound_note"):
+        say(f"  Catatan     : {s['bound_note']}")
+    say(f"  Target      : {s['target']}  selisih: {s['gap']}")
+    if s["target_note"]:
+        say(f"  Catatan     : {s['target_note']}")
+    p = s["plan"]
+    if p.already_met:
+        say("  Target sudah tercapai.")
+    elif not p.reachable:
+        say(f"  Target tidak terjangkau (terbaik: {p.best_reachable}).")
+    else:
+        say(f"  Kenaikan termurah menuju {p.target} ({len(p.raises)} indikator, {p.total_cost} langkah):")
+        for r in sorted(p.raises, key=lambda r: -r.gain)[:5]:
+            say(
+                f"    - indikator {r.number} ({s['owners'].get(r.number) or '-'}): {r.from_level} → "
+                f"{r.to_level}, +{float(r.gain):.4f}  {r.name[:60]}"
+            )
+
+
+def print_item_summary(say: Callable[[str], None], s: dict) -> None:
+    from spbe.number_text import decimal_text
+
+    say(f"  Indeks Pemdi: {s['index']}  Predikat: {s['predicate']}")
+    rule = s["rule"]
+    say(f"  Aturan nilai: {rule.name} (sumber: {rule.source}; keyakinan: {rule.confidence})")
+    if s["waiting_externals"]:
+        waiting = ", ".join(f"I{n}" for n in s["waiting_externals"])
+        say(f"  Menunggu nilai eksternal: {waiting} (dinilai 1)")
+    if s["scale_note"]:
+        say(f"  Catatan skala: {s['scale_note']}")
+    statuses = ", ".join(f"{n} {k}" for k, n in sorted(s["statuses"].items(), key=lambda kv: -kv[1]))
+    say(f"  Butir       : {statuses}")
+    say(f"  Target      : {s['target']}  selisih: {s['gap']}")
+    if s["target_note"]:
+        say(f"  Catatan     : {s['target_note']}")
+    p = s["plan"]
+    if p.already_met:
+        say("  Target sudah tercapai.")
+    else:
+        if not p.reachable:
+            say(f"  Target tidak terjangkau: dengan semua butir diterima {decimal_text(p.best_reachable)}.")
+        say(f"  Butir termurah menuju target ({len(p.items)} butir), per OPD:")
+        for todo in s["todos"][:6]:
+            codes = ", ".join(t.code for t, _ in todo.rows[:6]) + (" …" if len(todo.rows) > 6 else "")
+            say(f"    - {todo.opd} ({len(todo.rows)} butir): {codes}")
+        if len(s["todos"]) > 6:
+            say(f"    dan {len(s['todos']) - 6} OPD lainnya (`spbe plan`)")
+    if s["export"] is not None:
+        e = s["export"]
+        say(f"  Ekspor kementerian: {e.out} ({e.items} butir, manifest.csv)")
+
+
