@@ -74,7 +74,10 @@ class Year:
         evidence_base: str,
         say: Callable[[str], None],
         progress: Callable[[dict], None],
+        reminder_days: str = "working",
     ) -> None:
+        """`reminder_days`: "working" ticks reminders every working day, as the demo does; "due" only on the days a
+        reminder rule falls due (H-7 ... H+n of each deadline, and each opening), for a year run as a test."""
         from sqlmodel import Session
 
         from spbe.calendar import WorkCalendar
@@ -100,6 +103,7 @@ class Year:
         self.seq = itertools.count()
         self.scheduled: set[str] = set()
         self.refusals: set[str] = set()
+        self.reminder_days = reminder_days
         self.timings: dict[str, list[float]] = defaultdict(list)
         # Reminder ticks are summed per week and said in one line when the week is over (one line a working
         # day buried the twenty events that matter): the week's key, its days, what was queued, what was sent.
@@ -121,8 +125,23 @@ class Year:
         return datetime.combine(day, dtime(hour, minute), self.tz)
 
     def schedule_reminder_ticks(self) -> None:
-        for day in self.calendar.working_days(self.start.date(), self.end.date()):
+        days = self.calendar.working_days(self.start.date(), self.end.date())
+        if self.reminder_days == "due":
+            days = sorted(set(days) & self.due_days())
+        for day in days:
             self.push(self.local(day, 8, 2), "remind")
+
+    def due_days(self) -> set[date]:
+        from spbe.services.cycles import rules_for
+
+        rules, _ = rules_for(self.cycle)
+        offsets = {*rules.offsets, *([rules.escalate_from] if rules.escalate_from else [])}
+        out: set[date] = set()
+        for p in self.snapshot().phases.values():
+            deadline = p.deadline_at.astimezone(self.tz).date()
+            out |= {self.calendar.add_working_days(deadline, n) for n in offsets}
+            out.add(self.calendar.add_working_days(p.opens_at.astimezone(self.tz).date(), 0))
+        return out
 
     def sync_timekeeper(self) -> None:
         """The timekeeper's own derivation decides when phases open and gates are checked."""
@@ -671,6 +690,7 @@ def play_year(
     cycle_file: Path,
     say: Callable[[str], None],
     progress: Callable[[dict], None],
+    reminder_days: str = "working",
 ) -> tuple[Year, dict]:
     """Load the prepared cycle and walk its year on the Prefect server already configured; the summary after."""
     init_store(cycle_file)
@@ -680,6 +700,7 @@ def play_year(
         evidence_base=receiver.base_url.replace("127.0.0.1", EVIDENCE_HOST, 1),
         say=say,
         progress=progress,
+        reminder_days=reminder_days,
     )
     year.run()
     return year, final_summary(year)
