@@ -36,6 +36,8 @@ def self_assessment(snap: CycleSnapshot, phase: PhaseInfo, cast: Cast) -> list[A
     lead = {i.number: i.owner_opd for i in snap.indicators}
     acts = []
     for ind in snap.item_indicators():
+        if cast.only is not None and ind.number not in cast.only:
+            continue
         aim = aim_of(cast, ind.number)
         for item in snap.items:
             if item.indicator != ind.number or item.level > aim or not item.owner_opd:

@@ -49,6 +49,7 @@ class Cast:
     calendar: WorkCalendar
     rng: random.Random = field(init=False)
     true_level: dict[int, int] = field(default_factory=dict)
+    only: frozenset[int] | None = None  # the indicators whose owners answer (a smaller year); None: all
 
     def __post_init__(self) -> None:
         self.rng = random.Random(self.seed)

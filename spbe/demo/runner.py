@@ -75,9 +75,11 @@ class Year:
         say: Callable[[str], None],
         progress: Callable[[dict], None],
         reminder_days: str = "working",
+        only: frozenset[int] | None = None,
     ) -> None:
         """`reminder_days`: "working" ticks reminders every working day, as the demo does; "due" only on the days a
-        reminder rule falls due (H-7 ... H+n of each deadline, and each opening), for a year run as a test."""
+        reminder rule falls due (H-7 ... H+n of each deadline, and each opening). `only`: the indicators whose
+        owners answer (None: all). Both make a smaller year for a test."""
         from sqlmodel import Session
 
         from spbe.calendar import WorkCalendar
@@ -95,7 +97,9 @@ class Year:
         self.by_items = self.snapshot().by_items
         self.planners = item_participants.PLANNERS if self.by_items else PLANNERS
         self.exported: object | None = None  # the ministry export's result, once written
-        self.cast = Cast(seed=seed, evidence_base=f"{evidence_base}/evidence", tz=self.tz, calendar=self.calendar)
+        self.cast = Cast(
+            seed=seed, evidence_base=f"{evidence_base}/evidence", tz=self.tz, calendar=self.calendar, only=only
+        )
         self.data_dir = data_dir
         self.say = say
         self.progress = progress
@@ -104,6 +108,7 @@ class Year:
         self.scheduled: set[str] = set()
         self.refusals: set[str] = set()
         self.reminder_days = reminder_days
+        self.checks: dict[str, tuple] = {}  # phase → what its last gate check said (state, done, total)
         self.timings: dict[str, list[float]] = defaultdict(list)
         # Reminder ticks are summed per week and said in one line when the week is over (one line a working
         # day buried the twenty events that matter): the week's key, its days, what was queued, what was sent.
@@ -245,7 +250,12 @@ class Year:
         if result is None:
             return
         gate = result["gate"]
-        self.say(f"{self.stamp()}  gerbang {event.phase}: {result['message']} ({gate['done']}/{gate['total']})")
+        # a re-check that changed nothing and found what the last one said is not an event (one line a day
+        # for a phase held open, or a phase already closed, buried the ones that matter)
+        said = (result.get("after"), gate["done"], gate["total"])
+        if result.get("changed") or (self.checks.get(event.phase) != said and said[0] != "closed"):
+            self.say(f"{self.stamp()}  gerbang {event.phase}: {result['message']} ({gate['done']}/{gate['total']})")
+        self.checks[event.phase] = said
         self.sync_timekeeper()  # unmet after the deadline: the timekeeper's daily re-check job comes next
 
     def on_remind(self, event: Event) -> None:
@@ -691,6 +701,7 @@ def play_year(
     say: Callable[[str], None],
     progress: Callable[[dict], None],
     reminder_days: str = "working",
+    only: frozenset[int] | None = None,
 ) -> tuple[Year, dict]:
     """Load the prepared cycle and walk its year on the Prefect server already configured; the summary after."""
     init_store(cycle_file)
@@ -701,6 +712,7 @@ def play_year(
         say=say,
         progress=progress,
         reminder_days=reminder_days,
+        only=only,
     )
     year.run()
     return year, final_summary(year)

