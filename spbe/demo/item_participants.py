@@ -13,7 +13,8 @@ from __future__ import annotations
 
 from datetime import datetime, time
 
-from spbe.demo.participants import Act, Cast, locus, socialization
+from spbe.demo.participants import PLANNERS as BY_INDICATOR
+from spbe.demo.participants import Act, Cast, answered_again
 from spbe.domain.snapshot import CycleSnapshot, ItemState, ItemStatus, PhaseInfo
 
 # Values the other agencies publish, as a coordinator would copy them (indicator, value, date). I7's
@@ -124,11 +125,7 @@ def _judge(at: datetime, item: ItemState, phase: PhaseInfo, kind: str | None, no
 def revision(snap: CycleSnapshot, phase: PhaseInfo, cast: Cast) -> list[Act]:
     days = cast.working_days(cast.local(phase.opens_at), cast.local(phase.deadline_at))
     acts = []
-    for item in snap.items:
-        if item.status is not ItemStatus.REVISE or not item.owner_opd:
-            continue
-        if cast.rng.random() < 0.12:
-            continue  # never answered: the deadline passes with it outstanding
+    for item in answered_again(snap.items, cast):
         first = cast.rng.randrange(0, max(1, len(days) - 6))
         evidence, _ = _answer(cast, item, version=(item.version or 1) + 1)
         acts.append(
@@ -171,12 +168,10 @@ def ministry_result(snap: CycleSnapshot, phase: PhaseInfo, cast: Cast) -> list[A
 
 
 PLANNERS = {
-    "locus": locus,
-    "socialization": socialization,
+    **BY_INDICATOR,  # locus, socialization and the final report are the same in both models
     "self-assessment": self_assessment,
     "document-review": document_review,
     "revision": revision,
-    "final-report": lambda snap, phase, cast: [],
     "ministry-upload": ministry_upload,
     "ministry-interview": ministry_interview,
     "ministry-visit": lambda snap, phase, cast: [],

@@ -8,6 +8,7 @@ dead or private: the year the engine is built for.
 from __future__ import annotations
 
 import random
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -195,14 +196,18 @@ def _accept(at: datetime, item: IndicatorState, level: int, note: str, phase: Ph
     )
 
 
+def answered_again(units: Iterable, cast: Cast) -> Iterator:
+    """The sent-back units (indicators, or items) their OPD answers again; about one in eight never is, and
+    the revision deadline passes with it outstanding."""
+    for unit in units:
+        if unit.status is ItemStatus.REVISE and unit.owner_opd and cast.rng.random() >= 0.12:
+            yield unit
+
+
 def revision(snap: CycleSnapshot, phase: PhaseInfo, cast: Cast) -> list[Act]:
     days = cast.working_days(cast.local(phase.opens_at), cast.local(phase.deadline_at))
     acts = []
-    for item in snap.indicators:
-        if item.status is not ItemStatus.REVISE or not item.owner_opd:
-            continue
-        if cast.rng.random() < 0.12:
-            continue  # never answered: the deadline passes with it outstanding
+    for item in answered_again(snap.indicators, cast):
         admin = snap.opds[item.owner_opd].admin_key
         first = cast.rng.randrange(0, max(1, len(days) - 6))
         answered = cast.moment(days[first])

@@ -859,17 +859,25 @@ def print_summary(console, result: DemoResult, year: Year) -> None:
     )
 
 
+def say_target(say: Callable[[str], None], s: dict) -> bool:
+    """The target and the gap to it; True when it is met already (said so)."""
+    say(f"  Target      : {s['target']}  selisih: {s['gap']}")
+    if s["target_note"]:
+        say(f"  Catatan     : {s['target_note']}")
+    if s["plan"].already_met:
+        say("  Target sudah tercapai.")
+        return True
+    return False
+
+
 def print_level_summary(say: Callable[[str], None], s: dict) -> None:
     say(f"  Indeks SPBE : {s['index']}  Predikat: {s['predicate']}")
     if s.get("bound_note"):
         say(f"  Catatan     : {s['bound_note']}")
-    say(f"  Target      : {s['target']}  selisih: {s['gap']}")
-    if s["target_note"]:
-        say(f"  Catatan     : {s['target_note']}")
     p = s["plan"]
-    if p.already_met:
-        say("  Target sudah tercapai.")
-    elif not p.reachable:
+    if say_target(say, s):
+        return
+    if not p.reachable:
         say(f"  Target tidak terjangkau (terbaik: {p.best_reachable}).")
     else:
         say(f"  Kenaikan termurah menuju {p.target} ({len(p.raises)} indikator, {p.total_cost} langkah):")
@@ -893,13 +901,8 @@ def print_item_summary(say: Callable[[str], None], s: dict) -> None:
         say(f"  Catatan skala: {s['scale_note']}")
     statuses = ", ".join(f"{n} {k}" for k, n in sorted(s["statuses"].items(), key=lambda kv: -kv[1]))
     say(f"  Butir       : {statuses}")
-    say(f"  Target      : {s['target']}  selisih: {s['gap']}")
-    if s["target_note"]:
-        say(f"  Catatan     : {s['target_note']}")
     p = s["plan"]
-    if p.already_met:
-        say("  Target sudah tercapai.")
-    else:
+    if not say_target(say, s):
         if not p.reachable:
             say(f"  Target tidak terjangkau: dengan semua butir diterima {decimal_text(p.best_reachable)}.")
         say(f"  Butir termurah menuju target ({len(p.items)} butir), per OPD:")
