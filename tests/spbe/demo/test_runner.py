@@ -99,3 +99,17 @@ def test_prepare_writes_a_loopback_only_cycle_and_points_the_settings_at_it(
     assert os.environ["SPBE_DATABASE_URL"] == f"sqlite:///{tmp_path / 'spbe.db'}"
     assert os.environ["SPBE_WEBHOOK_URL"] == "http://127.0.0.1:4321/spbe"
     assert len(os.environ["SPBE_TEMPLATE_SECRET"]) >= 16 and "SPBE_NOW" not in os.environ
+
+
+def test_prepare_takes_the_2026_cycle_and_refuses_an_unknown_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    from spbe.errors import InputError
+
+    for key in ("SPBE_DATA_DIR", "SPBE_DATABASE_URL", "SPBE_CYCLE_CONFIG", "SPBE_ACTOR", "SPBE_WEBHOOK_URL"):
+        monkeypatch.setenv(key, "")
+    with pytest.raises(InputError, match="pekalongan-2025, pekalongan-2026"):
+        prepare(tmp_path, "http://127.0.0.1:4321", "pekalongan-2027")
+    assert not (tmp_path / "pekalongan-2027-demo.toml").exists()
+    cycle_file = prepare(tmp_path, "http://127.0.0.1:4321", "pekalongan-2026")
+    text = cycle_file.read_text(encoding="utf-8")
+    assert cycle_file.name == "pekalongan-2026-demo.toml" and 'framework = "pemdi-2026"' in text
+    assert "dns = false" in text and "[phases.ministry-upload]" in text
