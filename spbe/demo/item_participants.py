@@ -5,8 +5,8 @@ at a phase's opening it returns that phase's acts. Lead OPDs state the level the
 items up to it, most with an uploaded file, some with a link, a few with a dead link or only a note;
 supporting OPDs answer the items given to them; assessors accept items or send them back with the kind
 of the problem; most sent-back items are answered and judged again. A coordinator records the external
-indicators' values, writes the ministry export, records the interviu's outcome per uploaded item and
-finally the ministry's result.
+indicators' values, writes the ministry export and records the ministry's result; the internal assessors
+record the interviu's outcome per uploaded item.
 """
 
 from __future__ import annotations
@@ -144,7 +144,8 @@ def ministry_upload(snap: CycleSnapshot, phase: PhaseInfo, cast: Cast) -> list[A
 
 
 def ministry_interview(snap: CycleSnapshot, phase: PhaseInfo, cast: Cast) -> list[Act]:
-    """The interviu's outcome per uploaded item, entered over its first days; a few items are disputed."""
+    """The interviu's outcome per uploaded item, entered over its first days by the item's internal assessor (a
+    coordinator of the OPD that leads the indicator may not judge it); a few items are disputed."""
     days = cast.working_days(cast.local(phase.opens_at), cast.local(phase.deadline_at))
     acts = []
     for item in snap.items:
@@ -153,7 +154,7 @@ def ministry_interview(snap: CycleSnapshot, phase: PhaseInfo, cast: Cast) -> lis
         at = datetime.combine(days[min(len(days) - 1, cast.rng.randrange(1, 4))], time(15, 0), cast.tz)
         disputed = cast.rng.random() < 0.06
         acts.append(
-            Act(at, "interview", "koordinator", indicator=item.indicator, item=item.code,
+            Act(at, "interview", item.assessor or "koordinator", indicator=item.indicator, item=item.code,
                 verdict="revisi" if disputed else "diterima", reason="bukti_tidak_tepat" if disputed else None,
                 note="sanggah: asesor eksternal meminta bukti pelaksanaan" if disputed else "interviu: sesuai",
                 phase=phase.name)

@@ -126,4 +126,5 @@ def test_the_ministry_stages_export_then_interviu_per_accepted_item(year):
     assert [a.kind for a in plan(year, 1, "ministry-upload", snap)] == ["export", "close_phase"]
     interviews = [a for a in plan(year, 1, "ministry-interview", snap) if a.kind == "interview"]
     assert sorted(a.item for a in interviews) == sorted(i.code for i in accepted if not i.auto_rejected)
+    assert all(a.actor == (snap.item(a.item).assessor or "koordinator") for a in interviews)
     assert [a.kind for a in plan(year, 1, "ministry-result", snap)] == ["result"]
