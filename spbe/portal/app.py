@@ -63,7 +63,9 @@ def create_app() -> FastAPI:
 
     def go(path: str, notice: str | None = None) -> RedirectResponse:
         # only our own fixed paths: never a location taken from the request (no open redirect)
-        return RedirectResponse(prefix + path + (f"?ok={notice}" if notice else ""), status_code=303)
+        where, _, anchor = path.partition("#")  # the notice before the anchor, or the browser never sends it
+        query = f"?ok={notice}" if notice else ""
+        return RedirectResponse(prefix + where + query + (f"#{anchor}" if anchor else ""), status_code=303)
 
     @app.middleware("http")
     async def headers_and_log(request: Request, call_next):
