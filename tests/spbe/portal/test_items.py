@@ -216,3 +216,27 @@ def test_an_assessor_cannot_use_the_opd_item_routes_nor_an_opd_the_assessor_ones
     assert len(answers(engine)) == 1
     with Session(engine) as session:
         assert session.exec(select(t.ItemReview)).all() == [] and session.exec(select(t.AimedLevel)).all() == []
+
+
+def test_the_item_template_downloads_and_imports_through_the_page(pemdi, prefect_harness, tmp_path):
+    from spbe.intake import layout as L
+    from tests.spbe.intake.test_item_import import fill
+
+    engine, app = pemdi
+    client = signed_in(app, engine, "adm-bapperida")
+    csrf = csrf_of(client)
+    template = tmp_path / "templat.xlsx"
+    download = client.get("/opd/templat")
+    assert download.status_code == 200 and download.headers["content-disposition"].startswith("attachment;")
+    template.write_bytes(download.content)
+    fill(template, L.OPD_ITEMS, {"I1-L1-01": {"aim": 7, "evidence": "https://bukti.example/a.pdf"}})
+    bad = client.post("/opd/impor", data={"csrf": csrf}, files={"berkas": ("templat.xlsx", template.read_bytes())})
+    assert bad.status_code == 400 and "Templat belum diimpor" in bad.text and "<td>2</td>" in bad.text
+    assert answers(engine) == []
+    template.write_bytes(download.content)
+    fill(template, L.OPD_ITEMS, {"I1-L1-01": {"aim": 2, "evidence": "https://bukti.example/a.pdf"}})
+    ok = client.post("/opd/impor", data={"csrf": csrf}, files={"berkas": ("templat.xlsx", template.read_bytes())})
+    assert ok.status_code == 303 and ok.headers["location"] == "/opd?ok=impor"
+    assert [(a[0], a[3], a[5]) for a in answers(engine)] == [
+        ("I1-L1-01", "adm-bapperida", ["https://bukti.example/a.pdf"])
+    ]
