@@ -9,7 +9,7 @@ from __future__ import annotations
 from prefect import flow
 
 from tasks.common import typed
-from tasks.portal import portal_import_task, store_evidence_task
+from tasks.portal import portal_import_task, store_evidence_task, store_item_evidence_task
 
 
 def _name(what: str):
@@ -47,4 +47,15 @@ def portal_evidence(
     """An evidence file uploaded for one indicator: stored by its hash and added to a new version."""
     result = store_evidence_task(path, name, actor, opd, indicator, level, list(links or []), explanation, note)
     print(f"{opd} indicator {indicator}: {result['file']['media_type']} {result['file']['size']} bytes")
+    return result
+
+
+@flow(name="portal-item-evidence", flow_run_name=_name("unggah bukti butir"), log_prints=True)
+@typed
+def portal_item_evidence(
+    path: str, name: str, actor: str, opd: str, code: str, links: list[str] | None = None, note: str | None = None
+) -> dict:
+    """An evidence file uploaded for one Pemdi item: stored by its hash and added to a new version."""
+    result = store_item_evidence_task(path, name, actor, opd, code, list(links or []), note)
+    print(f"{opd} butir {code}: {result['file']['media_type']} {result['file']['size']} bytes")
     return result

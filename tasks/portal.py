@@ -48,3 +48,24 @@ def store_evidence_task(
             explanation=explanation,
             note=note,
         )
+
+
+@task(name="portal-store-item-evidence", task_run_name="evidence {opd} · item {code}", **RETRY)
+def store_item_evidence_task(
+    path: str, name: str, actor: str, opd: str, code: str, links: list[str], note: str | None
+) -> dict:
+    from spbe.portal.answers import answer_item_with_file
+    from spbe.services.cycles import current_cycle
+
+    with session_scope(require_schema()) as session:
+        return answer_item_with_file(
+            session,
+            cycle=current_cycle(session),
+            actor=actor,
+            opd=opd,
+            code=code,
+            data=Path(path).read_bytes(),
+            name=name,
+            links=links,
+            note=note,
+        )

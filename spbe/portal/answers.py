@@ -10,15 +10,17 @@ from __future__ import annotations
 import hashlib
 from typing import Any
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from spbe.errors import InputError
 from spbe.evidence_files import REF_PREFIX, parse_ref, sniff
+from spbe.services import items as items_svc
 from spbe.services import submissions as svc
 from spbe.services.evidence_store import add_evidence_file, evidence_root, find_evidence_file
 from spbe.services.submission_store import latest_submission
 from spbe.settings import get_settings
 from spbe.store import models as m
+from spbe.store import tables_items as t
 from spbe.store.tables_evidence import EvidenceFile
 
 MAX_FILE_BYTES = 20 * 1024 * 1024  # an evidence file (spbe.evidence_files.DEFAULT_MAX_BYTES)
@@ -160,4 +162,76 @@ def may_read_file(session: Session, *, cycle: m.Cycle, kind: str, subject: str, 
         subs = session.exec(
             select(m.Submission).where(m.Submission.cycle_id == cycle.id, m.Submission.indicator_number.in_(mine))  # type: ignore[attr-defined]
         )
-    return row if any(ref in (s.evidence or []) for s in subs) else None
+    if any(ref in (s.evidence or []) for s in subs):
+        return row
+    return row if _in_item_answers(session, cycle=cycle, kind=kind, subject=subject, ref=ref) else None
+
+
+def _in_item_answers(session: Session, *, cycle: m.Cycle, kind: str, subject: str, ref: str) -> bool:
+    """Under Pemdi: the file is named in an answer of this OPD, or of an indicator this assessor judges."""
+    query = select(t.ItemAnswer).where(t.ItemAnswer.cycle_id == cycle.id)
+    if kind == "opd":
+        query = query.where(t.ItemAnswer.opd_code == subject)
+    else:
+        mine = select(m.Assignment.indicator_number).where(
+            m.Assignment.cycle_id == cycle.id, m.Assignment.assessor_key == subject
+        )
+        query = query.where(col(t.ItemAnswer.indicator_number).in_(mine))
+    return any(ref in (a.evidence or []) for a in session.exec(query))
+
+
+def answer_item(
+    session: Session, *, cycle: m.Cycle, actor: str, code: str, links: list[str], note: str | None
+) -> items_svc.ItemSubmitResult:
+    """A new version of one Pemdi item from the page's form, through the same service as `spbe submit --item`."""
+    return items_svc.submit_item(
+        session, cycle=cycle, actor=actor, code=code, evidence=links, note=note, source="portal"
+    )
+
+
+def answer_item_with_file(
+    session: Session,
+    *,
+    cycle: m.Cycle,
+    actor: str,
+    opd: str,
+    code: str,
+    data: bytes,
+    name: str | None,
+    links: list[str],
+    note: str | None,
+) -> dict[str, Any]:
+    """Answer an item with the file added to its evidence: the file is checked (name, size, content) before
+    anything is written, stored, then the answer recorded; an answer the service refuses takes the stored
+    bytes back off the disk (the store's rows roll back with the transaction)."""
+    from spbe.evidence_files import path_of
+
+    check_name(name)
+    if not data:
+        raise InputError("berkas kosong", source=f"butir {code}")
+    if len(data) > MAX_FILE_BYTES:
+        raise InputError(f"berkas melebihi batas {MAX_FILE_BYTES // (1024 * 1024)} MB", source=f"butir {code}")
+    sniff(data)
+    root = evidence_root(get_settings().data_dir)
+    digest = hashlib.sha256(data).hexdigest()
+    on_disk = path_of(root, digest)
+    existed = on_disk.exists()
+    try:
+        row = add_evidence_file(
+            session, cycle=cycle, data=data, name=name, opd=opd, actor=actor, root=root, max_bytes=MAX_FILE_BYTES
+        )
+        ref = REF_PREFIX + row.sha256
+        result = answer_item(
+            session, cycle=cycle, actor=actor, code=code, links=[*links, ref] if ref not in links else links, note=note
+        )
+    except Exception:
+        if not existed:
+            on_disk.unlink(missing_ok=True)
+        raise
+    return {
+        "file": {"sha256": row.sha256, "size": row.size, "media_type": row.media_type, "name": row.name},
+        "item": result.item.code,
+        "version": result.answer.version,
+        "created": result.created,
+        "late": result.late,
+    }

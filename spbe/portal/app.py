@@ -23,8 +23,15 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from spbe import clock
 from spbe.errors import InputError, RefusedError, SpbeError, Unavailable
-from spbe.portal import links, views, web
-from spbe.portal.answers import MAX_FILE_BYTES, MAX_TEMPLATE_BYTES, answer, check_name, may_read_file
+from spbe.portal import item_views, links, views, web
+from spbe.portal.answers import (
+    MAX_FILE_BYTES,
+    MAX_TEMPLATE_BYTES,
+    answer,
+    answer_item,
+    check_name,
+    may_read_file,
+)
 from spbe.portal.problems import problem_rows
 from spbe.settings import get_settings
 from spbe.store.db import get_engine, require_schema, session_scope
@@ -63,7 +70,9 @@ def create_app() -> FastAPI:
 
     def go(path: str, notice: str | None = None) -> RedirectResponse:
         # only our own fixed paths: never a location taken from the request (no open redirect)
-        return RedirectResponse(prefix + path + (f"?ok={notice}" if notice else ""), status_code=303)
+        where, _, anchor = path.partition("#")  # the notice before the anchor, or the browser never sends it
+        query = f"?ok={notice}" if notice else ""
+        return RedirectResponse(prefix + where + query + (f"#{anchor}" if anchor else ""), status_code=303)
 
     @app.middleware("http")
     async def headers_and_log(request: Request, call_next):
@@ -202,14 +211,19 @@ def create_app() -> FastAPI:
             "impor": "Templat diimpor.",
             "sama": "Tidak ada perubahan: isinya sama dengan versi terakhir.",
             "diingatkan": "Pengingat masuk antrean pengiriman.",
+            "sasaran": "Tingkat sasaran tercatat.",
         }.get(request.query_params.get("ok", ""))
 
     # ----- OPD -----
     def opd_view(v: Viewer, request: Request, status: int = 200, **extra) -> HTMLResponse:
+        by_items = item_views.by_items(v.cycle)
         with Session(get_engine()) as session:
-            data = views.opd_page(session, v.cycle, v.subject)
+            if by_items:
+                data = item_views.opd_items_page(session, v.cycle, v.subject)
+            else:
+                data = views.opd_page(session, v.cycle, v.subject)
         return page(
-            "opd.html.j2",
+            "opd_items.html.j2" if by_items else "opd.html.j2",
             status,
             signed_in=True,
             csrf=v.session.csrf,
@@ -294,6 +308,7 @@ def create_app() -> FastAPI:
         from flows.portal import portal_evidence
 
         v = viewer(request, "opd")
+        item_views.require_levels(v.cycle)
         form = await received(request, v, MAX_FILE_BYTES)
         level_text = str(form.get("tingkat") or "").strip()
         if level_text and not level_text.isdigit():
@@ -340,6 +355,57 @@ def create_app() -> FastAPI:
         result = await run_in_threadpool(write)
         return go(f"/opd#i{number}", "tersimpan" if result.created else "sama")
 
+    @app.post("/opd/butir/{code}")
+    async def opd_item_answer(code: str, request: Request):
+        from flows.portal import portal_item_evidence
+
+        v = viewer(request, "opd")
+        item_views.require_items(v.cycle)
+        form = await received(request, v, MAX_FILE_BYTES)
+        entries = [x.strip() for x in str(form.get("tautan") or "").splitlines() if x.strip()]
+        entries += [str(x) for x in form.getlist("simpan") if isinstance(x, str)]
+        note = str(form.get("catatan") or "").strip() or None
+        upload = await web.read_upload(form, "berkas", cap=MAX_FILE_BYTES)
+        if upload is not None:
+            data, name = upload
+            check_name(name)
+            result = await run_in_threadpool(
+                run_upload,
+                portal_item_evidence,
+                data,
+                ".bin",
+                name=name or "berkas",
+                actor=v.actor,
+                opd=v.subject,
+                code=code,
+                links=entries,
+                note=note,
+            )
+            return go(f"/opd#b-{result['item']}", "tersimpan" if result["created"] else "sama")
+
+        def write():
+            with session_scope(get_engine()) as session:
+                return answer_item(session, cycle=v.cycle, actor=v.actor, code=code, links=entries, note=note)
+
+        result = await run_in_threadpool(write)
+        return go(f"/opd#b-{result.item.code}", "tersimpan" if result.created else "sama")
+
+    @app.post("/opd/sasaran/{number}")
+    async def opd_aim(number: int, request: Request):
+        from spbe.services.items import aim_level
+
+        v = viewer(request, "opd")
+        item_views.require_items(v.cycle)
+        form = await received(request, v, 16 * 1024)
+        level = str(form.get("tingkat") or "").strip()
+
+        def write():
+            with session_scope(get_engine()) as session:
+                return aim_level(session, cycle=v.cycle, actor=v.actor, indicator=number, level=level, source="portal")
+
+        result = await run_in_threadpool(write)
+        return go(f"/opd#i{number}", "sasaran" if result.created else "sama")
+
     # ----- files -----
     @app.get("/berkas/{digest}")
     def evidence_file(digest: str, request: Request):
@@ -370,15 +436,56 @@ def create_app() -> FastAPI:
     @app.get("/asesor", response_class=HTMLResponse)
     def assessor_home(request: Request):
         v = viewer(request, "assessor")
+        by_items = item_views.by_items(v.cycle)
         with Session(get_engine()) as session:
-            data = views.assessor_page(session, v.cycle, v.subject)
-        return page("assessor.html.j2", signed_in=True, csrf=v.session.csrf, notice=notice_of(request), **data)
+            if by_items:
+                data = item_views.assessor_items_page(session, v.cycle, v.subject)
+            else:
+                data = views.assessor_page(session, v.cycle, v.subject)
+        return page(
+            "assessor_items.html.j2" if by_items else "assessor.html.j2",
+            signed_in=True,
+            csrf=v.session.csrf,
+            notice=notice_of(request),
+            **data,
+        )
+
+    @app.post("/asesor/butir/{code}")
+    async def assessor_item_review(code: str, request: Request):
+        from spbe.services.items import review_item
+
+        v = viewer(request, "assessor")
+        item_views.require_items(v.cycle)
+        form = await received(request, v, 64 * 1024)
+        verdict = str(form.get("putusan") or "")
+        version_text = str(form.get("versi") or "").strip()
+        if verdict not in ("diterima", "revisi") or not version_text.isdigit():
+            raise InputError("putusan: pilih Diterima atau Revisi")
+        kind = str(form.get("jenis") or "").strip() or None
+
+        def write():
+            with session_scope(get_engine()) as session:
+                return review_item(
+                    session,
+                    cycle=v.cycle,
+                    actor=v.actor,
+                    code=code,
+                    verdict=verdict,
+                    kind=kind if verdict == "revisi" else None,
+                    note=str(form.get("catatan") or "").strip() or None,
+                    version=int(version_text),
+                    source="portal",
+                )
+
+        result = await run_in_threadpool(write)
+        return go(f"/asesor#b-{result.item.code}", "tersimpan" if result.created else "sama")
 
     @app.post("/asesor/indikator/{number}")
     async def assessor_review(number: int, request: Request):
         from spbe.services import submissions as svc
 
         v = viewer(request, "assessor")
+        item_views.require_levels(v.cycle)
         form = await received(request, v, 64 * 1024)
         verdict = str(form.get("putusan") or "")
         level_text = str(form.get("tingkat") or "").strip()

@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 _XLSX = re.compile(
     r"^(?:.*?: )?(?:sheet|lembar) '(?P<sheet>[^']*)' (?:row|baris) (?P<row>\d+)"
-    r"(?:, (?:column|kolom) (?P<col>[A-Z]+)(?: \((?P<label>[^)]*)\))?)?: ?(?P<text>.*)$",
+    r"(?:, (?:column|kolom) (?P<col>[A-Z]+)(?: \((?P<label>.*?)\))?)?: ?(?P<text>.*)$",
     re.S,
 )
 _CSV = re.compile(

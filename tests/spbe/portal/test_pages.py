@@ -122,3 +122,40 @@ def test_the_coordinator_page_shows_the_phases_from_a_coordinator_link(portal):
     page = client.get("/koordinator")
     assert page.status_code == 200 and "Tahap" in page.text and "Indeks saat ini" in page.text
     assert client.get("/opd").status_code == 404
+
+
+def test_an_expired_link_gets_a_clear_page_at_the_door_and_in_a_session(portal):
+    from datetime import timedelta
+
+    from spbe.portal.links import cycle_end
+
+    engine, app = portal
+    client = signed_in(app, engine, "adm-dinkominfo")
+    token = link(engine, "adm-dinkominfo")
+    with Session(engine) as session:
+        end = cycle_end(session, current_cycle(session))
+    with clock.use_clock(end + timedelta(seconds=1)):
+        for response in (client.get("/opd"), TestClient(app, follow_redirects=False).get(f"/masuk/{token}")):
+            assert response.status_code == 410 and "Tautan tidak berlaku" in response.text
+            assert "Traceback" not in response.text and token not in response.text
+
+
+def test_a_200_mb_upload_is_refused_and_nothing_is_written(portal, tmp_path):
+    engine, app = portal
+    client = signed_in(app, engine, "adm-dinkominfo")
+    csrf = client.get("/opd").text.split('name="csrf" value="')[1].split('"')[0]
+
+    def body():  # streamed without a declared length: cut off at the cap, not read to its end
+        yield b'--b\r\nContent-Disposition: form-data; name="csrf"\r\n\r\n' + csrf.encode() + b"\r\n"
+        yield b'--b\r\nContent-Disposition: form-data; name="berkas"; filename="sk.pdf"\r\n\r\n%PDF-1.4\n'
+        for _ in range(200):
+            yield b"\0" * 2**20
+
+    response = client.post(
+        "/opd/indikator/1", content=body(), headers={"content-type": "multipart/form-data; boundary=b"}
+    )
+    assert response.status_code == 413 and "20 MB" in response.text
+    with Session(engine) as session:
+        assert session.exec(select(m.Submission)).all() == []
+    incoming = tmp_path / "data" / "portal"
+    assert not incoming.exists() or not any(p.is_file() for p in incoming.rglob("*"))
