@@ -939,7 +939,9 @@ def receiver() -> Iterator[str]:
         proc.wait(timeout=10)
 
 
-def measure(base_url: str, agencies: int, seed: int, receiver_url: str, profile: bool) -> Figures:
+def measure(
+    base_url: str, agencies: int, seed: int, receiver_url: str, profile: bool, dispatch: bool = True
+) -> Figures:
     import httpx
 
     fig = Figures(agencies)
@@ -977,6 +979,8 @@ def measure(base_url: str, agencies: int, seed: int, receiver_url: str, profile:
         if second["queued"]:
             print(f"  ! the second sweep queued {second['queued']} more messages", file=sys.stderr)
         fig.waiting = waiting_messages(engine)
+        if not dispatch:
+            return fig
         httpx.post(receiver_url + "/reset")
         os.environ.update(
             {"SPBE_FORCE_CHANNEL": "webhook", "SPBE_WEBHOOK_URL": receiver_url + "/spbe", "SPBE_DATA_DIR": data_dir}
@@ -1089,6 +1093,22 @@ def report(figs: list[Figures]) -> None:
                 print(f"\ncProfile, {step}, N={f.agencies} (cumulative):\n{text}")
 
 
+def as_json(f: Figures) -> dict[str, Any]:
+    return {
+        "agencies": f.agencies,
+        "status_process_ms": round(f.status_process_ms),
+        "status_ms": round(f.status_ms, 1),
+        "gate_ms": round(f.gate_ms, 1),
+        "sweep_s": round(f.sweep_s, 2),
+        "sweep_ms_per_agency": round(f.sweep_ms_per_agency, 1),
+        "resweep_s": round(f.resweep_s, 2),
+        "queued": f.queued,
+        "dispatch_s": round(f.dispatch_s, 2),
+        "msg_per_s": round(f.rate),
+        "delivered_once": f.delivered_once,
+    }
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--agencies", default="40,150,600", help="comma-separated numbers of agencies")
@@ -1096,6 +1116,8 @@ def main() -> None:
     parser.add_argument("--database-url", default=None, help="PostgreSQL server (a fresh database is made per N)")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--profile", action="store_true", help="run status, sweep and dispatch under cProfile")
+    parser.add_argument("--no-dispatch", action="store_true", help="stop after the two sweeps")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON (after the report)")
     args = parser.parse_args()
     sizes = [40, 150] if args.quick else [int(x) for x in args.agencies.split(",") if x.strip()]
     if min(sizes) < 1:
@@ -1111,8 +1133,10 @@ def main() -> None:
         print("  warm-up round on 3 agencies (imports, template compilation, TLS context: not reported)", flush=True)
         measure(base, 3, args.seed, receiver_url, False)
         for n in sizes:
-            figs.append(measure(base, n, args.seed, receiver_url, args.profile))
+            figs.append(measure(base, n, args.seed, receiver_url, args.profile, not args.no_dispatch))
     report(figs)
+    if args.json:
+        print(json.dumps([as_json(f) for f in figs], indent=2))
     print(f"\n(total run {time.perf_counter() - started:.0f} s)")
 
 
