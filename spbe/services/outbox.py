@@ -123,8 +123,13 @@ def insert_ignoring_conflicts(session: Session, table, rows: list[dict[str, Any]
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table).values(rows).on_conflict_do_nothing(index_elements=unique)
-    return session.exec(stmt.returning(*returning) if returning else stmt)  # type: ignore[call-overload]
+    # executemany of one compiled statement (SQLAlchemy batches it into multi-row INSERTs itself), not a
+    # `.values(rows)` statement compiled afresh with every value as its own bind: that compile, and psycopg
+    # splitting the resulting query text, were most of a national sweep's insert time
+    stmt = insert(table).on_conflict_do_nothing(index_elements=unique)
+    if returning:
+        stmt = stmt.returning(*returning)  # type: ignore[assignment]
+    return session.connection().execute(stmt, list(rows))
 
 
 def cancel(session: Session, ids: Iterable[int], *, reason: str, now: datetime | None = None) -> int:
