@@ -53,15 +53,16 @@ messages: setup  ## after adding or changing a _("...") string: merge it into sp
 lint: setup
 	$(BIN)/ruff check .
 
-bench: setup  ## run the benchmarks and print their figures
-	$(BIN)/python bench/scoring.py
-	$(BIN)/python bench/planner.py
-	$(BIN)/python bench/report.py
-	$(BIN)/python bench/dispatch.py
-	$(BIN)/python bench/commands.py --runs 3
+bench: setup  ## every benchmark, figures as JSON (trimmed sizes, meant to finish in under five minutes)
+	$(BIN)/python bench/scoring.py --json --rounds 3
+	$(BIN)/python bench/planner.py --json -n 20
+	$(BIN)/python bench/report.py --json --plans 20 --builds 3
+	$(BIN)/python bench/portal.py --json
+	$(BIN)/python bench/dispatch.py --json --messages 3000
+	$(BIN)/python bench/commands.py --runs 3 --json --no-temporary
 
 bench-national: setup  ## the national sweep and dispatch on PostgreSQL (SPBE_TEST_POSTGRES_URL), 40/150/600 agencies
-	$(BIN)/python bench/national.py
+	$(BIN)/python bench/national.py --json
 
 ui-deps:  ## Debian's chromium for the UI test (skipped, with the reason printed, where it cannot be installed)
 	@command -v chromium >/dev/null 2>&1 || { \

@@ -244,6 +244,7 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=500, help="rows claimed per transaction")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--database-url", default=None, help="default: a temporary SQLite file")
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--serve", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.serve:
@@ -273,6 +274,22 @@ def main() -> None:
     bare, disp = statistics.median(bare_rates), statistics.median(disp_rates)
     b = min(breakdowns, key=lambda x: x["seconds"])
     store = "PostgreSQL" if url.startswith("postgres") else "SQLite"
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "messages": args.messages,
+                    "store": store,
+                    "bare_msg_per_s": round(bare),
+                    "dispatcher_msg_per_s": round(disp),
+                    "ratio": round(disp / bare, 3),
+                    "rounds": {"bare": [round(r) for r in bare_rates], "dispatcher": [round(r) for r in disp_rates]},
+                    "best_round_s": {k: round(v, 3) for k, v in b.items()},
+                },
+                indent=2,
+            )
+        )
+        return
     print(
         f"dispatch: {args.messages:,} webhook messages, concurrency {args.concurrency}, "
         f"batches of {args.batch}, store {store}"

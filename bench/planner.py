@@ -7,6 +7,7 @@ flatter the numbers); the all-1s case, the largest DP the catalog allows, is tim
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import time
@@ -43,6 +44,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("-n", type=int, default=50, help="plans per case (default 50)")
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
 
     fw = load_framework("permenpanrb-59-2020")
@@ -58,6 +60,21 @@ def main() -> None:
     ones = {n: 1 for n in numbers}
     worst_ms = [timed(fw, ones, {n: rng.choice(COSTS) for n in numbers}, {})[0] for _ in range(args.n)]
 
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "plans": args.n,
+                    "reachable": reachable,
+                    "median_ms": {
+                        "random": round(statistics.median(random_ms), 2),
+                        "all 1s": round(statistics.median(worst_ms), 2),
+                    },
+                },
+                indent=2,
+            )
+        )
+        return
     print(f"plan() on {fw.id}, {len(numbers)} indicators, target {TARGET}, n={args.n}, seed={args.seed}")
     print(summary("random", random_ms) + f"   ({reachable}/{args.n} reachable)")
     print(summary("all 1s", worst_ms))

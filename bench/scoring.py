@@ -10,6 +10,7 @@ Run: .venv/bin/python bench/scoring.py [--agencies 600] [--rounds 5]
 from __future__ import annotations
 
 import argparse
+import json
 import random
 import statistics
 import time
@@ -46,16 +47,32 @@ def main() -> None:
     parser.add_argument("--agencies", type=int, default=600)
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--seed", type=int, default=7)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
     rng = random.Random(args.seed)
 
     fw = load_framework("permenpanrb-59-2020")
     whole = [{i.number: rng.randint(1, 5) for i in fw.indicators} for _ in range(args.agencies)]
-    report("59/2020, whole levels", fw, measure(fw, whole, args.rounds), args.agencies)
-
+    whole_rates = measure(fw, whole, args.rounds)
     pemdi = load_framework("pemdi-2026")
     exact = [{i.number: rng.choice(FRACTIONS) for i in pemdi.indicators} for _ in range(args.agencies)]
-    report("Pemdi, exact fractional values", pemdi, measure(pemdi, exact, args.rounds), args.agencies)
+    exact_rates = measure(pemdi, exact, args.rounds)
+    if args.json:
+        print(
+            json.dumps(
+                {
+                    "agencies": args.agencies,
+                    "scorings_per_s": {
+                        "59/2020 whole levels": round(statistics.median(whole_rates)),
+                        "pemdi exact fractions": round(statistics.median(exact_rates)),
+                    },
+                },
+                indent=2,
+            )
+        )
+        return
+    report("59/2020, whole levels", fw, whole_rates, args.agencies)
+    report("Pemdi, exact fractional values", pemdi, exact_rates, args.agencies)
 
 
 if __name__ == "__main__":

@@ -19,11 +19,11 @@ never a link, and nothing here logs one.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlmodel import Session, select
+from sqlmodel import Session, col, select
 
 from spbe import clock
 from spbe.errors import InputError, RefusedError
@@ -80,9 +80,7 @@ def url_of(token: str) -> str:
 def cycle_end(session: Session, cycle: m.Cycle) -> datetime | None:
     """When OPD and assessor links stop opening: the final-report deadline (None: no such phase)."""
     final = find_phase(session, cycle, "final-report")
-    if final is None:
-        return None
-    return final.closed_at if final.state == "closed" and final.closed_at else final.deadline_at
+    return None if final is None else _end_of(final)
 
 
 def _grant(session: Session, cycle: m.Cycle, kind: str, subject: str) -> PortalGrant | None:
@@ -113,13 +111,45 @@ def link_for(session: Session, cycle: m.Cycle, person_key: str) -> str | None:
 
 def links_for(session: Session, cycle: m.Cycle) -> Callable[[str], str | None]:
     """`link_for` for many recipients at once (a reminder sweep): the roster and grants read once."""
+    return links_for_many(session, [cycle])[cycle.id]  # type: ignore[index]
+
+
+def links_for_many(session: Session, cycles: Sequence[m.Cycle]) -> dict[int, Callable[[str], str | None]]:
+    """`links_for` of many cycles (a national sweep): each table read once for all of them."""
     key = signing_key()
-    end = cycle_end(session, cycle)
-    if key is None or (end is not None and clock.now() >= end):
-        return lambda _person: None
-    roles = {p.key: p.role for p in session.exec(select(m.Person).where(m.Person.cycle_id == cycle.id))}
-    admin_of = {o.admin_key: o.code for o in session.exec(select(m.Opd).where(m.Opd.cycle_id == cycle.id))}
-    grants = {(g.kind, g.subject): g for g in session.exec(select(PortalGrant).where(PortalGrant.cycle_id == cycle.id))}
+    none: Callable[[str], str | None] = lambda _person: None  # noqa: E731
+    if key is None:
+        return {c.id: none for c in cycles}  # type: ignore[misc]
+    now = clock.now()
+    ids = [c.id for c in cycles]
+    finals = {p.cycle_id: p for p in session.exec(
+        select(m.Phase).where(col(m.Phase.cycle_id).in_(ids), m.Phase.name == "final-report")
+    )}
+    ends = {cid: _end_of(final) for cid, final in finals.items()}
+    open_ids = [cid for cid in ids if ends.get(cid) is None or now < ends[cid]]  # type: ignore[operator]
+    roles: dict[int, dict[str, str]] = {cid: {} for cid in open_ids}
+    for p in session.exec(select(m.Person).where(col(m.Person.cycle_id).in_(open_ids))):
+        roles[p.cycle_id][p.key] = p.role
+    admin_of: dict[int, dict[str, str]] = {cid: {} for cid in open_ids}
+    for o in session.exec(select(m.Opd).where(col(m.Opd.cycle_id).in_(open_ids))):
+        admin_of[o.cycle_id][o.admin_key] = o.code
+    grants: dict[int, dict[tuple[str, str], PortalGrant]] = {cid: {} for cid in open_ids}
+    for g in session.exec(select(PortalGrant).where(col(PortalGrant.cycle_id).in_(open_ids))):
+        grants[g.cycle_id][(g.kind, g.subject)] = g
+    out: dict[int, Callable[[str], str | None]] = {c.id: none for c in cycles}  # type: ignore[misc]
+    for cycle in cycles:
+        if cycle.id in roles:
+            out[cycle.id] = _linker(cycle.code, key, roles[cycle.id], admin_of[cycle.id], grants[cycle.id])  # type: ignore[index]
+    return out
+
+
+def _end_of(final: m.Phase) -> datetime | None:
+    return final.closed_at if final.state == "closed" and final.closed_at else final.deadline_at
+
+
+def _linker(
+    code: str, key: bytes, roles: dict[str, str], admin_of: dict[str, str], grants: dict[tuple[str, str], PortalGrant]
+) -> Callable[[str], str | None]:
     made: dict[str, str | None] = {}
 
     def link(person_key: str) -> str | None:
@@ -135,7 +165,7 @@ def links_for(session: Session, cycle: m.Cycle) -> Callable[[str], str | None]:
             if grant is not None and grant.revoked_at is not None:
                 made[person_key] = None
             else:
-                claims = Claims(cycle.code, kind, subject, person_key, grant.generation if grant else 1)
+                claims = Claims(code, kind, subject, person_key, grant.generation if grant else 1)
                 made[person_key] = url_of(tokens.sign(claims, key))
         return made[person_key]
 

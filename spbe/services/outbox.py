@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, update
+from sqlalchemy import func, tuple_, update
 from sqlmodel import Session, col, select
 
 from spbe import clock
@@ -90,15 +90,13 @@ def insert_messages(session: Session, rows: Sequence[dict[str, Any]], *, now: da
     if not unique:
         return {}
     existing: set[tuple[int, str]] = set()
-    by_cycle: dict[int, list[str]] = {}
-    for cycle_id, key in unique:
-        by_cycle.setdefault(cycle_id, []).append(key)
-    for cycle_id, keys in by_cycle.items():
-        for chunk in _chunks(keys):
-            found = session.exec(
-                select(OutboxMessage.key).where(OutboxMessage.cycle_id == cycle_id, col(OutboxMessage.key).in_(chunk))
+    for chunk in _chunks(list(unique)):  # one query per chunk, whatever the number of cycles
+        found = session.exec(
+            select(OutboxMessage.cycle_id, OutboxMessage.key).where(
+                tuple_(col(OutboxMessage.cycle_id), col(OutboxMessage.key)).in_(chunk)
             )
-            existing.update((cycle_id, k) for k in found)
+        )
+        existing.update((cycle_id, k) for cycle_id, k in found)
     fresh = [
         {"state": "queued", "attempts": 0, "created_at": now, "updated_at": now, **row}
         for ident, row in unique.items()
@@ -125,8 +123,13 @@ def insert_ignoring_conflicts(session: Session, table, rows: list[dict[str, Any]
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(table).values(rows).on_conflict_do_nothing(index_elements=unique)
-    return session.exec(stmt.returning(*returning) if returning else stmt)  # type: ignore[call-overload]
+    # executemany of one compiled statement (SQLAlchemy batches it into multi-row INSERTs itself), not a
+    # `.values(rows)` statement compiled afresh with every value as its own bind: that compile, and psycopg
+    # splitting the resulting query text, were most of a national sweep's insert time
+    stmt = insert(table).on_conflict_do_nothing(index_elements=unique)
+    if returning:
+        stmt = stmt.returning(*returning)  # type: ignore[assignment]
+    return session.connection().execute(stmt, list(rows))
 
 
 def cancel(session: Session, ids: Iterable[int], *, reason: str, now: datetime | None = None) -> int:
@@ -144,13 +147,19 @@ def cancel(session: Session, ids: Iterable[int], *, reason: str, now: datetime |
 
 
 def counts_by_state(session: Session, *, cycle_id: int) -> dict[str, int]:
-    rows = session.exec(
-        select(OutboxMessage.state, func.count())
-        .where(OutboxMessage.cycle_id == cycle_id)
-        .group_by(OutboxMessage.state)
-    ).all()
-    found = dict(rows)
-    return {state: int(found.get(state, 0)) for state in OUTBOX_STATES}
+    return counts_by_states(session, [cycle_id])[cycle_id]
+
+
+def counts_by_states(session: Session, cycle_ids: Sequence[int]) -> dict[int, dict[str, int]]:
+    """Each cycle's outbox rows by state (every state present, zeros too), in one query for all of them."""
+    found: dict[int, dict[str, int]] = {cid: {} for cid in cycle_ids}
+    for cycle_id, state, count in session.exec(
+        select(OutboxMessage.cycle_id, OutboxMessage.state, func.count())
+        .where(col(OutboxMessage.cycle_id).in_(list(cycle_ids)))
+        .group_by(OutboxMessage.cycle_id, OutboxMessage.state)
+    ):
+        found[cycle_id][state] = int(count)
+    return {cid: {state: got.get(state, 0) for state in OUTBOX_STATES} for cid, got in found.items()}
 
 
 def _chunks(items: list, size: int = _CHUNK):

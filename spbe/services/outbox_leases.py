@@ -25,6 +25,7 @@ from spbe.store.tables_reminders import OPEN_STATES, OutboxMessage
 
 log = logging.getLogger("spbe.dispatch")
 OUTBOX = OutboxMessage.__table__  # type: ignore[attr-defined]
+SENT_CHUNK = 1000  # ids per "sent" UPDATE
 
 
 @dataclass
@@ -202,20 +203,17 @@ def record_results(
                 "outbox %s (%s): given up after %s attempt(s): %s", row["id"], row["recipient"], row["attempts"], error
             )
     with Session(engine, expire_on_commit=False) as session:
-        if sent:  # delivered is delivered, even if our lease ran out meanwhile
-            session.execute(
-                update(OUTBOX)
-                .where(OUTBOX.c.id == bindparam("b_id"))
-                .values(
-                    state="sent",
-                    sent_at=bindparam("b_now"),
-                    channel=bindparam("b_channel"),
-                    lease_until=None,
-                    last_error=None,
-                    updated_at=bindparam("b_now"),
-                ),
-                sent,
-            )
+        by_channel: dict[str | None, list[int]] = {}
+        for s in sent:
+            by_channel.setdefault(s["b_channel"], []).append(s["b_id"])
+        for channel, ids in by_channel.items():  # delivered is delivered, even if our lease ran out meanwhile
+            for start in range(0, len(ids), SENT_CHUNK):  # one UPDATE per channel, not one per message
+                session.execute(
+                    update(OUTBOX)
+                    .where(OUTBOX.c.id.in_(ids[start : start + SENT_CHUNK]))
+                    .values(state="sent", sent_at=now, channel=channel, lease_until=None, last_error=None)
+                    .values(updated_at=now)
+                )
         mine = and_(
             OUTBOX.c.id == bindparam("b_id"), OUTBOX.c.state == "sending", OUTBOX.c.claimed_by == bindparam("b_worker")
         )

@@ -9,6 +9,7 @@ timekeeper always sweeps right before it dispatches, so what leaves is at most o
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -30,8 +31,8 @@ from spbe.domain.reminders import (
 from spbe.domain.snapshot import CycleSnapshot
 from spbe.messages import ITEM_TEXT, MAX_BODY, tanggal, tanggal_jam
 from spbe.services.cycles import rules_for
-from spbe.services.outbox import cancel, counts_by_state, insert_ignoring_conflicts, insert_messages
-from spbe.services.snapshot import take_snapshot
+from spbe.services.outbox import cancel, counts_by_state, counts_by_states, insert_ignoring_conflicts, insert_messages
+from spbe.services.snapshot import take_snapshot, take_snapshots
 from spbe.store import models as m
 from spbe.store.audit import record
 from spbe.store.tables_reminders import OPEN_STATES, OutboxMessage, ReminderLedger
@@ -40,6 +41,7 @@ SWEEP_ACTOR = "system:reminders"
 TEMPLATES = {"reminder": "reminder.txt.j2", "escalation": "escalation.txt.j2", "digest": "digest.txt.j2"}
 STATE_TEXT = {"open": "berjalan", "awaiting_approval": "menunggu persetujuan koordinator"}
 MAX_LISTED = 25  # pending things listed per message; see spbe.messages for the text limits
+LEDGER_CHUNK = 500  # ledger rows per INSERT (11 parameters each: well under PostgreSQL's 65,535)
 
 
 @dataclass
@@ -72,73 +74,126 @@ def sweep(
     window: SendingWindow | None = None,
 ) -> SweepResult:
     """Queue what is due and cancel what no longer holds; safe to run any number of times."""
+    return sweep_many(session, [cycle], now=now, dry_run=dry_run, rules=rules, window=window)[0]
+
+
+@dataclass
+class _Plan:
+    """One cycle's part of a sweep: what the pure rules decided, before anything is written."""
+
+    cycle: m.Cycle
+    snapshot: CycleSnapshot
+    window: SendingWindow
+    due: list[DueMessage]
+    waiting: dict[int, tuple[QueuedReminder, OutboxMessage, ReminderLedger]]
+    cancels: dict[str, list[int]]
+    refreshes: list[tuple[Any, QueuedReminder, dict[str, Any]]]
+    result: SweepResult
+
+
+def sweep_many(
+    session: Session,
+    cycles: Sequence[m.Cycle],
+    *,
+    now: datetime | None = None,
+    dry_run: bool = False,
+    rules: ReminderRules | None = None,
+    window: SendingWindow | None = None,
+) -> list[SweepResult]:
+    """`sweep` for many cycles at once (a national deployment): every table is read once for all of them
+    (`cycle_id IN (...)`) and every write is one statement per kind, not one agency at a time. Each cycle
+    is judged on its own (its rules, its snapshot) and gets its own result and audit event."""
     now = now or clock.now()
-    if rules is None or window is None:
-        rules, window = rules_for(cycle)
-    assert cycle.id is not None
-    snapshot = take_snapshot(session, cycle)
-    recorded = {
-        (r.recipient, r.phase, r.rule, r.deadline_version, r.period)
-        for r in session.exec(select(ReminderLedger).where(ReminderLedger.cycle_id == cycle.id))
-    }
-    queued = _queued(session, cycle.id, snapshot)
-    due = due_messages(snapshot, rules=rules, window=window, now=now, recorded=recorded)
-    decisions = review_queue(snapshot, list(queued.values()), window=window, now=now, due=due)
-    result = SweepResult(cycle.code, now, dry_run)
-    renderer = _Renderer(session, cycle, snapshot, window, now)
-
-    cancels: dict[str, list[int]] = {}
-    refreshes = []
-    for d in decisions:
-        q = queued[d.outbox_id]
-        entry = {"id": d.outbox_id, "recipient": q.recipient, "phase": q.phase, "rule": q.rule, "reason": d.reason}
-        if d.action == "cancel":
-            cancels.setdefault(d.reason, []).append(d.outbox_id)
-            result.cancelled.append(entry)
-        else:
-            refreshes.append((d, q, entry))
-    for msg in due:
-        result.queued.append(
-            {
-                "key": msg.message_key(cycle.code),
-                "kind": msg.kind,
-                "phase": msg.phase,
-                "rule": msg.rule,
-                "recipient": msg.recipient,
-                "items": len(msg.items),
-                "due_at": msg.due_at.isoformat(),
-                "send_after": msg.send_after.isoformat(),
-            }
-        )
-    if dry_run:
-        result.refreshed = [entry for _, _, entry in refreshes if entry["reason"] != "digest"]
-        return result
-
-    from spbe.services.stale import review_notices
-
-    review_notices(session, cycle=cycle, actor=SWEEP_ACTOR)  # notices too: still true when they leave
-
-    for reason, ids in cancels.items():
-        cancel(session, ids, reason=reason, now=now)
-    for d, q, entry in refreshes:
-        row = session.get(OutboxMessage, d.outbox_id)
-        if row is None or row.state not in OPEN_STATES:
-            continue
-        msg = _as_due(q, d.items, snapshot, now, window)
-        subject, body = renderer.render(msg)
-        if (subject, body) == (row.subject, row.body):
-            continue  # nothing changed for the reader
-        row.subject, row.body, row.updated_at = subject, body, now
-        ledger = session.exec(select(ReminderLedger).where(ReminderLedger.outbox_id == d.outbox_id)).first()
-        if ledger is not None and msg.items:
-            ledger.items = msg.item_ids
-        result.refreshed.append(entry)
-
-    if due:
-        rows = []
+    ids = [c.id for c in cycles]
+    assert None not in ids
+    snapshots = take_snapshots(session, cycles)
+    recorded: dict[int, set[tuple]] = {cid: set() for cid in ids}  # type: ignore[misc]
+    for cid, *key in session.exec(
+        select(
+            ReminderLedger.cycle_id,
+            ReminderLedger.recipient,
+            ReminderLedger.phase,
+            ReminderLedger.rule,
+            ReminderLedger.deadline_version,
+            ReminderLedger.period,
+        ).where(col(ReminderLedger.cycle_id).in_(ids))
+    ):
+        recorded[cid].add(tuple(key))
+    waiting = _waiting(session, ids, snapshots)  # type: ignore[arg-type]
+    plans = []
+    for cycle in cycles:
+        cid: int = cycle.id  # type: ignore[assignment]
+        snapshot = snapshots[cid]
+        cycle_rules, cycle_window = (rules, window) if rules is not None and window is not None else rules_for(cycle)
+        queued = {oid: q for oid, (q, _out, _led) in waiting[cid].items()}
+        due = due_messages(snapshot, rules=cycle_rules, window=cycle_window, now=now, recorded=recorded[cid])
+        decisions = review_queue(snapshot, list(queued.values()), window=cycle_window, now=now, due=due)
+        plan = _Plan(cycle, snapshot, cycle_window, due, waiting[cid], {}, [], SweepResult(cycle.code, now, dry_run))
+        for d in decisions:
+            q = queued[d.outbox_id]
+            entry = {"id": d.outbox_id, "recipient": q.recipient, "phase": q.phase, "rule": q.rule, "reason": d.reason}
+            if d.action == "cancel":
+                plan.cancels.setdefault(d.reason, []).append(d.outbox_id)
+                plan.result.cancelled.append(entry)
+            else:
+                plan.refreshes.append((d, q, entry))
         for msg in due:
+            plan.result.queued.append(
+                {
+                    "key": msg.message_key(cycle.code),
+                    "kind": msg.kind,
+                    "phase": msg.phase,
+                    "rule": msg.rule,
+                    "recipient": msg.recipient,
+                    "items": len(msg.items),
+                    "due_at": msg.due_at.isoformat(),
+                    "send_after": msg.send_after.isoformat(),
+                }
+            )
+        plans.append(plan)
+    if dry_run:
+        for plan in plans:
+            plan.result.refreshed = [entry for _, _, entry in plan.refreshes if entry["reason"] != "digest"]
+        return [plan.result for plan in plans]
+
+    from spbe.portal.links import links_for_many
+    from spbe.services.stale import review_notices_many
+
+    review_notices_many(session, cycles=cycles, actor=SWEEP_ACTOR)  # notices too: still true when they leave
+    cancels: dict[str, list[int]] = {}
+    for plan in plans:
+        for reason, row_ids in plan.cancels.items():
+            cancels.setdefault(reason, []).extend(row_ids)
+    for reason, row_ids in cancels.items():
+        cancel(session, row_ids, reason=reason, now=now)
+    links = links_for_many(session, cycles)
+    digests = [
+        p.cycle.id
+        for p in plans
+        if any(msg.kind == "digest" for msg in p.due) or any(q.kind == "digest" for _, q, _ in p.refreshes)
+    ]
+    outbox = counts_by_states(session, digests) if digests else {}  # type: ignore[arg-type]
+    message_rows, ledger_due = [], []
+    for plan in plans:
+        cycle = plan.cycle
+        renderer = _Renderer(
+            session, cycle, plan.snapshot, plan.window, now, answer_link=links[cycle.id], outbox=outbox.get(cycle.id)  # type: ignore[index]
+        )
+        for d, q, entry in plan.refreshes:
+            _q, row, ledger = plan.waiting[d.outbox_id]
+            if row.state not in OPEN_STATES:
+                continue
+            msg = _as_due(q, d.items, plan.snapshot, now, plan.window)
             subject, body = renderer.render(msg)
-            rows.append(
+            if (subject, body) == (row.subject, row.body):
+                continue  # nothing changed for the reader
+            row.subject, row.body, row.updated_at = subject, body, now
+            if msg.items:
+                ledger.items = msg.item_ids
+            plan.result.refreshed.append(entry)
+        for msg in plan.due:
+            subject, body = renderer.render(msg)
+            message_rows.append(
                 {
                     "cycle_id": cycle.id,
                     "key": msg.message_key(cycle.code),
@@ -152,76 +207,87 @@ def sweep(
                     "not_before": msg.send_after,
                 }
             )
-        ids = insert_messages(session, rows, now=now)
-        ledger_rows = [
-            {
-                "cycle_id": cycle.id,
-                "recipient": msg.recipient,
-                "phase": msg.phase,
-                "rule": msg.rule,
-                "deadline_version": msg.deadline_version,
-                "period": msg.period,
-                "kind": msg.kind,
-                "due_at": msg.due_at,
-                "recorded_at": now,
-                "outbox_id": ids[msg.message_key(cycle.code)],
-                "items": msg.item_ids,
-            }
-            for msg in due
-            if msg.message_key(cycle.code) in ids  # a racing sweep queued it first: its ledger row is its own
-        ]
-        if ledger_rows:
-            insert_ignoring_conflicts(
-                session,
-                ReminderLedger.__table__,
-                ledger_rows,  # type: ignore[attr-defined]
-                unique=["cycle_id", "recipient", "phase", "rule", "deadline_version", "period"],
-            )
-        result.queued = [q for q in result.queued if q["key"] in ids]
-    if result.queued or result.cancelled or result.refreshed:
-        record(
+            ledger_due.append((cycle, msg))
+    ids_by_key = insert_messages(session, message_rows, now=now) if message_rows else {}
+    ledger_rows = [
+        {
+            "cycle_id": cycle.id,
+            "recipient": msg.recipient,
+            "phase": msg.phase,
+            "rule": msg.rule,
+            "deadline_version": msg.deadline_version,
+            "period": msg.period,
+            "kind": msg.kind,
+            "due_at": msg.due_at,
+            "recorded_at": now,
+            "outbox_id": ids_by_key[msg.message_key(cycle.code)],
+            "items": msg.item_ids,
+        }
+        for cycle, msg in ledger_due
+        if msg.message_key(cycle.code) in ids_by_key  # a racing sweep queued it first: its ledger row is its own
+    ]
+    for start in range(0, len(ledger_rows), LEDGER_CHUNK):
+        insert_ignoring_conflicts(
             session,
-            cycle_id=cycle.id,
-            actor=SWEEP_ACTOR,
-            action="reminders.swept",
-            detail={
-                "queued": len(result.queued),
-                "cancelled": len(result.cancelled),
-                "refreshed": len(result.refreshed),
-                "keys": [q["key"] for q in result.queued][:100],
-                "cancelled_ids": {r: ids for r, ids in cancels.items()},
-            },
+            ReminderLedger.__table__,  # type: ignore[attr-defined]
+            ledger_rows[start : start + LEDGER_CHUNK],
+            unique=["cycle_id", "recipient", "phase", "rule", "deadline_version", "period"],
         )
-    return result
+    for plan in plans:
+        result = plan.result
+        result.queued = [q for q in result.queued if q["key"] in ids_by_key]
+        if result.queued or result.cancelled or result.refreshed:
+            record(
+                session,
+                cycle_id=plan.cycle.id,
+                actor=SWEEP_ACTOR,
+                action="reminders.swept",
+                detail={
+                    "queued": len(result.queued),
+                    "cancelled": len(result.cancelled),
+                    "refreshed": len(result.refreshed),
+                    "keys": [q["key"] for q in result.queued][:100],
+                    "cancelled_ids": {r: ids for r, ids in plan.cancels.items()},
+                },
+            )
+    return [plan.result for plan in plans]
 
 
-def _queued(session: Session, cycle_id: int, snapshot: CycleSnapshot) -> dict[int, QueuedReminder]:
-    """Reminders, escalations and digests still waiting, with the items they listed (from the ledger)."""
+def _waiting(
+    session: Session, cycle_ids: list[int], snapshots: dict[int, CycleSnapshot]
+) -> dict[int, dict[int, tuple[QueuedReminder, OutboxMessage, ReminderLedger]]]:
+    """Reminders, escalations and digests still waiting, with the items they listed (from the ledger), and
+    their rows (a refresh rewrites them in place)."""
     rows = session.exec(
         select(OutboxMessage, ReminderLedger)
         .join(ReminderLedger, col(ReminderLedger.outbox_id) == col(OutboxMessage.id))
         .where(
-            OutboxMessage.cycle_id == cycle_id,
-            ReminderLedger.cycle_id == cycle_id,  # else the planner reads the whole country's ledger
+            col(OutboxMessage.cycle_id).in_(cycle_ids),
+            col(ReminderLedger.cycle_id).in_(cycle_ids),  # else the planner reads the whole country's ledger
             col(OutboxMessage.state).in_(OPEN_STATES),
         )
     ).all()
-    heads = {o.head_key: o.code for o in snapshot.opds.values()}
-    return {
-        out.id: QueuedReminder(
-            outbox_id=out.id,
-            kind=led.kind,
-            phase=led.phase,
-            rule=led.rule,
-            recipient=led.recipient,
-            deadline_version=led.deadline_version,
-            items=tuple(led.items or ()),
-            period=led.period,
-            opd=heads.get(led.recipient) if led.kind == "escalation" else None,
+    heads = {cid: {o.head_key: o.code for o in s.opds.values()} for cid, s in snapshots.items()}
+    out: dict[int, dict[int, tuple[QueuedReminder, OutboxMessage, ReminderLedger]]] = {cid: {} for cid in cycle_ids}
+    for row, led in rows:
+        if row.id is None:
+            continue
+        out[row.cycle_id][row.id] = (
+            QueuedReminder(
+                outbox_id=row.id,
+                kind=led.kind,
+                phase=led.phase,
+                rule=led.rule,
+                recipient=led.recipient,
+                deadline_version=led.deadline_version,
+                items=tuple(led.items or ()),
+                period=led.period,
+                opd=heads[row.cycle_id].get(led.recipient) if led.kind == "escalation" else None,
+            ),
+            row,
+            led,
         )
-        for out, led in rows
-        if out.id is not None
-    }
+    return out
 
 
 def _as_due(
@@ -252,15 +318,25 @@ class _Renderer:
     """Turns a due message into (subject, body) from its template, in Bahasa Indonesia."""
 
     def __init__(
-        self, session: Session, cycle: m.Cycle, snapshot: CycleSnapshot, window: SendingWindow, now: datetime
+        self,
+        session: Session,
+        cycle: m.Cycle,
+        snapshot: CycleSnapshot,
+        window: SendingWindow,
+        now: datetime,
+        *,
+        answer_link: Callable[[str], str | None] | None = None,
+        outbox: dict[str, int] | None = None,
     ) -> None:
         self.session, self.cycle, self.snapshot, self.window, self.now = session, cycle, snapshot, window, now
         self.indicators = {i.number: i for i in snapshot.indicators}
         self.items = {i.code: i for i in snapshot.items}
-        self._outbox: dict[str, int] | None = None
-        from spbe.portal.links import links_for
+        self._outbox = outbox  # the digest's outbox counts: read (once) when the first digest is rendered
+        if answer_link is None:
+            from spbe.portal.links import links_for
 
-        self.answer_link = links_for(session, cycle)  # how the recipient answers: their portal link
+            answer_link = links_for(session, cycle)
+        self.answer_link = answer_link  # how the recipient answers: their portal link
 
     def render(self, msg: DueMessage) -> tuple[str, str]:
         from spbe.messages import render

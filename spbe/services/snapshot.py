@@ -8,8 +8,9 @@ supporting OPDs, aimed levels and external values. No query per item or per indi
 from __future__ import annotations
 
 import dataclasses
+from collections.abc import Sequence
 
-from sqlmodel import Session, func, select
+from sqlmodel import Session, col, func, select
 
 from spbe.domain.phases import MINISTRY_STAGES
 from spbe.domain.snapshot import (
@@ -23,79 +24,100 @@ from spbe.domain.snapshot import (
 )
 from spbe.services.item_catalog import items_model_of
 from spbe.services.item_snapshot import with_items
-from spbe.services.report_record import report_of_record
+from spbe.services.report_record import reports_of_record
 from spbe.store import models as m
 
 
 def take_snapshot(session: Session, cycle: m.Cycle) -> CycleSnapshot:
-    cid = cycle.id
-    phases = {
-        p.name: PhaseInfo(p.name, p.title, p.seq, p.state, p.opens_at, p.deadline_at, p.deadline_version,
-                          p.close_mode, p.overlap, dict(p.extra or {}))
-        for p in session.exec(select(m.Phase).where(m.Phase.cycle_id == cid).order_by(m.Phase.seq))
-    }
-    opds = {o.code: OpdInfo(o.code, o.name, o.admin_key, o.head_key)
-            for o in session.exec(select(m.Opd).where(m.Opd.cycle_id == cid).order_by(m.Opd.id))}
-    people = {p.key: PersonInfo(p.key, p.name, p.role, p.opd_code)
-              for p in session.exec(select(m.Person).where(m.Person.cycle_id == cid).order_by(m.Person.id))}
-    indicators = {i.number: i for i in session.exec(select(m.Indicator).where(m.Indicator.cycle_id == cid))}
-    assignments = session.exec(select(m.Assignment).where(m.Assignment.cycle_id == cid)).all()
+    return take_snapshots(session, [cycle])[cycle.id]  # type: ignore[index]
+
+
+def take_snapshots(session: Session, cycles: Sequence[m.Cycle]) -> dict[int, CycleSnapshot]:
+    """The snapshots of many cycles (a national sweep) in the same fixed number of queries as one: every
+    table read once for all of them (`cycle_id IN (...)`), grouped here. The item part (Pemdi) and the
+    ministry's stages are read per cycle, only for cycles that have them."""
+    ids = [c.id for c in cycles]
+    phases: dict[int, dict[str, PhaseInfo]] = {cid: {} for cid in ids}
+    for p in session.exec(select(m.Phase).where(col(m.Phase.cycle_id).in_(ids)).order_by(m.Phase.seq)):
+        phases[p.cycle_id][p.name] = PhaseInfo(
+            p.name, p.title, p.seq, p.state, p.opens_at, p.deadline_at, p.deadline_version,
+            p.close_mode, p.overlap, dict(p.extra or {}),
+        )
+    opds: dict[int, dict[str, OpdInfo]] = {cid: {} for cid in ids}
+    for o in session.exec(select(m.Opd).where(col(m.Opd.cycle_id).in_(ids)).order_by(m.Opd.id)):
+        opds[o.cycle_id][o.code] = OpdInfo(o.code, o.name, o.admin_key, o.head_key)
+    people: dict[int, dict[str, PersonInfo]] = {cid: {} for cid in ids}
+    for person in session.exec(select(m.Person).where(col(m.Person.cycle_id).in_(ids)).order_by(m.Person.id)):
+        people[person.cycle_id][person.key] = PersonInfo(person.key, person.name, person.role, person.opd_code)
+    indicators: dict[int, dict[int, m.Indicator]] = {cid: {} for cid in ids}
+    for i in session.exec(select(m.Indicator).where(col(m.Indicator.cycle_id).in_(ids))):
+        indicators[i.cycle_id][i.number] = i
+    assignments: dict[int, list[m.Assignment]] = {cid: [] for cid in ids}
+    for a in session.exec(select(m.Assignment).where(col(m.Assignment.cycle_id).in_(ids))):
+        assignments[a.cycle_id].append(a)
 
     latest_version = (
-        select(m.Submission.indicator_number, func.max(m.Submission.version).label("v"))
-        .where(m.Submission.cycle_id == cid)
-        .group_by(m.Submission.indicator_number)
+        select(m.Submission.cycle_id, m.Submission.indicator_number, func.max(m.Submission.version).label("v"))
+        .where(col(m.Submission.cycle_id).in_(ids))
+        .group_by(m.Submission.cycle_id, m.Submission.indicator_number)
         .subquery()
     )
-    latest = {
-        s.indicator_number: s
-        for s in session.exec(
-            select(m.Submission).join(
-                latest_version,
-                (m.Submission.indicator_number == latest_version.c.indicator_number)
-                & (m.Submission.version == latest_version.c.v),
-            ).where(m.Submission.cycle_id == cid)
-        )
-    }
-    reviews: dict[int, m.Review] = {}
-    rounds: dict[int, int] = {}
-    for r in session.exec(select(m.Review).where(m.Review.cycle_id == cid).order_by(m.Review.id)):
-        reviews[r.submission_id] = r  # the last review of each version wins
+    latest: dict[int, dict[int, m.Submission]] = {cid: {} for cid in ids}
+    for sub in session.exec(
+        select(m.Submission).join(
+            latest_version,
+            (m.Submission.cycle_id == latest_version.c.cycle_id)
+            & (m.Submission.indicator_number == latest_version.c.indicator_number)
+            & (m.Submission.version == latest_version.c.v),
+        ).where(col(m.Submission.cycle_id).in_(ids))
+    ):
+        latest[sub.cycle_id][sub.indicator_number] = sub
+    reviews: dict[int, dict[int, m.Review]] = {cid: {} for cid in ids}
+    rounds: dict[int, dict[int, int]] = {cid: {} for cid in ids}
+    for r in session.exec(select(m.Review).where(col(m.Review.cycle_id).in_(ids)).order_by(m.Review.id)):
+        reviews[r.cycle_id][r.submission_id] = r  # the last review of each version wins
         if r.verdict == "revise":
-            rounds[r.indicator_number] = rounds.get(r.indicator_number, 0) + 1
+            rounds[r.cycle_id][r.indicator_number] = rounds[r.cycle_id].get(r.indicator_number, 0) + 1
+    attendance: dict[int, dict[str, tuple[bool, str | None]]] = {cid: {} for cid in ids}
+    for a in session.exec(select(m.Attendance).where(col(m.Attendance.cycle_id).in_(ids))):
+        attendance[a.cycle_id][a.opd_code] = (a.waived, a.reason)
+    built = set(session.exec(select(m.Report.cycle_id).where(col(m.Report.cycle_id).in_(ids)).distinct()))
+    of_record = reports_of_record(session, ids)  # the build sent to leadership: another build undoes nothing
 
-    states = []
-    for a in sorted(assignments, key=lambda a: a.indicator_number):
-        ind = indicators[a.indicator_number]
-        sub = latest.get(a.indicator_number)
-        rev = reviews.get(sub.id) if sub else None
-        states.append(IndicatorState(
-            number=ind.number, name=ind.name, weight=ind.weight, owner_opd=a.owner_opd, assessor=a.assessor_key,
-            version=sub.version if sub else None,
-            claimed_level=sub.level if sub else None,
-            evidence=tuple(sub.evidence or ()) if sub else (),
-            submitted_at=sub.submitted_at if sub else None,
-            late=sub.late if sub else False,
-            verdict=rev.verdict if rev else None,
-            validated_level=rev.level if rev and rev.verdict == "accept" else None,
-            revise_rounds=rounds.get(a.indicator_number, 0),
-        ))
-    attendance = {a.opd_code: (a.waived, a.reason)
-                  for a in session.exec(select(m.Attendance).where(m.Attendance.cycle_id == cid))}
-    report = session.exec(select(m.Report.id).where(m.Report.cycle_id == cid).limit(1)).first()
-    of_record = report_of_record(session, cycle)  # the build sent to leadership: another build undoes nothing
-    approved = bool(assignments) and all(a.approved_at is not None for a in assignments)
-    snapshot = CycleSnapshot(
-        cycle_id=cid, code=cycle.code, year=cycle.year, timezone=cycle.timezone, phases=phases, opds=opds,
-        people=people, indicators=tuple(states), attendance=attendance, assignments_approved=approved,
-        report_built=report is not None, report_delivered=bool(of_record and of_record.delivered_at),
-    )
-    model = items_model_of(cycle)
-    if model is not None:
-        snapshot = with_items(session, cycle, snapshot, model)
-    if set(phases) & set(MINISTRY_STAGES):
-        snapshot = dataclasses.replace(snapshot, ministry=ministry_state(session, cycle, snapshot))
-    return snapshot
+    snapshots = {}
+    for cycle in cycles:
+        cid = cycle.id
+        states = []
+        for a in sorted(assignments[cid], key=lambda a: a.indicator_number):
+            ind = indicators[cid][a.indicator_number]
+            sub = latest[cid].get(a.indicator_number)
+            rev = reviews[cid].get(sub.id) if sub else None
+            states.append(IndicatorState(
+                number=ind.number, name=ind.name, weight=ind.weight, owner_opd=a.owner_opd, assessor=a.assessor_key,
+                version=sub.version if sub else None,
+                claimed_level=sub.level if sub else None,
+                evidence=tuple(sub.evidence or ()) if sub else (),
+                submitted_at=sub.submitted_at if sub else None,
+                late=sub.late if sub else False,
+                verdict=rev.verdict if rev else None,
+                validated_level=rev.level if rev and rev.verdict == "accept" else None,
+                revise_rounds=rounds[cid].get(a.indicator_number, 0),
+            ))
+        record = of_record.get(cid)
+        approved = bool(assignments[cid]) and all(a.approved_at is not None for a in assignments[cid])
+        snapshot = CycleSnapshot(
+            cycle_id=cid, code=cycle.code, year=cycle.year, timezone=cycle.timezone, phases=phases[cid],
+            opds=opds[cid], people=people[cid], indicators=tuple(states), attendance=attendance[cid],
+            assignments_approved=approved, report_built=cid in built,
+            report_delivered=bool(record and record.delivered_at),
+        )
+        model = items_model_of(cycle)
+        if model is not None:
+            snapshot = with_items(session, cycle, snapshot, model)
+        if set(phases[cid]) & set(MINISTRY_STAGES):
+            snapshot = dataclasses.replace(snapshot, ministry=ministry_state(session, cycle, snapshot))
+        snapshots[cid] = snapshot
+    return snapshots
 
 
 EXPORT_ACTION = "export.ministry"  # the audit event `spbe export ministry` writes

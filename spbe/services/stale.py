@@ -14,7 +14,7 @@ Reminders themselves are re-checked by the sweep (`spbe.services.reminders`).
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 from sqlmodel import Session, col, select
@@ -46,48 +46,64 @@ class Review:
 
 def review_notices(session: Session, *, cycle: m.Cycle, actor: str = "outbox") -> Review:
     """Cancel or rewrite every waiting message whose subject changed; one audit event when anything did."""
-    review = Review()
-    rows = list(
-        session.exec(
-            select(OutboxMessage).where(
-                OutboxMessage.cycle_id == cycle.id,
-                col(OutboxMessage.state).in_(OPEN_STATES),
-                col(OutboxMessage.kind).in_(PHASE_KINDS),
-            )
+    return review_notices_many(session, cycles=[cycle], actor=actor)[cycle.id]  # type: ignore[index]
+
+
+def review_notices_many(session: Session, *, cycles: Sequence[m.Cycle], actor: str = "outbox") -> dict[int, Review]:
+    """`review_notices` for many cycles (a national sweep): the waiting rows, phases and assignments of all
+    of them read in one query each, the cancellations written together."""
+    ids = [c.id for c in cycles]
+    reviews: dict[int, Review] = {cid: Review() for cid in ids}  # type: ignore[misc]
+    waiting: dict[int, list[OutboxMessage]] = {}
+    for row in session.exec(
+        select(OutboxMessage).where(
+            col(OutboxMessage.cycle_id).in_(ids),
+            col(OutboxMessage.state).in_(OPEN_STATES),
+            col(OutboxMessage.kind).in_(PHASE_KINDS),
         )
-    )
-    if not rows:
-        return review
-    phases = {p.name: p for p in session.exec(select(m.Phase).where(m.Phase.cycle_id == cycle.id))}
-    assessors = {
-        a.indicator_number: a.assessor_key
-        for a in session.exec(select(m.Assignment).where(m.Assignment.cycle_id == cycle.id))
-    }
-    openings: dict[str, list[OutboxMessage]] = {}
-    for row in rows:
-        phase = phases.get(row.phase or "")
-        about = row.about or ""
-        if phase is not None and phase.state == "closed":
-            review.cancelled.setdefault("phase_closed", []).append(row.id)  # type: ignore[arg-type]
-        elif about.startswith((ASSIGNMENT, UNASSIGNED)) and _assignment_changed(about, assessors):
-            review.cancelled.setdefault("assignment_changed", []).append(row.id)  # type: ignore[arg-type]
-        elif about.startswith(OPENING) and phase is not None and row.kind == "notice":
-            openings.setdefault(phase.name, []).append(row)
-        elif (
-            row.kind == "notice"
-            and phase is not None
-            and row.deadline_version is not None
-            and row.deadline_version != phase.deadline_version
-        ):
-            review.cancelled.setdefault("deadline_moved", []).append(row.id)  # type: ignore[arg-type]
-    for name, waiting in openings.items():
-        _rewrite_openings(session, cycle, phases[name], waiting, review)
+    ):
+        waiting.setdefault(row.cycle_id, []).append(row)
+    if not waiting:
+        return reviews
+    busy = list(waiting)
+    phases_of: dict[int, dict[str, m.Phase]] = {cid: {} for cid in busy}
+    for p in session.exec(select(m.Phase).where(col(m.Phase.cycle_id).in_(busy))):
+        phases_of[p.cycle_id][p.name] = p
+    assessors_of: dict[int, dict[int, str | None]] = {cid: {} for cid in busy}
+    for a in session.exec(select(m.Assignment).where(col(m.Assignment.cycle_id).in_(busy))):
+        assessors_of[a.cycle_id][a.indicator_number] = a.assessor_key
+    by_id = {c.id: c for c in cycles}
+    cancelled: dict[str, list[int]] = {}
+    for cid, rows in waiting.items():
+        review, phases, assessors = reviews[cid], phases_of[cid], assessors_of[cid]
+        openings: dict[str, list[OutboxMessage]] = {}
+        for row in rows:
+            phase = phases.get(row.phase or "")
+            about = row.about or ""
+            if phase is not None and phase.state == "closed":
+                review.cancelled.setdefault("phase_closed", []).append(row.id)  # type: ignore[arg-type]
+            elif about.startswith((ASSIGNMENT, UNASSIGNED)) and _assignment_changed(about, assessors):
+                review.cancelled.setdefault("assignment_changed", []).append(row.id)  # type: ignore[arg-type]
+            elif about.startswith(OPENING) and phase is not None and row.kind == "notice":
+                openings.setdefault(phase.name, []).append(row)
+            elif (
+                row.kind == "notice"
+                and phase is not None
+                and row.deadline_version is not None
+                and row.deadline_version != phase.deadline_version
+            ):
+                review.cancelled.setdefault("deadline_moved", []).append(row.id)  # type: ignore[arg-type]
+        for name, opening in openings.items():
+            _rewrite_openings(session, by_id[cid], phases[name], opening, review)
+        for reason, row_ids in review.cancelled.items():
+            cancelled.setdefault(reason, []).extend(row_ids)
     now = clock.now()
-    for reason, ids in review.cancelled.items():
-        cancel(session, ids, reason=reason, now=now)
-    if review.changed:
-        record(session, cycle_id=cycle.id, actor=actor, action="outbox.reviewed", detail=review.as_dict())
-    return review
+    for reason, row_ids in cancelled.items():
+        cancel(session, row_ids, reason=reason, now=now)
+    for cid, review in reviews.items():
+        if review.changed:
+            record(session, cycle_id=cid, actor=actor, action="outbox.reviewed", detail=review.as_dict())
+    return reviews
 
 
 def _assignment_changed(about: str, assessors: dict[int, str | None]) -> bool:
