@@ -13,7 +13,7 @@ from collections.abc import Callable
 from sqlmodel import Session
 
 from spbe.domain.snapshot import CycleSnapshot, ItemStatus
-from spbe.messages import ITEM_TEXT, MAX_BODY, render
+from spbe.messages import ITEM_TEXT, fitted, message_length, render
 from spbe.services.outbox import Notice
 from spbe.services.snapshot import take_snapshot
 from spbe.store import models as m
@@ -150,13 +150,13 @@ def _item_notice(
     session: Session, cycle: m.Cycle, phase: m.Phase, snap: CycleSnapshot, what: str, who: str, items: list
 ) -> Notice:
     """An items cycle's opening notice to an OPD (by code) or an assessor (by key), items grouped by indicator;
-    fewer listed when the body would pass the reminders' MAX_BODY (the rest counted)."""
+    fewer listed when the message would pass MAX_MESSAGE (the rest counted)."""
 
     names = {i.number: i.name for i in snap.indicators}
     opd = snap.opds.get(who)
     recipient = opd.admin_key if opd else who
-    listed = NOTICE_ITEMS
-    while True:
+
+    def notice_listing(listed: int) -> Notice:
         groups: list[dict] = []
         for item in items[:listed]:
             if not groups or groups[-1]["number"] != item.indicator:
@@ -177,9 +177,14 @@ def _item_notice(
             count=len(items),
             more=max(len(items) - listed, 0),
         )
-        if len(notice.body) <= MAX_BODY or listed <= 5 or len(items) <= 5:
-            return notice
-        listed = min(listed, len(items)) - 5
+        return notice
+
+    return fitted(
+        notice_listing,
+        total=len(items),
+        most=NOTICE_ITEMS,
+        length=lambda notice: message_length(notice.subject, notice.body),
+    )
 
 
 def final_report(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
