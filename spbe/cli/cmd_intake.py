@@ -97,6 +97,8 @@ def import_file(
             typer.echo(f"  - indicator {item['indicator']}: version {item['version']}{late}")
     if report.late:
         warn(f"late (kept and flagged): indicator(s) {', '.join(map(str, report.late))}")
+    for line in report.warnings:
+        warn(line)
 
 
 def submit(
