@@ -9,6 +9,7 @@ a repeated opening queue nothing new. While a notice waits, `spbe.services.stale
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, time
 
 from sqlmodel import Session
 
@@ -72,12 +73,49 @@ def locus_notices(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Noti
 
 
 def socialization(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
+    """The invitation: the event's time in the reader's words, a confirmation deadline before the event
+    (the working day before it, 16.00, never after the phase's deadline) and whom to confirm to."""
     snap = take_snapshot(session, cycle)
     event = dict(phase.extra.get("event", {}))
+    start, confirm_by = _event_times(cycle, phase, event)
+    from sqlmodel import select
+
+    contact = session.exec(
+        select(m.Person).where(m.Person.cycle_id == cycle.id, m.Person.role == "coordinator").order_by(m.Person.id)
+    ).first()
     return [
-        _notice(cycle, phase, opd.admin_key, "notice_socialization.txt.j2", opd=opd, event=event)
+        _notice(
+            cycle,
+            phase,
+            opd.admin_key,
+            "notice_socialization.txt.j2",
+            opd=opd,
+            event=event,
+            start=start,
+            confirm_by=confirm_by,
+            contact=contact,
+        )
         for opd in snap.opds.values()
     ]
+
+
+def _event_times(cycle: m.Cycle, phase: m.Phase, event: dict) -> tuple[datetime | None, datetime]:
+    from zoneinfo import ZoneInfo
+
+    from spbe.errors import ConfigError
+    from spbe.services.cycles import cycle_config_for
+    from spbe.timeparse import parse_local
+
+    if not event.get("when"):
+        return None, phase.deadline_at
+    tz = ZoneInfo(cycle.timezone)
+    try:
+        start = parse_local(event["when"], tz=tz, what="event when")
+    except ConfigError:
+        return None, phase.deadline_at  # refused by name when the cycle file is loaded
+    day = cycle_config_for(cycle.config_path).calendar.add_working_days(start.astimezone(tz).date(), -1)
+    confirm_by = min(datetime.combine(day, time(16, 0), tzinfo=tz), start, phase.deadline_at)
+    return start, confirm_by
 
 
 def self_assessment(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:

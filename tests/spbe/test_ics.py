@@ -134,7 +134,9 @@ def test_a_real_calendar_client_reads_it_back(sqlite_store_env: str, tmp_path: P
 
     khal = shutil.which("khal")
     if khal is None:
-        pytest.skip("khal is not installed (Debian package `khal`: `make ui-deps`); the icalendar test above still runs")
+        pytest.skip(
+            "khal is not installed (Debian package `khal`: `make ui-deps`); the icalendar test above still runs"
+        )
     out = tmp_path / "spbe.ics"
     with clock.use_clock(NOW):
         export_calendar(out)
@@ -151,7 +153,11 @@ def test_a_real_calendar_client_reads_it_back(sqlite_store_env: str, tmp_path: P
     subprocess.run([khal, *conf, "import", "--batch", "-a", "spbe", str(out)], env=env, check=True, timeout=60)
     listed = subprocess.run(
         [khal, *conf, "list", "--once", "--format", "{start-date} {end-date} {title}", "2025-06-01", "400d"],
-        env=env, check=True, timeout=60, capture_output=True, text=True,
+        env=env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
     ).stdout.splitlines()
     spans = [line for line in listed if line.split(" ", 2)[-1].startswith("SPBE 2025: ")]
     assert len(spans) == 6, listed  # each phase once, however many days it spans

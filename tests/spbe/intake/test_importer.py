@@ -438,3 +438,15 @@ def test_a_claim_without_evidence_is_recorded_and_warned_at_import(engine, tmp_p
     assert "tanpa tautan data dukung" in warning
     again = do_import(engine, path)  # unchanged, still without evidence: still said
     assert again.created == [] and len(again.warnings) == 1
+
+
+@pytest.mark.parametrize("kind", [L.OPD, L.ASSESSOR, L.OPD_ITEMS, L.ASSESSOR_ITEMS])
+def test_the_instruction_sheet_numbers_its_steps_without_a_gap(kind: str):
+    from types import SimpleNamespace
+
+    from spbe.intake.templates import _help_lines
+
+    cycle = SimpleNamespace(year=2025, timezone="Asia/Jakarta")
+    lines = _help_lines(kind, cycle, "BAPPERIDA", SEPT, OCT)
+    numbers = [int(line.split(".", 1)[0]) for line in lines if line[:1].isdigit()]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 8
