@@ -64,12 +64,17 @@ bench: setup  ## every benchmark, figures as JSON (trimmed sizes, meant to finis
 bench-national: setup  ## the national sweep and dispatch on PostgreSQL (SPBE_TEST_POSTGRES_URL), 40/150/600 agencies
 	$(BIN)/python bench/national.py --json
 
-ui-deps:  ## Debian's chromium for the UI test (skipped, with the reason printed, where it cannot be installed)
+ui-deps:  ## Debian's chromium (UI test) and khal (calendar read-back test), each skipped, with the reason printed, where it cannot be installed)
 	@command -v chromium >/dev/null 2>&1 || { \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
 	      || echo "ui-deps: could not install chromium; the UI test will be skipped"; \
 	  else echo "ui-deps: no root/apt here; install chromium to run the UI test"; fi; }
+	@command -v khal >/dev/null 2>&1 || { \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+	    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq khal >/dev/null) \
+	      || echo "ui-deps: could not install khal; the calendar read-back test will be skipped"; \
+	  else echo "ui-deps: no root/apt here; install khal to run the calendar read-back test"; fi; }
 
 clean:
 	rm -rf $(VENV) $(TOOLS) .spbe .pytest_cache

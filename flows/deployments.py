@@ -13,7 +13,6 @@ from dataclasses import dataclass
 
 from spbe.domain.phases import ALL_PHASES
 
-DEPLOYMENT_NAME = "spbe"
 WORK_POOL = "spbe-pool"
 
 
@@ -21,6 +20,7 @@ WORK_POOL = "spbe-pool"
 class Entry:
     entrypoint: str  # path/to/module.py:function
     description: str
+    name: str  # the deployment's name, saying what it does (the UI shows flow/name): "buka-tahap-locus"
 
     @property
     def module(self) -> str:
@@ -34,6 +34,7 @@ class Entry:
         return getattr(importlib.import_module(self.module), self.function)
 
 
+ACTION_NAME = {"open": "buka-tahap", "check": "periksa-syarat", "close": "tutup-tahap", "reject": "tolak-penutupan"}
 ACTION_TEXT = {
     "open": "Open the phase and send its opening notices (a no-op when already open).",
     "check": "Evaluate the gate; at the deadline close an auto phase or ask a coordinator for approval.",
@@ -42,34 +43,69 @@ ACTION_TEXT = {
 }
 
 
+TIMEKEEPER_NAME = "jadwal-penjaga-waktu"
+
+
+def deployment_path(entrypoint: str) -> str:
+    """'flow-name/deployment-name' of an entry point, as run_deployment and the API look it up."""
+    entry = next(e for e in entries() if e.entrypoint == entrypoint)
+    return f"{entry.load().name}/{entry.name}"
+
+
 def entries() -> list[Entry]:
     out = []
     for phase in ALL_PHASES:
         module = phase.replace("-", "_")
         out += [
-            Entry(f"flows/{module}.py:{action}_{module}", f"{phase}: {text}") for action, text in ACTION_TEXT.items()
+            Entry(f"flows/{module}.py:{action}_{module}", f"{phase}: {text}", f"{ACTION_NAME[action]}-{phase}")
+            for action, text in ACTION_TEXT.items()
         ]
     out += [
         Entry(
             "flows/timekeeper.py:timekeeper_job",
             "timekeeper: open a phase once its opening has come, or judge its gate (what `spbe serve` triggers).",
+            TIMEKEEPER_NAME,
         ),
-        Entry("flows/locus.py:assign_assessors", "locus: assign assessors (auto, by hand) or approve the decree."),
         Entry(
-            "flows/socialization.py:record_attendance", "socialization: record an OPD admin's attendance or waive it."
+            "flows/locus.py:assign_assessors",
+            "locus: assign assessors (auto, by hand) or approve the decree.",
+            "tetapkan-asesor",
         ),
-        Entry("flows/final_report.py:build_final_report", "final-report: build the report and send it to leadership."),
-        Entry("flows/evidence.py:check_evidence_links", "Check every evidence link; tell each OPD its broken links."),
-        Entry("flows/intake.py:import_input", "Import a filled template (XLSX or CSV) from a path on the server."),
-        Entry("flows/reminders.py:remind", "Queue the reminders that are due, then deliver the outbox."),
-        Entry("flows/reminders.py:reminder_sweep", "Queue the reminders that are due (idempotent)."),
-        Entry("flows/reminders.py:outbox_dispatch", "Deliver queued messages through the channels."),
+        Entry(
+            "flows/socialization.py:record_attendance",
+            "socialization: record an OPD admin's attendance or waive it.",
+            "catat-kehadiran",
+        ),
+        Entry(
+            "flows/final_report.py:build_final_report",
+            "final-report: build the report and send it to leadership.",
+            "susun-laporan-akhir",
+        ),
+        Entry(
+            "flows/evidence.py:check_evidence_links",
+            "Check every evidence link; tell each OPD its broken links.",
+            "periksa-tautan-bukti",
+        ),
+        Entry(
+            "flows/intake.py:import_input",
+            "Import a filled template (XLSX, ODS or CSV) from a path on the server.",
+            "impor-templat",
+        ),
+        Entry(
+            "flows/reminders.py:remind", "Queue the reminders that are due, then deliver the outbox.", "kirim-pengingat"
+        ),
+        Entry(
+            "flows/reminders.py:reminder_sweep", "Queue the reminders that are due (idempotent).", "antrekan-pengingat"
+        ),
+        Entry(
+            "flows/reminders.py:outbox_dispatch", "Deliver queued messages through the channels.", "kirim-antrean-pesan"
+        ),
     ]
     return out
 
 
 def runner_deployments() -> list:
-    """RunnerDeployments for `serve()`: one per entry, all named `spbe`.
+    """RunnerDeployments for `serve()`: one per entry, each named for what it does (`Entry.name`).
 
     The entrypoint is set from the list, absolute: the phase flows are built by a factory, so Prefect's own
     guess (the function's qualified name inside flows/common.py) could not be imported by the runner."""
@@ -77,7 +113,7 @@ def runner_deployments() -> list:
 
     out = []
     for entry in entries():
-        deployment = entry.load().to_deployment(name=DEPLOYMENT_NAME, description=entry.description, tags=["spbe"])
+        deployment = entry.load().to_deployment(name=entry.name, description=entry.description, tags=["spbe"])
         deployment.entrypoint = f"{PROJECT_ROOT / entry.entrypoint.split(':')[0]}:{entry.function}"
         out.append(deployment)
     return out
@@ -104,7 +140,7 @@ def render_prefect_yaml() -> str:
     for entry in entries():
         name = entry.load().name
         lines += [
-            f"  - name: {DEPLOYMENT_NAME}",
+            f"  - name: {entry.name}",
             f"    flow_name: {name}",
             f"    entrypoint: {entry.entrypoint}",
             f'    description: "{entry.description}"',

@@ -25,10 +25,20 @@ def import_input(path: str, actor: str, dry_run: bool = False) -> dict:
     result = import_task(path, actor, dry_run=dry_run)
     from prefect.artifacts import create_table_artifact
 
+    from spbe.i18n import _
+
     if result["created"]:
-        create_table_artifact(table=result["created"], description=f"Rows imported from {Path(path).name}")
+        create_table_artifact(
+            table=result["created"], description=_("Rows imported from {file}").format(file=Path(path).name)
+        )
     print(
-        f"{Path(path).name}: {len(result['created'])} new, {len(result['unchanged'])} unchanged, "
-        f"late {result['late'] or 'none'}"
+        _("{file}: {new} new, {unchanged} unchanged, late {late}").format(
+            file=Path(path).name,
+            new=len(result["created"]),
+            unchanged=len(result["unchanged"]),
+            late=", ".join(map(str, result["late"])) or "-",
+        )
     )
+    for warning in result.get("warnings", []):
+        print(warning)
     return result

@@ -29,7 +29,9 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"not UTF-8 text (invalid byte at offset {exc.start}); save it as 'CSV UTF-8' in Excel",
+            f"not UTF-8 text (invalid byte at offset {exc.start}); save it as 'CSV UTF-8' in Excel, or in "
+            "LibreOffice as 'Text CSV' with 'Edit filter settings' ticked and character set 'Unicode (UTF-8)' "
+            "(or import the .xlsx or .ods file itself)",
             source=name,
         ) from None
     lines = text.splitlines(keepends=True)  # ends kept: a quoted cell may span lines (Alt+Enter in Excel)

@@ -13,6 +13,7 @@ Not imported by any command: Babel's extraction machinery is for maintainers and
 from __future__ import annotations
 
 import io
+import re
 import sys
 from collections.abc import Iterable
 from datetime import UTC, datetime
@@ -113,6 +114,13 @@ def problems(langs: Iterable[str] = LANGUAGES) -> list[str]:
             for message in catalog:
                 if message.id and _key(message.id) in code and not _translated(message.string):
                     found.append(f"id.po has no Indonesian for {_key(message.id)!r}")
+                if message.id and _key(message.id) in code and _translated(message.string):
+                    lost = _fields(message.id) ^ _fields(message.string)
+                    if lost:
+                        found.append(
+                            f"id.po's Indonesian for {_key(message.id)!r} does not carry the same placeholders "
+                            f"({', '.join(sorted(lost))})"
+                        )
                 if message.id and message.fuzzy:
                     found.append(f"id.po marks {_key(message.id)!r} fuzzy: check it and drop the flag")
     return found
@@ -120,6 +128,16 @@ def problems(langs: Iterable[str] = LANGUAGES) -> list[str]:
 
 def _key(msgid: str | tuple) -> str:
     return msgid if isinstance(msgid, str) else msgid[0]
+
+
+_FIELD = re.compile(r"\{([A-Za-z_][A-Za-z0-9_]*)[^{}]*\}")
+
+
+def _fields(text: str | tuple) -> set[str]:
+    """The str.format placeholders a text fills in: '{name}', '{n:,}'; a translation must keep every one
+    (a lost one is silently dropped, a new one raises KeyError where the message is shown)."""
+    parts = text if isinstance(text, tuple) else (text,)
+    return {f"{{{m}}}" for part in parts for m in _FIELD.findall(part or "")}
 
 
 def _translated(string: str | tuple | None) -> bool:

@@ -1,6 +1,7 @@
 """The cycle's phases and deadlines as an iCalendar file, for OPD admins to import into their calendars.
 
-Per phase: one event spanning opening → deadline (alarm the day before it opens), one short event ending
+Per phase: one all-day event spanning the opening day to the deadline day (alarm on the last working day
+before it opens, never a Sunday or a day off), one short event ending
 at the deadline with alarms at H-7, H-3 and H-1 (working days, the reminders' offsets, at the reminders'
 first sending hour) and one hour before, and, where the phase has a meeting (the socialization), the
 meeting itself. Every event is TRANSPARENT: a phase weeks long must not mark anyone busy.
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass, field, replace
-from datetime import UTC, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -99,12 +100,13 @@ def _phase_events(src: CalendarSource, p: PhaseEntry, stamp: datetime) -> list:
 
     span = Event()
     _common(span, f"{uid}.tahap", stamp, sequence)
+    first, last = p.opens.astimezone(tz).date(), p.deadline.astimezone(tz).date()
     span.add("summary", f"SPBE {src.year}: {p.title}")
-    span.add("dtstart", p.opens.astimezone(UTC))
-    span.add("dtend", p.deadline.astimezone(UTC))
+    span.add("dtstart", first)  # all-day dates: a calendar shows one bar, not a timed event on every day
+    span.add("dtend", last + timedelta(days=1))  # DTEND of an all-day event is exclusive
     span.add("description", f"Tahap {p.title} evaluasi SPBE {src.city} {src.year}: {when}.")
     span.add("transp", "TRANSPARENT")  # weeks long: must not mark anyone busy
-    span.add_component(_alarm(-timedelta(days=1), f"Besok tahap {p.title} dibuka"))
+    span.add_component(_opening_alarm(src, p, first, tz))
 
     deadline = Event()
     _common(deadline, f"{uid}.batas-waktu", stamp, sequence)
@@ -122,6 +124,17 @@ def _phase_events(src: CalendarSource, p: PhaseEntry, stamp: datetime) -> list:
     if meeting is not None:
         events.append(meeting)
     return events
+
+
+def _opening_alarm(src: CalendarSource, p: PhaseEntry, first: date, tz: ZoneInfo):
+    """At the alarm hour of the last working day before the phase opens: never on a Sunday or a day off
+    (a phase opening on Monday is announced on Friday). Relative to the all-day start, local midnight."""
+    day = src.workdays.add_working_days(first, -1)
+    ring = datetime.combine(day, src.alarm_time)
+    text = f"Besok tahap {p.title} dibuka" if day == first - timedelta(days=1) else (
+        f"Tahap {p.title} dibuka {tanggal_jam(p.opens, tz)}"
+    )
+    return _alarm(ring - datetime.combine(first, time(0, 0)), text)
 
 
 def _alarm_points(src: CalendarSource, p: PhaseEntry, tz: ZoneInfo) -> list[tuple[timedelta, str]]:

@@ -6,19 +6,62 @@ write them: "Selasa, 30 September 2025 pukul 16.00 WIB".
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
 from functools import cache
+from typing import TypeVar
 from zoneinfo import ZoneInfo
 
 from spbe.formats import date_text, datetime_text, install, zone_abbreviation
 from spbe.paths import config_dir
 
 # A message lists at most a few dozen pending things (an OPD may owe a hundred evidence items), item texts
-# clipped to ITEM_TEXT characters, and fewer when the body would pass MAX_BODY characters (inside
-# Telegram's 4096 with room to spare); the rest is counted ("... dan N hal lainnya") and the template
-# says where the full list is. Reminders and opening notices share these limits.
-ITEM_TEXT = 90
-MAX_BODY = 3500
+# clipped to ITEM_TEXT characters, and fewer when the message would reach 1,000 characters: it must read
+# as one WhatsApp message on a phone (one OPD's H-7 was 3,349 characters with 25 lines, under Telegram's
+# 4096 but unread). The rest is counted ("... dan N hal lainnya") and the template says where the full
+# list is (the recipient's portal page, else the template or `spbe status`). Reminders, digests and
+# notices share these limits (`fitted`; `render` applies it to templates that list `[:listed]`).
+ITEM_TEXT = 60
+MAX_MESSAGE = 999  # subject and body as a chat channel sends them ("*subject*\n\nbody"): under 1,000
+
+
+def message_length(subject: str, body: str) -> int:
+    """The characters a chat channel sends: WhatsApp's '*subject*', a blank line, the body."""
+    return len(subject) + 4 + len(body)
+
+
+T = TypeVar("T")
+
+
+def _length(message: tuple[str, str]) -> int:
+    return message_length(*message)
+
+
+def fitted(
+    listing: Callable[[int], T],
+    *,
+    total: int,
+    most: int | None = None,
+    length: Callable[[T], int] = _length,  # type: ignore[assignment]
+) -> T:
+    """`listing(listed)` (by default a (subject, body) pair) with as many of `total` things listed as fit in
+    MAX_MESSAGE (at most `most`), at least one; the template counts the rest. A message grows with `listed`,
+    so the largest that fits is found by bisection: a handful of renders, not one per item."""
+    high = total if most is None else min(total, most)
+    best = listing(high)
+    if length(best) <= MAX_MESSAGE or high <= 1:
+        return best
+    low, fits = 1, listing(1)  # one line is always shown, even when it alone does not fit
+    if length(fits) > MAX_MESSAGE:
+        return fits
+    while high - low > 1:  # `low` fits, `high` does not
+        middle = (low + high) // 2
+        candidate = listing(middle)
+        if length(candidate) <= MAX_MESSAGE:
+            low, fits = middle, candidate
+        else:
+            high = middle
+    return fits
 
 
 def zone_name(local: datetime) -> str:
@@ -65,8 +108,20 @@ def render(template: str, **context) -> tuple[str, str]:
     """Render `template` (e.g. 'notice_self_assessment.txt.j2') → (subject, body).
 
     `answer_link` is in every context: the recipient's personal portal link where the sender computed one
-    (spbe.portal.links.link_for), else None, so any template may say `{% if answer_link %}`."""
+    (spbe.portal.links.link_for), else None, so any template may say `{% if answer_link %}`. A message past
+    MAX_MESSAGE is rendered again with `listed` set, as large as fits, for templates that list
+    `[:listed | default(50)]` and count the rest."""
     context.setdefault("answer_link", None)
+    message = _render(template, context)
+    if message_length(*message) > MAX_MESSAGE and "listed" not in context:  # a template listing `[:listed]` lists fewer
+        return fitted(lambda listed: _render(template, {**context, "listed": listed}), total=LISTED)
+    return message
+
+
+LISTED = 50  # what a template listing `[:listed | default(50)]` shows when its body fits
+
+
+def _render(template: str, context: dict) -> tuple[str, str]:
     text = environment().get_template(template).render(**context).strip()
     first, _, rest = text.partition("\n")
     if not first.startswith("Subjek:"):

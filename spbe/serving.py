@@ -14,6 +14,7 @@ import signal
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -21,7 +22,7 @@ from spbe import clock
 from spbe.errors import PrefectUnavailable, SpbeError, error_for_state
 from spbe.prefect_env import api_url, forget_local_server, record_local_server, use_server
 
-TIMEKEEPER_DEPLOYMENT = "timekeeper-job/spbe"
+TIMEKEEPER_DEPLOYMENT = "timekeeper-job/jadwal-penjaga-waktu"  # flows.deployments names it (a test holds it)
 
 
 @dataclass
@@ -119,11 +120,11 @@ def connect_or_start_server(data_dir: Path, say: Callable[[str], None]):
     return server
 
 
-def _wait_for_deployments(stop: threading.Event, flow_name: str, timeout: float = 120) -> bool:
+def _wait_for_deployments(stop: threading.Event, path: str, timeout: float = 120) -> bool:
     """The timekeeper starts once `serve` has registered the deployments it will trigger."""
     import httpx
 
-    url = f"{(api_url() or '').rstrip('/')}/deployments/name/{flow_name}/spbe"
+    url = f"{(api_url() or '').rstrip('/')}/deployments/name/{path}"
     waited = 0.0
     while not stop.is_set() and waited < timeout:
         try:
@@ -134,6 +135,31 @@ def _wait_for_deployments(stop: threading.Event, flow_name: str, timeout: float 
         stop.wait(0.5)
         waited += 0.5
     return False
+
+
+def frozen_clock_notice(now: datetime, zone: str = "Asia/Jakarta") -> str:
+    """What `spbe serve` says at start under SPBE_NOW: the engine reads the frozen time, but the schedule
+    that wakes the timekeeper and the reminders is the real clock's."""
+    from spbe.formats import datetime_text
+    from spbe.i18n import _
+
+    return _(
+        "SPBE_NOW is set: every job reads the time as {now}, but the schedule runs on the real clock (the "
+        "timekeeper and the reminders wake every few real minutes, each judging the frozen time); unset SPBE_NOW "
+        "for a real deployment"
+    ).format(now=datetime_text(now, zone))
+
+
+def _cycle_zone(engine) -> str:
+    from sqlmodel import Session
+
+    from spbe.services.cycles import current_cycle
+
+    try:
+        with Session(engine) as session:
+            return current_cycle(session).timezone
+    except SpbeError:
+        return "Asia/Jakarta"  # no cycle loaded yet: the zone the cycle files default to
 
 
 def serve_forever(*, every_minutes: int, limit: int | None, say: Callable[[str], None]) -> None:
@@ -148,6 +174,8 @@ def serve_forever(*, every_minutes: int, limit: int | None, say: Callable[[str],
     os.environ.setdefault("PREFECT_RUNNER_POLL_FREQUENCY", "2")  # for Prefect: pick up a triggered run in ~2 s
     engine = require_schema()
     settings = get_settings()
+    if settings.now is not None:
+        say(frozen_clock_notice(settings.now, _cycle_zone(engine)))
     from spbe.flow_client import stop_background
 
     if stop_background(settings.data_dir):  # one engine per data directory: this one takes over
@@ -166,7 +194,7 @@ def serve_forever(*, every_minutes: int, limit: int | None, say: Callable[[str],
         deployments = runner_deployments()
         flow_service = FlowService(settings.data_dir, background=False, settings=settings).start()
         say(
-            f"serving {len(deployments)} deployments (e.g. {deployments[0].flow_name}/spbe); "
+            f"serving {len(deployments)} deployments (e.g. {deployments[0].flow_name}/{deployments[0].name}); "
             f"UI {(api_url() or '').removesuffix('/api')}/deployments"
         )
 
@@ -174,7 +202,7 @@ def serve_forever(*, every_minutes: int, limit: int | None, say: Callable[[str],
             say(f"timekeeper {keeper.holder} (zona {keeper.zone}): {len(keeper.describe())} job(s) from the timeline")
 
         def keep_time() -> None:
-            while not _wait_for_deployments(stop, TIMEKEEPER_DEPLOYMENT.split("/")[0]):
+            while not _wait_for_deployments(stop, TIMEKEEPER_DEPLOYMENT):
                 if stop.is_set():
                     return
                 say("the deployments are not registered yet: the timekeeper waits for them (no job runs meanwhile)")

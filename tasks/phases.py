@@ -108,7 +108,9 @@ def publish_close_summary(phase: str, result: dict) -> None:
         f"- {result['message']}",
         f"- selesai: {gate.get('done', '-')}/{gate.get('total', '-')}",
     ]
-    lines += [f"- catatan: {n}" for n in gate.get("notes", [])[:50]]
+    from spbe.services.phases import unlisted_notes
+
+    lines += [f"- catatan: {n}" for n in unlisted_notes(gate)[:50]]
     if result.get("details", {}).get("unmet") or gate.get("outstanding"):
         lines += ["", "### Belum terpenuhi saat ditutup (override tercatat)", ""]
         lines += [f"- {o['text']}" for o in gate.get("outstanding", [])[:100]]

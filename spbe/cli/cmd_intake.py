@@ -59,7 +59,7 @@ def template(
 
 
 def import_file(
-    file: Annotated[Path, typer.Argument(help="A filled-in template: .xlsx, or .csv (comma or semicolon, UTF-8).")],
+    file: Annotated[Path, typer.Argument(help="A filled-in template: .xlsx, .ods (LibreOffice), or .csv (comma or semicolon, UTF-8).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything and report; write nothing.")] = False,
     as_: Annotated[
         str | None, typer.Option("--as", help="Act as this roster id (default: SPBE_ACTOR, else the OS user).")
@@ -97,6 +97,8 @@ def import_file(
             typer.echo(f"  - indicator {item['indicator']}: version {item['version']}{late}")
     if report.late:
         warn(f"late (kept and flagged): indicator(s) {', '.join(map(str, report.late))}")
+    for line in report.warnings:
+        warn(line)
 
 
 def submit(

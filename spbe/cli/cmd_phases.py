@@ -78,13 +78,20 @@ def _print_result(result: dict, as_json: bool) -> None:
         said = _("gate: met ({done}/{total}, {percent})") if gate["met"] else _("gate: NOT met ({done}/{total}, {percent})")
         share = Fraction(gate["done"], gate["total"]) if gate["total"] else Fraction(1)
         typer.echo(said.format(done=gate["done"], total=gate["total"], percent=percent_text(share)))
+        if gate["met"] and gate["outstanding"]:  # met because the deadline passed: the rest is listed once
+            typer.echo("  " + _("still outstanding after the deadline ({n}):").format(n=len(gate["outstanding"])))
         for o in gate["outstanding"][:50]:
             typer.echo(f"  - {o['text']}")
         if len(gate["outstanding"]) > 50:
             more = _("… and {n} more (use --json for all)").format(n=len(gate["outstanding"]) - 50)
             typer.echo(f"  {more}")
-        for n in gate["notes"][:50]:
+        from spbe.services.phases import unlisted_notes
+
+        notes = unlisted_notes(gate)  # not the 'after the deadline' copies of the list above
+        for n in notes[:50]:
             typer.echo("  " + _("note: {note}").format(note=n))
+        if len(notes) > 50:
+            typer.echo("  " + _("… and {n} more (use --json for all)").format(n=len(notes) - 50))
     typer.echo(f"flow run: {result['flow_run_id']}" + (f"  {result['ui_url']}" if result.get("ui_url") else ""))
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from spbe.errors import InputError, RefusedError, SpbeError
+from spbe.i18n import _
 from spbe.intake import layout as L
 from spbe.intake.reader import RawFile, Row, is_blank, read_file
 from spbe.intake.signing import FORMAT, template_secret, verify
@@ -49,6 +50,7 @@ class ImportReport:
     unchanged: list[int] = field(default_factory=list)
     skipped: int = 0  # rows with every input column empty
     dry_run: bool = False
+    warnings: list[str] = field(default_factory=list)  # accepted, but the gate will not count it yet
 
     @property
     def late(self) -> list[int | str]:
@@ -66,6 +68,7 @@ class ImportReport:
             "unchanged": self.unchanged,
             "skipped_empty_rows": self.skipped,
             "late": self.late,
+            "warnings": self.warnings,
         }
 
 
@@ -101,6 +104,7 @@ def import_file(session: Session, *, path: Path, actor: str, dry_run: bool = Fal
     if not parsed:
         raise InputError("nothing to import: every row's input columns are empty", source=raw.name)
 
+    report.warnings = _without_evidence(raw.kind, parsed)
     source = f"import:{raw.name}"
     issued_at = _issued_at(raw)
     for item in parsed:
@@ -194,6 +198,13 @@ def _import_items(
     if problems:
         raise InputError(problems, source=raw.name)
     report.created, report.unchanged = created, unchanged  # type: ignore[assignment]
+    if raw.kind == L.OPD_ITEMS:
+        report.warnings = [
+            _("{where}: item {code} answered without evidence (a file or a link): it counts as missing until "
+              "a version with evidence is sent").format(where=r.row.at("evidence"), code=r.code)
+            for r in parsed
+            if not r.values["evidence"] and r.values["note"] is not None
+        ]
     if created:
         record(
             session,
@@ -206,6 +217,21 @@ def _import_items(
     if dry_run:
         session.rollback()
     return report
+
+
+def _without_evidence(kind: str, parsed: list[_Parsed]) -> list[str]:
+    """A claim with no evidence link is recorded (the OPD may add the link later) but said at once: the
+    self-assessment gate counts it as missing evidence."""
+    if kind != L.OPD:
+        return []
+    return [
+        _("{where}: indicator {n} claims level {level} without an evidence link: the self-assessment gate counts "
+          "it as missing evidence until a version with a link is sent").format(
+            where=p.row.at("evidence"), n=p.indicator, level=p.values["level"]
+        )
+        for p in parsed
+        if not p.values.get("evidence") and p.values.get("level") is not None
+    ]
 
 
 def _issued_at(raw: RawFile) -> datetime | None:

@@ -1,4 +1,4 @@
-"""Reading a filled-in template (XLSX or CSV) into plain rows, each cell knowing where it came from.
+"""Reading a filled-in template (XLSX, ODS or CSV) into plain rows, each cell knowing where it came from.
 
 Cells are read as the values stored in the file and never evaluated: a formula cell is refused (its text
 is not what the person saw, and its cached result may be stale or forged), as is an error value. The
@@ -74,9 +74,11 @@ def read_file(path: Path) -> RawFile:
         return _read_csv(path, digest)
     if suffix == ".xlsx":
         return _read_xlsx(path, digest)
+    if suffix == ".ods":
+        return _read_ods(path, digest)
     raise InputError(
-        f"cannot import {suffix or 'a file without extension'}: use the .xlsx template or its .csv form "
-        "(old .xls and .xlsm files are not accepted; save as .xlsx)",
+        f"cannot import {suffix or 'a file without extension'}: use the .xlsx template (or save it from LibreOffice "
+        "as .ods) or its .csv form (old .xls and .xlsm files are not accepted; save as .xlsx or .ods)",
         source=shown_name,
     )
 
@@ -86,6 +88,17 @@ def is_blank(value: Any) -> bool:
 
 
 def _read_xlsx(path: Path, digest: str) -> RawFile:
+    return _read_workbook(path, digest, open_workbook, read_sheet)
+
+
+def _read_ods(path: Path, digest: str) -> RawFile:
+    """The same template saved by LibreOffice as .ods: the same sheets, read within the same bounds."""
+    from spbe.intake import ods_bounds
+
+    return _read_workbook(path, digest, ods_bounds.open_spreadsheet, ods_bounds.read_sheet)
+
+
+def _read_workbook(path: Path, digest: str, open_workbook, read_sheet) -> RawFile:
     name = printable(path.name, limit=120)  # a file name is chosen by whoever sent the file
     with open_workbook(path) as wb:
         if L.META_SHEET not in wb.sheetnames:

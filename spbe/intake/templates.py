@@ -464,4 +464,5 @@ def _help_lines(kind: str, cycle: m.Cycle, title: str, issued_at: datetime, dead
             "5. Anda tidak dapat menilai indikator milik perangkat daerah Anda sendiri (konflik kepentingan).",
             f"6. Kirim kembali berkas ini kepada koordinator SPBE sebelum {due}.",
         ]
-    return lines + [f"{i}. {text}" for i, text in enumerate(common_tail, start=len(lines))]
+    numbered = sum(1 for line in lines if line[:1].isdigit())  # the two heading lines carry no number
+    return lines + [f"{i}. {text}" for i, text in enumerate(common_tail, start=numbered + 1)]

@@ -9,11 +9,12 @@ a repeated opening queue nothing new. While a notice waits, `spbe.services.stale
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import datetime, time
 
 from sqlmodel import Session
 
 from spbe.domain.snapshot import CycleSnapshot, ItemStatus
-from spbe.messages import ITEM_TEXT, MAX_BODY, render
+from spbe.messages import ITEM_TEXT, fitted, message_length, render
 from spbe.services.outbox import Notice
 from spbe.services.snapshot import take_snapshot
 from spbe.store import models as m
@@ -72,12 +73,49 @@ def locus_notices(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Noti
 
 
 def socialization(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
+    """The invitation: the event's time in the reader's words, a confirmation deadline before the event
+    (the working day before it, 16.00, never after the phase's deadline) and whom to confirm to."""
     snap = take_snapshot(session, cycle)
     event = dict(phase.extra.get("event", {}))
+    start, confirm_by = _event_times(cycle, phase, event)
+    from sqlmodel import select
+
+    contact = session.exec(
+        select(m.Person).where(m.Person.cycle_id == cycle.id, m.Person.role == "coordinator").order_by(m.Person.id)
+    ).first()
     return [
-        _notice(cycle, phase, opd.admin_key, "notice_socialization.txt.j2", opd=opd, event=event)
+        _notice(
+            cycle,
+            phase,
+            opd.admin_key,
+            "notice_socialization.txt.j2",
+            opd=opd,
+            event=event,
+            start=start,
+            confirm_by=confirm_by,
+            contact=contact,
+        )
         for opd in snap.opds.values()
     ]
+
+
+def _event_times(cycle: m.Cycle, phase: m.Phase, event: dict) -> tuple[datetime | None, datetime]:
+    from zoneinfo import ZoneInfo
+
+    from spbe.errors import ConfigError
+    from spbe.services.cycles import cycle_config_for
+    from spbe.timeparse import parse_local
+
+    if not event.get("when"):
+        return None, phase.deadline_at
+    tz = ZoneInfo(cycle.timezone)
+    try:
+        start = parse_local(event["when"], tz=tz, what="event when")
+    except ConfigError:
+        return None, phase.deadline_at  # refused by name when the cycle file is loaded
+    day = cycle_config_for(cycle.config_path).calendar.add_working_days(start.astimezone(tz).date(), -1)
+    confirm_by = min(datetime.combine(day, time(16, 0), tzinfo=tz), start, phase.deadline_at)
+    return start, confirm_by
 
 
 def self_assessment(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:
@@ -150,13 +188,13 @@ def _item_notice(
     session: Session, cycle: m.Cycle, phase: m.Phase, snap: CycleSnapshot, what: str, who: str, items: list
 ) -> Notice:
     """An items cycle's opening notice to an OPD (by code) or an assessor (by key), items grouped by indicator;
-    fewer listed when the body would pass the reminders' MAX_BODY (the rest counted)."""
+    fewer listed when the message would pass MAX_MESSAGE (the rest counted)."""
 
     names = {i.number: i.name for i in snap.indicators}
     opd = snap.opds.get(who)
     recipient = opd.admin_key if opd else who
-    listed = NOTICE_ITEMS
-    while True:
+
+    def notice_listing(listed: int) -> Notice:
         groups: list[dict] = []
         for item in items[:listed]:
             if not groups or groups[-1]["number"] != item.indicator:
@@ -177,9 +215,14 @@ def _item_notice(
             count=len(items),
             more=max(len(items) - listed, 0),
         )
-        if len(notice.body) <= MAX_BODY or listed <= 5 or len(items) <= 5:
-            return notice
-        listed = min(listed, len(items)) - 5
+        return notice
+
+    return fitted(
+        notice_listing,
+        total=len(items),
+        most=NOTICE_ITEMS,
+        length=lambda notice: message_length(notice.subject, notice.body),
+    )
 
 
 def final_report(session: Session, cycle: m.Cycle, phase: m.Phase) -> list[Notice]:

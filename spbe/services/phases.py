@@ -77,6 +77,13 @@ def gate_dict(gate: GateResult) -> dict:
     }
 
 
+def unlisted_notes(gate: dict) -> list[str]:
+    """A gate's notes less those that repeat an outstanding line ('after the deadline: ...'): what a person
+    reads under the list of outstanding things, so each is said once."""
+    listed = {_("after the deadline: {text}").format(text=o["text"]) for o in gate.get("outstanding", [])}
+    return [n for n in gate.get("notes", []) if n not in listed]
+
+
 def _set_state(
     session: Session,
     cycle: m.Cycle,

@@ -29,7 +29,7 @@ from spbe.domain.reminders import (
     working_days_left,
 )
 from spbe.domain.snapshot import CycleSnapshot
-from spbe.messages import ITEM_TEXT, MAX_BODY, tanggal, tanggal_jam
+from spbe.messages import ITEM_TEXT, tanggal, tanggal_jam
 from spbe.services.cycles import rules_for
 from spbe.services.outbox import cancel, counts_by_state, counts_by_states, insert_ignoring_conflicts, insert_messages
 from spbe.services.snapshot import take_snapshot, take_snapshots
@@ -339,14 +339,12 @@ class _Renderer:
         self.answer_link = answer_link  # how the recipient answers: their portal link
 
     def render(self, msg: DueMessage) -> tuple[str, str]:
-        from spbe.messages import render
+        from spbe.messages import fitted, render
 
-        listed = MAX_LISTED
-        while True:
-            subject, body = render(TEMPLATES[msg.kind], **self.context(msg, listed=listed))
-            if len(body) <= MAX_BODY or listed <= 5 or len(msg.items) <= 5:
-                return subject, body
-            listed = min(listed, len(msg.items)) - 5
+        total = max((len(g.outstanding) for g in msg.gates), default=0) if msg.kind == "digest" else len(msg.items)
+        return fitted(
+            lambda listed: render(TEMPLATES[msg.kind], **self.context(msg, listed=listed)), total=total, most=MAX_LISTED
+        )
 
     def context(self, msg: DueMessage, *, listed: int = MAX_LISTED) -> dict[str, Any]:
         s = self.snapshot
@@ -357,7 +355,7 @@ class _Renderer:
             "answer_link": self.answer_link(msg.recipient),
         }
         if msg.kind == "digest":
-            return ctx | self._digest(msg)
+            return ctx | self._digest(msg, listed)
         phase = s.phases[msg.phase]
         days_left = working_days_left(phase.deadline_at, msg.send_after, self.window)
         opd_code = msg.opd if msg.kind == "escalation" else (person.opd if person and person.role == "admin" else None)
@@ -401,10 +399,10 @@ class _Renderer:
             "revision_kind": unit.kind.replace("_", " ") if unit and unit.kind else None,
         }
 
-    def _digest(self, msg: DueMessage) -> dict[str, Any]:
+    def _digest(self, msg: DueMessage, listed: int = MAX_LISTED) -> dict[str, Any]:
         phases = []
         for gate in msg.gates:
-            phases.append(self._digest_phase(gate))
+            phases.append(self._digest_phase(gate, min(listed, 15)))
         if self._outbox is None:
             self._outbox = counts_by_state(self.session, cycle_id=self.snapshot.cycle_id)
         return {
@@ -437,8 +435,9 @@ class _Renderer:
             "percent": gate.percent,
             "outstanding": len(gate.outstanding),
             "rows": [
-                {"who": who, "count": len(nums), "numbers": sorted({n for n in nums if n})[:12]}
+                {"who": who, "count": len(nums), "numbers": numbers[:12], "more_numbers": len(numbers) > 12}
                 for who, nums in rows[:limit]
+                for numbers in [sorted({n for n in nums if n})]
             ],
             "more": max(len(rows) - limit, 0),
             "notes": len(gate.notes),

@@ -85,7 +85,7 @@ def test_two_workers_run_phase_flows(tmp_path: Path, server_database: str | None
                     start_new_session=True,
                 )
             )
-        deployment = api.get("/deployments/name/locus-check/spbe").json()
+        deployment = api.get("/deployments/name/locus-check/periksa-syarat-locus").json()
         runs = [
             api.post(
                 f"/deployments/{deployment['id']}/create_flow_run",

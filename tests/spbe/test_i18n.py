@@ -67,3 +67,21 @@ def test_a_missing_catalog_speaks_the_source_strings(tmp_path: Path, monkeypatch
     monkeypatch.setattr(i18n, "LOCALE_DIR", tmp_path)
     monkeypatch.setattr(i18n, "_loaded", {})
     assert i18n.translations("id").gettext("phase") == "phase"
+
+
+def test_a_translation_that_loses_or_invents_a_placeholder_is_caught(monkeypatch: pytest.MonkeyPatch):
+    """'{opd}' dropped from the Indonesian shows a message without the OPD; a misspelt '{nama}' raises
+    KeyError where the message is shown. The catalog check names both."""
+    from spbe import i18n_catalog
+
+    real = i18n_catalog.read
+
+    def tampered(lang: str):
+        catalog = real(lang)
+        if lang == "id":
+            catalog.get("{name} (UNVERIFIED)").string = "{nama} (BELUM TERVERIFIKASI)"
+        return catalog
+
+    monkeypatch.setattr(i18n_catalog, "read", tampered)
+    found = [p for p in problems() if "placeholders" in p]
+    assert len(found) == 1 and "{name}" in found[0] and "{nama}" in found[0]

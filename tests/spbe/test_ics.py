@@ -3,9 +3,10 @@ updates (same UID, higher SEQUENCE) when a deadline moves."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
+import pytest
 from icalendar import Calendar
 
 from spbe import clock
@@ -44,13 +45,26 @@ def test_six_phases_and_deadlines_with_alarms(sqlite_store_env: str, tmp_path: P
     assert result.events == len(found) == 13  # 6 phases, 6 deadlines, the socialization meeting
     for ev in [*spans, *deadlines]:
         assert instant(ev["DTSTAMP"]) == NOW
+    for ev in spans:  # all-day: one bar from the opening day to the deadline day, not a timed event on every day
+        assert type(instant(ev["DTSTART"])) is date and type(instant(ev["DTEND"])) is date
+    for ev in deadlines:
         assert instant(ev["DTSTART"]).tzinfo is not None and instant(ev["DTSTART"]).utcoffset() == timedelta(0)
+        assert instant(ev["DTEND"]) - instant(ev["DTSTART"]) <= timedelta(hours=1)  # short, ending at the deadline
+    for ev in [*spans, *deadlines]:
         assert ev.walk("VALARM"), f"{ev['SUMMARY']} has no alarm"
         assert str(ev["TRANSP"]) == "TRANSPARENT" and int(ev["SEQUENCE"]) == 0
     sa_span = found["pekalongan-2025.self-assessment.tahap@spbe-engine"]
     assert str(sa_span["SUMMARY"]) == "SPBE 2025: Penilaian mandiri"
-    assert instant(sa_span["DTSTART"]) == datetime(2025, 9, 1, 1, 0, tzinfo=UTC)  # 08:00 WIB
-    assert instant(sa_span["DTEND"]) == datetime(2025, 9, 30, 9, 0, tzinfo=UTC)  # 16:00 WIB
+    assert instant(sa_span["DTSTART"]) == date(2025, 9, 1)  # Monday
+    assert instant(sa_span["DTEND"]) == date(2025, 10, 1)  # exclusive: the bar ends on Tuesday 30 September
+    # 'besok dibuka' on the last working day before: Friday 29 August at 08:00, not Sunday 31 August
+    (opening,) = sa_span.walk("VALARM")
+    assert datetime.combine(date(2025, 9, 1), time(0)) + opening["TRIGGER"].dt == datetime(2025, 8, 29, 8, 0)
+    workdays = load_config_files(CYCLE_FILE)[0].calendar
+    for ev in spans:
+        (alarm,) = ev.walk("VALARM")
+        ring = datetime.combine(instant(ev["DTSTART"]), time(0)) + alarm["TRIGGER"].dt
+        assert ring.weekday() != 6 and workdays.is_working_day(ring.date()), (str(ev["SUMMARY"]), ring)
     sa_deadline = found["pekalongan-2025.self-assessment.batas-waktu@spbe-engine"]
     assert instant(sa_deadline["DTEND"]) == datetime(2025, 9, 30, 9, 0, tzinfo=UTC)
     rings = {
@@ -110,3 +124,42 @@ def test_calendar_command(tmp_path: Path):
 def test_calendar_help_names_its_options():
     result = run_spbe("calendar", "--help")
     assert result.code == 0 and "--out" in result.out and "--config" in result.out
+
+
+def test_a_real_calendar_client_reads_it_back(sqlite_store_env: str, tmp_path: Path):
+    """khal (Debian's package; `make ui-deps` installs it) lists each phase once as an all-day span, not on
+    every one of its days (it printed 419 lines for 13 timed events)."""
+    import shutil
+    import subprocess
+
+    khal = shutil.which("khal")
+    if khal is None:
+        pytest.skip(
+            "khal is not installed (Debian package `khal`: `make ui-deps`); the icalendar test above still runs"
+        )
+    out = tmp_path / "spbe.ics"
+    with clock.use_clock(NOW):
+        export_calendar(out)
+    env = {"HOME": str(tmp_path), "PATH": "/usr/bin:/bin", "TZ": "Asia/Jakarta", "LANG": "C.UTF-8"}
+    (tmp_path / "kal").mkdir()
+    (tmp_path / "khal.conf").write_text(
+        f"[calendars]\n[[spbe]]\npath = {tmp_path / 'kal'}\ntype = calendar\n"
+        "[locale]\ntimeformat = %H:%M\ndateformat = %Y-%m-%d\nlongdateformat = %Y-%m-%d\n"
+        "datetimeformat = %Y-%m-%d %H:%M\nlongdatetimeformat = %Y-%m-%d %H:%M\ndefault_timezone = Asia/Jakarta\n"
+        "local_timezone = Asia/Jakarta\n",
+        encoding="utf-8",
+    )
+    conf = ["-c", str(tmp_path / "khal.conf")]
+    subprocess.run([khal, *conf, "import", "--batch", "-a", "spbe", str(out)], env=env, check=True, timeout=60)
+    listed = subprocess.run(
+        [khal, *conf, "list", "--once", "--format", "{start-date} {end-date} {title}", "2025-06-01", "400d"],
+        env=env,
+        check=True,
+        timeout=60,
+        capture_output=True,
+        text=True,
+    ).stdout.splitlines()
+    spans = [line for line in listed if line.split(" ", 2)[-1].startswith("SPBE 2025: ")]
+    assert len(spans) == 6, listed  # each phase once, however many days it spans
+    assert "2025-09-01 2025-09-30 SPBE 2025: Penilaian mandiri" in spans
+    assert len(listed) < 60, f"{len(listed)} lines"

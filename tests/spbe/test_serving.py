@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from spbe.prefect_server import start_local_server
+from spbe.serving import TIMEKEEPER_DEPLOYMENT, frozen_clock_notice
 from tests.utils.cli import SPBE, run_spbe
 
 
@@ -50,7 +51,7 @@ def _resume(api: httpx.Client, run_id: str, decision: dict) -> httpx.Response | 
 
 def _check_runs(api: httpx.Client) -> list[dict]:
     """The timekeeper's gate checks of locus: runs of its own deployment (no actor in its form)."""
-    deployment = api.get("/deployments/name/timekeeper-job/spbe")
+    deployment = api.get(f"/deployments/name/{TIMEKEEPER_DEPLOYMENT}")
     if deployment.status_code != 200:
         return []
     runs = api.post(
@@ -159,3 +160,19 @@ def test_commands_find_the_server_that_serve_started(tmp_path: Path):
         server.stop()
     checked = run_spbe("phase", "check", "locus", env=env)  # the noted server is gone: fall back, and say so
     assert checked.code == 0 and "running on a temporary local one, which adds about 10 s" in checked.err
+
+
+def test_serve_under_spbe_now_says_its_schedule_runs_on_the_real_clock():
+    from datetime import UTC, datetime
+
+    text = frozen_clock_notice(datetime(2025, 9, 29, 1, 0, tzinfo=UTC))
+    assert "SPBE_NOW" in text and "Senin, 29 September 2025 pukul 08.00 WIB" in text and "jam sebenarnya" in text
+
+
+def test_the_timekeepers_deployment_is_looked_up_by_the_name_it_is_served_under():
+    from flows.deployments import deployment_path, entries
+
+    assert deployment_path("flows/timekeeper.py:timekeeper_job") == TIMEKEEPER_DEPLOYMENT
+    names = [e.name for e in entries()]
+    assert len(set(names)) == len(names) and "spbe" not in names  # each says what it does
+    assert "periksa-syarat-self-assessment" in names and "kirim-pengingat" in names

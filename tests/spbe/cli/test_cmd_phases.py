@@ -96,3 +96,34 @@ def test_what_a_person_reads_is_indonesian_on_the_cycles_clock(tmp_path: Path):
     assert header.split()[:3] == ["waktu", "pelaku", "tindakan"]
     day = r"(Senin|Selasa|Rabu|Kamis|Jumat|Sabtu|Minggu), \d+ \w+ \d{4}"
     assert re.match(day + r" pukul \d\d\.\d\d WIB  koordinator", first), first
+
+
+def test_a_gate_met_at_the_deadline_prints_one_count_and_one_list(sqlite_url: str, capsys):
+    """'gate: met (43/47)' followed by the same four indicators twice (outstanding, then 'after the deadline'
+    notes): the missing ones are listed once, under the count, and only other notes follow."""
+    from datetime import UTC, datetime
+
+    from sqlmodel import Session, select
+
+    from spbe.cli.cmd_phases import _print_result
+    from spbe.domain.gates import evaluate
+    from spbe.services.phases import gate_dict
+    from spbe.services.snapshot import take_snapshot
+    from spbe.store import models as m
+    from tests.utils.store import open_store, submit_claims
+
+    engine = open_store(sqlite_url)
+    submit_claims(engine, list(range(1, 44)), datetime(2025, 9, 10, 3, tzinfo=UTC))
+    with Session(engine) as session:
+        gate = evaluate(
+            take_snapshot(session, session.exec(select(m.Cycle)).one()),
+            "self-assessment",
+            datetime(2025, 10, 1, 3, tzinfo=UTC),
+        )
+    assert gate.met and len(gate.outstanding) == 4
+    _print_result({"message": "", "gate": gate_dict(gate), "flow_run_id": "x"}, as_json=False)
+    out = capsys.readouterr().out
+    assert "43/47" in out
+    for n in range(44, 48):
+        assert out.count(f"indikator {n}:") == 1, out
+    assert "masih belum selesai setelah batas waktu (4):" in out

@@ -424,3 +424,29 @@ def test_an_apostrophe_a_person_typed_is_kept_and_only_the_templates_own_is_take
     with Session(engine) as session:
         latest = latest_submission(session, cycle=the_cycle(session), indicator=12)
     assert (latest.version, latest.explanation) == (3, "=SUM(B1:B9)")
+
+
+def test_a_claim_without_evidence_is_recorded_and_warned_at_import(engine, tmp_path: Path):
+    """The gate would only mention it weeks later: the import says it at once, naming row and column."""
+    path = issue(engine, "opd", "BAPPERIDA", tmp_path / "b.xlsx").path
+    fill(path, {12: {"level": 3, "evidence": PERWAL}, 13: {"level": 2, "explanation": "belum ada SK"}})
+    report = do_import(engine, path)
+    assert [c["indicator"] for c in report.created] == [12, 13]
+    assert len(report.warnings) == 1 and report.as_dict()["warnings"] == report.warnings
+    warning = report.warnings[0]
+    assert warning.startswith("sheet 'Penilaian Mandiri' row 3, column") and "indikator 13" in warning
+    assert "tanpa tautan data dukung" in warning
+    again = do_import(engine, path)  # unchanged, still without evidence: still said
+    assert again.created == [] and len(again.warnings) == 1
+
+
+@pytest.mark.parametrize("kind", [L.OPD, L.ASSESSOR, L.OPD_ITEMS, L.ASSESSOR_ITEMS])
+def test_the_instruction_sheet_numbers_its_steps_without_a_gap(kind: str):
+    from types import SimpleNamespace
+
+    from spbe.intake.templates import _help_lines
+
+    cycle = SimpleNamespace(year=2025, timezone="Asia/Jakarta")
+    lines = _help_lines(kind, cycle, "BAPPERIDA", SEPT, OCT)
+    numbers = [int(line.split(".", 1)[0]) for line in lines if line[:1].isdigit()]
+    assert numbers == list(range(1, len(numbers) + 1)) and len(numbers) >= 8

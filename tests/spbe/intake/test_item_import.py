@@ -164,3 +164,12 @@ def test_assessor_items_template_lists_answered_items_and_imports_judgements(eng
             ("I2-L1-01", "diterima", None, "asr-03"),
             ("I2-L1-02", "revisi", "bukti_tidak_tepat", "asr-03"),
         ]
+
+
+def test_an_item_answered_without_evidence_is_warned_at_import(engine, tmp_path: Path):
+    info = issue(engine, "opd", "BAG-ORG", tmp_path / "bag-org.xlsx")
+    fill(info.path, L.OPD_ITEMS, {"I2-L1-01": {"evidence": LINK}, "I2-L1-02": {"note": "menyusul minggu depan"}})
+    report = do_import(engine, info.path, actor="adm-bag-org")
+    assert [c.get("item") for c in report.created] == ["I2-L1-01", "I2-L1-02"]
+    assert len(report.warnings) == 1
+    assert "butir I2-L1-02 dijawab tanpa bukti" in report.warnings[0] and "row 3" in report.warnings[0]
