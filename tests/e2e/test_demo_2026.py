@@ -106,11 +106,6 @@ def test_the_pemdi_year_runs_end_to_end(demo_year):
     assert any("ekspor untuk aplikasi kementerian" in line for line in lines)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 14 §5 under Pemdi: item lists are not summarised yet (a self-assessment opening notice to "
-    "DINKOMINFO listing 37 items was 3,388 characters; reminders and digests too); owned by the messages work",
-)
 def test_every_message_of_the_pemdi_year_is_under_1000_characters(demo_year):
     _, _, received, _, _ = demo_year
     assert received
