@@ -80,11 +80,14 @@ def test_batches_one_file_per_person_per_day_and_one_attendance_sheet(year: Year
     assert [g[0].at for g in groups] == sorted(g[0].at for g in groups)
 
 
+# what prepare() writes into the process environment (each test restores it)
+PREPARED_SETTINGS = ("SPBE_DATA_DIR", "SPBE_DATABASE_URL", "SPBE_CYCLE_CONFIG", "SPBE_ACTOR", "SPBE_WEBHOOK_URL")
+
+
 def test_prepare_writes_a_loopback_only_cycle_and_points_the_settings_at_it(
     monkeypatch: pytest.MonkeyPatch, tmp_path: Path
 ):
-    keys = ("SPBE_DATA_DIR", "SPBE_DATABASE_URL", "SPBE_CYCLE_CONFIG", "SPBE_ACTOR", "SPBE_WEBHOOK_URL")
-    for key in (*keys, "SPBE_TEMPLATE_SECRET"):
+    for key in (*PREPARED_SETTINGS, "SPBE_TEMPLATE_SECRET"):
         monkeypatch.setenv(key, "")  # restored after the test: prepare() sets them for the process
     monkeypatch.setenv("SPBE_NOW", "2025-01-01T00:00:00+07:00")
     stale = tmp_path / "inbox"
@@ -104,8 +107,8 @@ def test_prepare_writes_a_loopback_only_cycle_and_points_the_settings_at_it(
 def test_prepare_takes_the_2026_cycle_and_refuses_an_unknown_one(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
     from spbe.errors import InputError
 
-    for key in ("SPBE_DATA_DIR", "SPBE_DATABASE_URL", "SPBE_CYCLE_CONFIG", "SPBE_ACTOR", "SPBE_WEBHOOK_URL"):
-        monkeypatch.setenv(key, "")
+    for key in (*PREPARED_SETTINGS, "SPBE_TEMPLATE_SECRET"):
+        monkeypatch.setenv(key, "")  # restored after the test: prepare() sets them for the process
     with pytest.raises(InputError, match="pekalongan-2025, pekalongan-2026"):
         prepare(tmp_path, "http://127.0.0.1:4321", "pekalongan-2027")
     assert not (tmp_path / "pekalongan-2027-demo.toml").exists()
