@@ -327,8 +327,8 @@ def test_the_commands_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     fill(out, {12: {"level": 3, "evidence": PERWAL}, 13: {"level": 6, "evidence": "ftp://x.example/a"}})
     bad = run_spbe("import", str(out), env=env)
     assert bad.code == 1 and bad.err.startswith("galat: bapperida.xlsx: 2 problems:"), bad.err
-    assert "sheet 'Penilaian Mandiri' row 3, column F (Level diklaim (1-5)): 6 is outside 1-5" in bad.err
-    assert "row 3, column H (Bukti dukung (URL, satu per baris)): 'ftp://x.example/a' is not an http(s)" in bad.err
+    assert "sheet 'Penilaian Mandiri' row 3, column F (Level diklaim (1-5)): level 6 di luar 1–5" in bad.err
+    assert "row 3, column H (Bukti dukung (URL, satu per baris)): 'ftp://x.example/a' bukan tautan http(s)" in bad.err
     assert "Traceback" not in bad.err
     fill(out, {13: {"level": 2, "evidence": DRIVE}})
     dry = run_spbe("import", str(out), "--dry-run", env=env)

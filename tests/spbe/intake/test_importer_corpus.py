@@ -117,19 +117,19 @@ def _drop_meta(p: Path) -> None:
 
 
 XLSX_CASES: dict[str, tuple[Callable[[Path], None], type[SpbeError], list[str]]] = {
-    "level 0": (_cells({"level": 0, "evidence": GOOD}), InputError, [f"{SHEET} row 2, {LEVEL}: 0 is outside 1-5"]),
+    "level 0": (_cells({"level": 0, "evidence": GOOD}), InputError, [f"{SHEET} row 2, {LEVEL}: level 0 di luar 1–5"]),
     "level 6": (
         _cells({"level": 6, "evidence": GOOD}),
         InputError,
-        [f"row 2, {LEVEL}: 6 is outside 1-5; pick a level"],
+        [f"row 2, {LEVEL}: level 6 di luar 1–5; pilih level"],
     ),
-    "level 3.5": (_cells({"level": 3.5, "evidence": GOOD}), InputError, [f"row 2, {LEVEL}: 3.5 is not a whole number"]),
+    "level 3.5": (_cells({"level": 3.5, "evidence": GOOD}), InputError, [f"row 2, {LEVEL}: 3.5 bukan bilangan bulat"]),
     "level tiga": (
         _cells({"level": "tiga", "evidence": GOOD}),
         InputError,
-        [f"row 2, {LEVEL}: 'tiga' is not a whole number; write the level as a digit from 1 to 5"],
+        [f"row 2, {LEVEL}: 'tiga' bukan bilangan bulat; tulis level dengan angka 1 sampai 5"],
     ),
-    "level empty": (_cells({"evidence": GOOD}), InputError, [f"row 2, {LEVEL}: is empty; pick a level from 1 to 5"]),
+    "level empty": (_cells({"evidence": GOOD}), InputError, [f"row 2, {LEVEL}: kosong; pilih level 1 sampai 5"]),
     "unknown indicator": (
         lambda p: add_row(p, {"indicator": 99, "level": 3, "evidence": GOOD}),
         InputError,
@@ -163,7 +163,7 @@ XLSX_CASES: dict[str, tuple[Callable[[Path], None], type[SpbeError], list[str]]]
     "explanation too long": (
         _cells({"level": 3, "evidence": GOOD, "explanation": "x" * 5000}),
         InputError,
-        ["row 2, column G (Penjelasan): has 5000 characters; the limit is 4000: shorten it"],
+        ["row 2, column G (Penjelasan): berisi 5000 karakter; batasnya 4000: persingkat"],
     ),
     "formula as level": (
         _formula("F2", "=1+2"),
@@ -178,7 +178,7 @@ XLSX_CASES: dict[str, tuple[Callable[[Path], None], type[SpbeError], list[str]]]
     "evidence not a link": (
         _cells({"level": 3, "evidence": "lihat lampiran"}),
         InputError,
-        ["row 2, column H (Bukti dukung (URL, satu per baris)): 'lihat' is not an http(s) link"],
+        ["row 2, column H (Bukti dukung (URL, satu per baris)): 'lihat' bukan tautan http(s)"],
     ),
     "a column added": (_extra_column, InputError, ["column J: header 'Tambahan' is not a template column"]),
     "metadata sheet removed": (_drop_meta, InputError, ["not an SPBE template"]),
@@ -226,10 +226,10 @@ CSV_CASES: dict[str, tuple[Callable[[str], bytes], list[str]]] = {
         ["line 3: template metadata differs from line 2"],
     ),
     "tampered OPD": (lambda t: t.replace(";BAPPERIDA;", ";DINKOMINFO;").encode(), ["signature does not match"]),
-    "level 6": (lambda t: t.replace(";;2;;", ";;6;;", 1).encode(), ["line 3, column 'level': 6 is outside 1-5"]),
+    "level 6": (lambda t: t.replace(";;2;;", ";;6;;", 1).encode(), ["line 3, column 'level': level 6 di luar 1–5"]),
     "formula text as level": (
         lambda t: t.replace(";;2;;", ";;=1+2;;", 1).encode(),
-        ["line 3, column 'level': '=1+2' is not a whole number"],
+        ["line 3, column 'level': '=1+2' bukan bilangan bulat"],
     ),
 }
 
@@ -287,7 +287,7 @@ def test_bad_assessor_files_and_conflict_of_interest_at_review_time(store, engin
     with pytest.raises(InputError) as raised:
         _import(own, path)
     text = str(raised.value)
-    assert "sheet 'Reviu Asesor' row 2, column K (Keputusan (terima/revisi)): 'mungkin' is not a verdict" in text
+    assert "sheet 'Reviu Asesor' row 2, column K (Keputusan (terima/revisi)): 'mungkin' bukan keputusan" in text
     assert "row 3, column J (Level tervalidasi (1-5)): accepting needs the validated level" in text
     fill(path, {12: {"verdict": "revisi", "level": None}, 13: {"verdict": "terima", "level": 3}}, kind="assessor")
     with pytest.raises(InputError) as raised:
@@ -350,19 +350,19 @@ def _value_cases() -> list[tuple[str, dict, tuple[str, str] | dict]]:
     """(name, cells of indicator 12's row, (column key, phrase) refused there | fields stored)."""
     many = " ".join(f"https://drive.example.go.id/d/{i}" for i in range(21))
     return [
-        ("superscript two", {"level": "²"}, ("level", "'²' is not a whole number")),
-        ("circled one", {"level": "①"}, ("level", "'①' is not a whole number")),
-        ("Arabic-Indic three", {"level": "٣"}, ("level", "'٣' is not a whole number")),
-        ("full-width three", {"level": "３"}, ("level", "'３' is not a whole number")),
-        ("Devanagari three", {"level": "३"}, ("level", "'३' is not a whole number")),
-        ("Roman numeral three", {"level": "Ⅲ"}, ("level", "'Ⅲ' is not a whole number")),
-        ("level with NUL", {"level": "3\x00"}, ("level", "'3\\x00' is not a whole number")),
-        ("level with ESC", {"level": "3\x1b[31m"}, ("level", "'3\\x1b[31m' is not a whole number")),
-        ("level 3.5", {"level": "3.5"}, ("level", "'3.5' is not a whole number")),
-        ("level -1", {"level": "-1"}, ("level", "'-1' is not a whole number")),
-        ("level 6", {"level": "6"}, ("level", "6 is outside 1-5")),
-        ("level 0", {"level": "0"}, ("level", "0 is outside 1-5")),
-        ("level of 400 nines", {"level": "9" * 400}, ("level", "is outside 1-5")),
+        ("superscript two", {"level": "²"}, ("level", "'²' bukan bilangan bulat")),
+        ("circled one", {"level": "①"}, ("level", "'①' bukan bilangan bulat")),
+        ("Arabic-Indic three", {"level": "٣"}, ("level", "'٣' bukan bilangan bulat")),
+        ("full-width three", {"level": "３"}, ("level", "'３' bukan bilangan bulat")),
+        ("Devanagari three", {"level": "३"}, ("level", "'३' bukan bilangan bulat")),
+        ("Roman numeral three", {"level": "Ⅲ"}, ("level", "'Ⅲ' bukan bilangan bulat")),
+        ("level with NUL", {"level": "3\x00"}, ("level", "'3\\x00' bukan bilangan bulat")),
+        ("level with ESC", {"level": "3\x1b[31m"}, ("level", "'3\\x1b[31m' bukan bilangan bulat")),
+        ("level 3.5", {"level": "3.5"}, ("level", "'3.5' bukan bilangan bulat")),
+        ("level -1", {"level": "-1"}, ("level", "'-1' bukan bilangan bulat")),
+        ("level 6", {"level": "6"}, ("level", "level 6 di luar 1–5")),
+        ("level 0", {"level": "0"}, ("level", "level 0 di luar 1–5")),
+        ("level of 400 nines", {"level": "9" * 400}, ("level", "di luar 1–5")),
         ("level as text", {"level": "3"}, {"level": 3}),
         ("level padded", {"level": " 4 "}, {"level": 4}),
         ("level with plus", {"level": "+2"}, {"level": 2}),
@@ -371,12 +371,12 @@ def _value_cases() -> list[tuple[str, dict, tuple[str, str] | dict]]:
         ("indicator Arabic-Indic", {"indicator": "١٢"}, ("indicator", "'١٢' is not an indicator number")),
         ("indicator 12.5", {"indicator": "12.5"}, ("indicator", "'12.5' is not an indicator number")),
         ("indicator with NUL", {"indicator": "1\x002"}, ("indicator", "'1\\x002' is not an indicator number")),
-        ("explanation with OSC 52", {"explanation": OSC_52}, ("explanation", "control character U+001B")),
-        ("explanation with NUL", {"explanation": "a\x00b"}, ("explanation", "control character U+0000")),
+        ("explanation with OSC 52", {"explanation": OSC_52}, ("explanation", "karakter kendali U+001B")),
+        ("explanation with NUL", {"explanation": "a\x00b"}, ("explanation", "karakter kendali U+0000")),
         ("explanation with RTL override", {"explanation": "harga \u202e0001\u202c"}, ("explanation", "U+202E")),
-        ("note with BEL", {"note": "catatan\x07"}, ("note", "control character U+0007")),
-        ("note with C1 CSI", {"note": "x\x9b2J"}, ("note", "control character U+009B")),
-        ("explanation too long", {"explanation": "x" * 4001}, ("explanation", "has 4001 characters; the limit")),
+        ("note with BEL", {"note": "catatan\x07"}, ("note", "karakter kendali U+0007")),
+        ("note with C1 CSI", {"note": "x\x9b2J"}, ("note", "karakter kendali U+009B")),
+        ("explanation too long", {"explanation": "x" * 4001}, ("explanation", "berisi 4001 karakter; batasnya")),
         ("typed apostrophe kept", {"explanation": "'=already-quoted"}, {"explanation": "'=already-quoted"}),
         ("formula-like text kept", {"explanation": "=SUM(A1:A9)"}, {"explanation": "=SUM(A1:A9)"}),
         ("apostrophe before plus kept", {"note": "'+62 812"}, {"note": "'+62 812"}),
@@ -388,13 +388,13 @@ def _value_cases() -> list[tuple[str, dict, tuple[str, str] | dict]]:
         ("evidence 2130706433", {"evidence": "http://2130706433/"}, ("evidence", "membacanya sebagai 127.0.0.1")),
         ("evidence invalid IDNA", {"evidence": "http://Ⅻ.example/"}, ("evidence", "IDNA")),
         ("evidence bad punycode", {"evidence": "http://xn--a.example/"}, ("evidence", "punycode")),
-        ("evidence zero-width joiner", {"evidence": "http://exa\u200dmple.go.id/"}, ("evidence", "control characters")),
-        ("evidence with ESC", {"evidence": "https://drive.example.go.id/\x1b[2J"}, ("evidence", "control characters")),
-        ("evidence 21 links", {"evidence": many}, ("evidence", "21 links; at most 20")),
-        ("evidence too long", {"evidence": GOOD + "x" * 2100}, ("evidence", "longer than 2048")),
-        ("evidence ftp", {"evidence": "ftp://files.example/a"}, ("evidence", "not an http(s) link")),
-        ("evidence credentials", {"evidence": "https://u:p@drive.example.go.id/x"}, ("evidence", "user name")),
-        ("evidence bad port", {"evidence": "https://drive.example.go.id:99999/x"}, ("evidence", "not a valid link")),
+        ("evidence zero-width joiner", {"evidence": "http://exa\u200dmple.go.id/"}, ("evidence", "karakter kendali")),
+        ("evidence with ESC", {"evidence": "https://drive.example.go.id/\x1b[2J"}, ("evidence", "karakter kendali")),
+        ("evidence 21 links", {"evidence": many}, ("evidence", "21 tautan; paling banyak 20")),
+        ("evidence too long", {"evidence": GOOD + "x" * 2100}, ("evidence", "lebih panjang dari 2048")),
+        ("evidence ftp", {"evidence": "ftp://files.example/a"}, ("evidence", "bukan tautan http(s)")),
+        ("evidence credentials", {"evidence": "https://u:p@drive.example.go.id/x"}, ("evidence", "nama pengguna")),
+        ("evidence bad port", {"evidence": "https://drive.example.go.id:99999/x"}, ("evidence", "tautan yang sah")),
         (
             "evidence mapped metadata",
             {"evidence": "http://[::ffff:169.254.169.254]/"},
@@ -652,19 +652,19 @@ def _xlsx_structural() -> list[Hostile]:
             "boolean as level",
             ".xlsx",
             raw_cell('<c r="F2" t="b"><v>1</v></c>'),
-            (f"{SHEET} row 2, {LEVEL}: True is not a level",),
+            (f"{SHEET} row 2, {LEVEL}: True bukan level",),
         ),
         Hostile(
             "date as level",
             ".xlsx",
             cells(F2=datetime(2025, 1, 3)),
-            (f"{SHEET} row 2, {LEVEL}: '2025-01-03 00:00:00' is not a whole number",),
+            (f"{SHEET} row 2, {LEVEL}: '2025-01-03 00:00:00' bukan bilangan bulat",),
         ),
         Hostile(
             "huge number as level",
             ".xlsx",
             raw_cell('<c r="F2"><v>1e300</v></c>'),
-            (f"{SHEET} row 2, {LEVEL}: 1e+300 is outside 1-5",),
+            (f"{SHEET} row 2, {LEVEL}: level 1e+300 di luar 1–5",),
         ),
         Hostile(
             "Excel's _x000D_ escape",
@@ -1002,4 +1002,4 @@ def test_a_file_name_cannot_steer_the_terminal(store, engine, tmp_path: Path):
     path.write_bytes(store[2].read_bytes().replace(b";;2;;", b";;6;;", 1))
     with pytest.raises(InputError) as raised:
         _import(engine, path)
-    assert str(raised.value).startswith("isian.csv: line 3, column 'level': 6 is outside 1-5")
+    assert str(raised.value).startswith("isian.csv: line 3, column 'level': level 6 di luar 1–5")
