@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import Any
 
 from spbe.errors import InputError
+from spbe.intake import places
 from spbe.safe_text import printable
 
 MAX_MEMBERS = 300
@@ -119,7 +120,7 @@ def read_sheet(
                     cell = RawCell(c["row"], c["column"], _text(c["value"]), c["data_type"])
                     if (cell.row, cell.column) in seen:
                         raise InputError(
-                            f"sheet '{title}' row {cell.row}, column {get_column_letter(cell.column)}: sel ini "
+                            f"{places.sheet_cell(title, cell.row, get_column_letter(cell.column))}: sel ini "
                             "tercatat dua kali di dalam berkas (hanya satu yang akan terlihat); simpan ulang "
                             "berkasnya di Excel",
                             source=name,

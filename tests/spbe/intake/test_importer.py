@@ -175,7 +175,7 @@ def test_assessor_workbook_round_trip_and_a_stale_file_is_refused_whole(engine, 
     before = counts(engine)
     with pytest.raises(InputError) as exc:
         do_import(engine, stale, at=OCT)
-    assert "row 3, column A (No. Indikator)" in str(exc.value)
+    assert "baris 3, kolom A (No. Indikator)" in str(exc.value)
     assert "review is of version 1, but version 2" in str(exc.value)
     assert counts(engine) == before  # the valid change on 12 was not written either
     # Row 13 left as it was recorded: nothing to do for it; the change on 12 goes in.
@@ -327,8 +327,8 @@ def test_the_commands_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     fill(out, {12: {"level": 3, "evidence": PERWAL}, 13: {"level": 6, "evidence": "ftp://x.example/a"}})
     bad = run_spbe("import", str(out), env=env)
     assert bad.code == 1 and bad.err.startswith("galat: bapperida.xlsx: 2 problems:"), bad.err
-    assert "sheet 'Penilaian Mandiri' row 3, column F (Level diklaim (1-5)): level 6 di luar 1–5" in bad.err
-    assert "row 3, column H (Bukti dukung (URL, satu per baris)): 'ftp://x.example/a' bukan tautan http(s)" in bad.err
+    assert "lembar 'Penilaian Mandiri' baris 3, kolom F (Level diklaim (1-5)): level 6 di luar 1–5" in bad.err
+    assert "baris 3, kolom H (Bukti dukung (URL, satu per baris)): 'ftp://x.example/a' bukan tautan http(s)" in bad.err
     assert "Traceback" not in bad.err
     fill(out, {13: {"level": 2, "evidence": DRIVE}})
     dry = run_spbe("import", str(out), "--dry-run", env=env)
@@ -434,7 +434,7 @@ def test_a_claim_without_evidence_is_recorded_and_warned_at_import(engine, tmp_p
     assert [c["indicator"] for c in report.created] == [12, 13]
     assert len(report.warnings) == 1 and report.as_dict()["warnings"] == report.warnings
     warning = report.warnings[0]
-    assert warning.startswith("sheet 'Penilaian Mandiri' row 3, column") and "indikator 13" in warning
+    assert warning.startswith("lembar 'Penilaian Mandiri' baris 3, kolom") and "indikator 13" in warning
     assert "tanpa tautan data dukung" in warning
     again = do_import(engine, path)  # unchanged, still without evidence: still said
     assert again.created == [] and len(again.warnings) == 1
