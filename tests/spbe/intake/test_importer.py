@@ -305,7 +305,7 @@ def test_signing_needs_the_secret(engine, tmp_path: Path, monkeypatch: pytest.Mo
     monkeypatch.setenv("SPBE_TEMPLATE_SECRET", "another-installation-secret-42")
     get_settings.cache_clear()
     before = counts(engine)
-    with pytest.raises(RefusedError, match="signature does not match"):
+    with pytest.raises(RefusedError, match="tanda tangan templat tidak cocok"):
         do_import(engine, path)
     assert counts(engine) == before
     assert not (tmp_path / "c.xlsx").exists()

@@ -133,28 +133,31 @@ XLSX_CASES: dict[str, tuple[Callable[[Path], None], type[SpbeError], list[str]]]
     "unknown indicator": (
         lambda p: add_row(p, {"indicator": 99, "level": 3, "evidence": GOOD}),
         InputError,
-        ["baris 5, kolom A (No. Indikator): indicator 99 does not exist in cycle pekalongan-2025 (1-47)"],
+        ["baris 5, kolom A (No. Indikator): indikator 99 tidak ada dalam siklus pekalongan-2025 (1-47)"],
     ),
     "another OPD's indicator": (
         lambda p: add_row(p, {"indicator": 1, "level": 3, "evidence": GOOD}),
         InputError,
         [
-            "baris 5, kolom A (No. Indikator): indicator 1 is assigned to DINKOMINFO, not BAPPERIDA; "
-            "remove the row (this file is for BAPPERIDA only)"
+            "baris 5, kolom A (No. Indikator): indikator 1 ditugaskan kepada DINKOMINFO, bukan BAPPERIDA; "
+            "hapus barisnya (berkas ini khusus BAPPERIDA)"
         ],
     ),
     "duplicate rows": (
         lambda p: add_row(p, {"indicator": 13, "level": 3, "evidence": GOOD}),
         InputError,
-        [f"baris 5, kolom A (No. Indikator): indicator 13 appears again (first at {SHEET} baris 3)"],
+        [f"baris 5, kolom A (No. Indikator): indikator 13 muncul lagi (pertama di {SHEET} baris 3)"],
     ),
     "tampered OPD": (
         lambda p: set_meta(p, "subject", "DINKOMINFO"),
         RefusedError,
-        ["signature does not match its cycle and OPD (pekalongan-2025, DINKOMINFO)", "issue a fresh template"],
+        [
+            "tanda tangan templat tidak cocok dengan siklus dan OPD-nya (pekalongan-2025, DINKOMINFO)",
+            "terbitkan templat baru",
+        ],
     ),
-    "tampered cycle": (lambda p: set_meta(p, "cycle", "pekalongan-2024"), RefusedError, ["signature does not match"]),
-    "forged signature": (lambda p: set_meta(p, "signature", "0" * 64), RefusedError, ["signature does not match"]),
+    "tampered cycle": (lambda p: set_meta(p, "cycle", "pekalongan-2024"), RefusedError, ["tanda tangan templat tidak"]),
+    "forged signature": (lambda p: set_meta(p, "signature", "0" * 64), RefusedError, ["tanda tangan templat tidak"]),
     "huge cell": (
         _cells({"level": 3, "evidence": GOOD, "explanation": "x" * 100_000}),
         InputError,
@@ -226,7 +229,7 @@ CSV_CASES: dict[str, tuple[Callable[[str], bytes], list[str]]] = {
         lambda t: t.replace(";BAPPERIDA;", ";DINKOMINFO;", 1).encode(),
         ["baris 3: metadata templat berbeda dari baris 2"],
     ),
-    "tampered OPD": (lambda t: t.replace(";BAPPERIDA;", ";DINKOMINFO;").encode(), ["signature does not match"]),
+    "tampered OPD": (lambda t: t.replace(";BAPPERIDA;", ";DINKOMINFO;").encode(), ["tanda tangan templat tidak cocok"]),
     "level 6": (lambda t: t.replace(";;2;;", ";;6;;", 1).encode(), ["baris 3, kolom 'level': level 6 di luar 1–5"]),
     "formula text as level": (
         lambda t: t.replace(";;2;;", ";;=1+2;;", 1).encode(),
@@ -289,15 +292,15 @@ def test_bad_assessor_files_and_conflict_of_interest_at_review_time(store, engin
         _import(own, path)
     text = str(raised.value)
     assert "lembar 'Reviu Asesor' baris 2, kolom K (Keputusan (terima/revisi)): 'mungkin' bukan keputusan" in text
-    assert "baris 3, kolom J (Level tervalidasi (1-5)): accepting needs the validated level" in text
+    assert "baris 3, kolom J (Level tervalidasi (1-5)): menerima perlu level tervalidasi" in text
     fill(path, {12: {"verdict": "revisi", "level": None}, 13: {"verdict": "terima", "level": 3}}, kind="assessor")
     with pytest.raises(InputError) as raised:
         _import(own, path)
-    assert "baris 2, kolom L (Catatan asesor): a revision request needs a note" in str(raised.value)
+    assert "baris 2, kolom L (Catatan asesor): permintaan revisi perlu catatan" in str(raised.value)
     fill(path, {12: {"note": "Lengkapi notulen"}}, kind="assessor")
     with pytest.raises(InputError) as raised:  # 12 now belongs to asr-05: this file may no longer post for it
         _import(own, path)
-    assert "indicator 12 is assigned to assessor asr-05, not asr-01" in str(raised.value)
+    assert "indikator 12 ditugaskan kepada asesor asr-05, bukan asr-01" in str(raised.value)
     fill(conflict, {12: {"verdict": "terima", "level": 3}}, kind="assessor")
     with pytest.raises(InputError) as raised:
         _import(own, conflict)
@@ -368,10 +371,10 @@ def _value_cases() -> list[tuple[str, dict, tuple[str, str] | dict]]:
         ("level padded", {"level": " 4 "}, {"level": 4}),
         ("level with plus", {"level": "+2"}, {"level": 2}),
         ("level 3.0", {"level": "3.0"}, {"level": 3}),
-        ("indicator circled", {"indicator": "①"}, ("indicator", "'①' is not an indicator number")),
-        ("indicator Arabic-Indic", {"indicator": "١٢"}, ("indicator", "'١٢' is not an indicator number")),
-        ("indicator 12.5", {"indicator": "12.5"}, ("indicator", "'12.5' is not an indicator number")),
-        ("indicator with NUL", {"indicator": "1\x002"}, ("indicator", "'1\\x002' is not an indicator number")),
+        ("indicator circled", {"indicator": "①"}, ("indicator", "'①' bukan nomor indikator")),
+        ("indicator Arabic-Indic", {"indicator": "١٢"}, ("indicator", "'١٢' bukan nomor indikator")),
+        ("indicator 12.5", {"indicator": "12.5"}, ("indicator", "'12.5' bukan nomor indikator")),
+        ("indicator with NUL", {"indicator": "1\x002"}, ("indicator", "'1\\x002' bukan nomor indikator")),
         ("explanation with OSC 52", {"explanation": OSC_52}, ("explanation", "karakter kendali U+001B")),
         ("explanation with NUL", {"explanation": "a\x00b"}, ("explanation", "karakter kendali U+0000")),
         ("explanation with RTL override", {"explanation": "harga \u202e0001\u202c"}, ("explanation", "U+202E")),
@@ -629,7 +632,7 @@ def _xlsx_structural() -> list[Hostile]:
             "a cell filed under another row",
             ".xlsx",
             with_row_12(lambda p: H.rewrite(p, {H.DATA: H.sub('<c r="I2" s="5" t="n" />', H.inline("I9", "x"))})),
-            (f"{SHEET} baris 9, kolom A (No. Indikator): an indicator number is missing",),
+            (f"{SHEET} baris 9, kolom A (No. Indikator): nomor indikator kosong",),
         ),
         Hostile(
             "array formula as level",
@@ -797,14 +800,14 @@ def _xlsx_structural() -> list[Hostile]:
             "signature with non-ASCII",
             ".xlsx",
             lambda p: set_meta(p, "signature", "é" * 64),
-            ("signature does not match",),
+            ("tanda tangan templat tidak cocok",),
             where=WHOLE,
         ),
         Hostile(
             "cycle with a terminal escape",
             ".xlsx",
             lambda p: H.set_cells(p, 3, {"B": "pekalongan-2025\x1b[2J"}, sheet="_meta"),
-            ("signature does not match its cycle and OPD (pekalongan-2025, BAPPERIDA)",),
+            ("tanda tangan templat tidak cocok dengan siklus dan OPD-nya (pekalongan-2025, BAPPERIDA)",),
             where=WHOLE,
         ),
         Hostile(
