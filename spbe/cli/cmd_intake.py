@@ -9,7 +9,7 @@ import typer
 
 from spbe.cli.doors import actor_of, at_the_door
 from spbe.cli.output import print_json, table, warn
-from spbe.i18n import _
+from spbe.i18n import N_, _
 
 AsOption = Annotated[
     str | None, typer.Option("--as", help="Act as this roster id (default: SPBE_ACTOR, else the OS user).")
@@ -58,6 +58,27 @@ def template(
     typer.echo(f"{info.path}: {kind} template for {info.subject}, cycle {info.cycle}, {info.rows} {what}")
 
 
+# (an OPD's file, a dry run) → the summary line of `spbe import`
+_IMPORT_SUMMARY = {
+    (True, False): N_(
+        "{file}: self-assessment of {subject} ({cycle}): recorded {created} new version(s), {unchanged} unchanged, "
+        "{skipped} empty row(s) skipped"
+    ),
+    (True, True): N_(
+        "{file}: self-assessment of {subject} ({cycle}): dry run, nothing written: would record {created} new "
+        "version(s), {unchanged} unchanged, {skipped} empty row(s) skipped"
+    ),
+    (False, False): N_(
+        "{file}: reviews of {subject} ({cycle}): recorded {created} new review(s), {unchanged} unchanged, "
+        "{skipped} empty row(s) skipped"
+    ),
+    (False, True): N_(
+        "{file}: reviews of {subject} ({cycle}): dry run, nothing written: would record {created} new review(s), "
+        "{unchanged} unchanged, {skipped} empty row(s) skipped"
+    ),
+}
+
+
 def import_file(
     file: Annotated[Path, typer.Argument(help="A filled-in template: .xlsx, .ods (LibreOffice), or .csv (comma or semicolon, UTF-8).")],
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Check everything and report; write nothing.")] = False,
@@ -79,24 +100,34 @@ def import_file(
     if as_json:
         print_json(report.as_dict())
         return
-    opd_kind = report.kind in ("opd", "opd-items")
-    kind = "self-assessment" if opd_kind else "reviews"
-    head = "dry run, nothing written: would record" if dry_run else "recorded"
-    noun = "new version(s)" if opd_kind else "new review(s)"
+    summary = _IMPORT_SUMMARY[(report.kind in ("opd", "opd-items"), dry_run)]
     typer.echo(
-        f"{report.file}: {kind} of {report.subject} ({report.cycle}): {head} {len(report.created)} {noun}, "
-        f"{len(report.unchanged)} unchanged, {report.skipped} empty row(s) skipped"
+        _(summary).format(
+            file=report.file,
+            subject=report.subject,
+            cycle=report.cycle,
+            created=len(report.created),
+            unchanged=len(report.unchanged),
+            skipped=report.skipped,
+        )
     )
     for item in report.created:
-        late = "  TERLAMBAT / late" if item.get("late") else ""
+        late = "  " + _("LATE") if item.get("late") else ""
         if "aim" in item:
             typer.echo(f"  - {item['indicator']}: tingkat sasaran {item['aim']}")
         elif "item" in item:
             typer.echo(f"  - butir {item['item']}: versi {item['version']}{late}")
         else:
-            typer.echo(f"  - indicator {item['indicator']}: version {item['version']}{late}")
+            line = _("indicator {indicator}: version {version}").format(
+                indicator=item["indicator"], version=item["version"]
+            )
+            typer.echo(f"  - {line}{late}")
     if report.late:
-        warn(f"late (kept and flagged): indicator(s) {', '.join(map(str, report.late))}")
+        warn(
+            _("late (kept and flagged): indicator(s) {indicators}").format(
+                indicators=", ".join(map(str, report.late))
+            )
+        )
     for line in report.warnings:
         warn(line)
 

@@ -332,7 +332,7 @@ def test_the_commands_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert "Traceback" not in bad.err
     fill(out, {13: {"level": 2, "evidence": DRIVE}})
     dry = run_spbe("import", str(out), "--dry-run", env=env)
-    assert dry.code == 0 and "dry run, nothing written: would record 2 new version(s)" in dry.out, dry.err
+    assert dry.code == 0 and "uji coba, tidak ada yang ditulis: akan mencatat 2 versi baru" in dry.out, dry.err
     done = run_spbe("import", str(out), "--json", env=env)
     assert done.code == 0 and [c["indicator"] for c in json.loads(done.out)["created"]] == [12, 13], done.err
     mine = run_spbe(
