@@ -294,13 +294,13 @@ def test_signing_needs_the_secret(engine, tmp_path: Path, monkeypatch: pytest.Mo
     fill(path, {12: {"level": 3, "evidence": PERWAL}})
     monkeypatch.delenv("SPBE_TEMPLATE_SECRET")
     get_settings.cache_clear()
-    with pytest.raises(RefusedError, match=r"SPBE_TEMPLATE_SECRET is not set.*export SPBE_TEMPLATE_SECRET="):
+    with pytest.raises(RefusedError, match=r"SPBE_TEMPLATE_SECRET belum diatur.*export SPBE_TEMPLATE_SECRET="):
         issue(engine, "opd", "BAPPERIDA", tmp_path / "c.xlsx")
-    with pytest.raises(RefusedError, match="SPBE_TEMPLATE_SECRET is not set"):
+    with pytest.raises(RefusedError, match="SPBE_TEMPLATE_SECRET belum diatur"):
         do_import(engine, path)
     monkeypatch.setenv("SPBE_TEMPLATE_SECRET", "short")
     get_settings.cache_clear()
-    with pytest.raises(RefusedError, match="shorter than 16"):
+    with pytest.raises(RefusedError, match="lebih pendek dari 16"):
         do_import(engine, path)
     monkeypatch.setenv("SPBE_TEMPLATE_SECRET", "another-installation-secret-42")
     get_settings.cache_clear()

@@ -186,7 +186,7 @@ XLSX_CASES: dict[str, tuple[Callable[[Path], None], type[SpbeError], list[str]]]
     ),
     "a column added": (_extra_column, InputError, ["kolom J: judul kolom 'Tambahan' bukan kolom templat"]),
     "metadata sheet removed": (_drop_meta, InputError, ["bukan templat SPBE"]),
-    "not a workbook": (lambda p: p.write_bytes(b"PK\x03\x04 not really a zip"), InputError, ["not an .xlsx workbook"]),
+    "not a workbook": (lambda p: p.write_bytes(b"PK\x03\x04 not really a zip"), InputError, ["bukan buku kerja .xlsx"]),
 }
 
 
@@ -315,7 +315,7 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(store, engine, tmp_path: Pa
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (25 * 1024 * 1024))
     assert path.stat().st_size < 100_000
-    with pytest.raises(InputError, match=r"unpacks to 26214400 bytes; the limit is 20971520"):
+    with pytest.raises(InputError, match=r"terurai menjadi 26214400 byte; batasnya 20971520"):
         _import(engine, path)
 
 
@@ -706,14 +706,14 @@ def _xlsx_structural() -> list[Hostile]:
             "billion laughs",
             ".xlsx",
             doctype(billion_laughs, "&lol9;"),
-            ("not an .xlsx workbook", "could not read worksheets"),  # defusedxml (odfpy's): refused at load
+            ("bukan buku kerja .xlsx", "could not read worksheets"),  # defusedxml (odfpy's): refused at load
             where=WHOLE,
         ),
         Hostile(
             "external entity",
             ".xlsx",
             doctype('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>', "&xxe;"),
-            ("not an .xlsx workbook", "could not read worksheets"),  # defusedxml (odfpy's): refused at load
+            ("bukan buku kerja .xlsx", "could not read worksheets"),  # defusedxml (odfpy's): refused at load
             where=WHOLE,
         ),
         Hostile(
@@ -757,7 +757,7 @@ def _xlsx_structural() -> list[Hostile]:
             "zip bomb inside a real template",
             ".xlsx",
             with_row_12(lambda p: H.rewrite(p, {}, add={"xl/media/bom.bin": b"\0" * (21 * 1024 * 1024)})),
-            ("unpacks to", "the limit is 20971520"),
+            ("terurai menjadi", "batasnya 20971520"),
             where=WHOLE,
         ),
         Hostile(
@@ -771,22 +771,22 @@ def _xlsx_structural() -> list[Hostile]:
             "truncated zip",
             ".xlsx",
             lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
-            ("not an .xlsx workbook",),
+            ("bukan buku kerja .xlsx",),
             where=WHOLE,
         ),
-        Hostile("empty file", ".xlsx", lambda p: p.write_bytes(b""), ("not an .xlsx workbook",), where=WHOLE),
+        Hostile("empty file", ".xlsx", lambda p: p.write_bytes(b""), ("bukan buku kerja .xlsx",), where=WHOLE),
         Hostile(
             "encrypted workbook (OLE container)",
             ".xlsx",
             lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4096),
-            ("not an .xlsx workbook",),
+            ("bukan buku kerja .xlsx",),
             where=WHOLE,
         ),
         Hostile(
             "no content types",
             ".xlsx",
             lambda p: H.rewrite(p, {"[Content_Types].xml": None}),
-            ("not an .xlsx workbook",),
+            ("bukan buku kerja .xlsx",),
             where=WHOLE,
         ),
         Hostile(
