@@ -42,7 +42,7 @@ def template(
     from spbe.store.db import require_schema, session_scope
 
     if (opd is None) == (assessor is None):
-        raise InputError("give exactly one of --opd CODE or --assessor ID")
+        raise InputError(_("give exactly one of --opd CODE or --assessor ID"))
     kind, subject = ("opd", opd) if opd is not None else ("assessor", assessor)
     actor = actor_of(as_)
     with session_scope(require_schema()) as session:
@@ -52,10 +52,14 @@ def template(
     if as_json:
         print_json(info.as_dict())
         return
-    what = "indicator(s) to fill in" if kind == "opd" else "indicator(s) to review"
-    if info.kind.endswith("-items"):
-        what = "butir untuk dijawab" if kind == "opd" else "butir untuk dinilai"
-    typer.echo(f"{info.path}: {kind} template for {info.subject}, cycle {info.cycle}, {info.rows} {what}")
+    items = info.kind.endswith("-items")
+    line = {
+        ("opd", False): N_("{path}: OPD template for {subject}, cycle {cycle}, {rows} indicator(s) to fill in"),
+        ("opd", True): N_("{path}: OPD template for {subject}, cycle {cycle}, {rows} item(s) to answer"),
+        ("assessor", False): N_("{path}: assessor template for {subject}, cycle {cycle}, {rows} indicator(s) to review"),
+        ("assessor", True): N_("{path}: assessor template for {subject}, cycle {cycle}, {rows} item(s) to judge"),
+    }[(kind, items)]
+    typer.echo(_(line).format(path=info.path, subject=info.subject, cycle=info.cycle, rows=info.rows))
 
 
 # (an OPD's file, a dry run) → the summary line of `spbe import`
@@ -158,14 +162,18 @@ def submit(
 
     if item is not None:
         if indicator is not None or level is not None or explanation is not None:
-            raise InputError("--item answers one evidence item: give --evidence and --note, not --indicator/--level")
+            raise InputError(
+                _("--item answers one evidence item: give --evidence and --note, not --indicator/--level")
+            )
         from spbe.cli.cmd_item_intake import submit_item
 
         submit_item(item, list(evidence or []), note, as_, as_json)
         return
     missing = [name for name, value in (("--opd", opd), ("--indicator", indicator), ("--level", level)) if value is None]
     if missing:
-        raise InputError(f"missing {', '.join(missing)} (or --item CODE for a Pemdi evidence item)")
+        raise InputError(
+            _("missing {options} (or --item CODE for a Pemdi evidence item)").format(options=", ".join(missing))
+        )
     assert opd is not None and indicator is not None
     from spbe.services import submissions as svc
     from spbe.services.cycles import current_cycle
@@ -199,16 +207,21 @@ def submit(
         print_json(data)
         return
     if not result.created:
-        typer.echo(f"indicator {indicator}: identical to version {data['version']}; nothing recorded")
+        typer.echo(
+            _("indicator {indicator}: identical to version {version}; nothing recorded").format(
+                indicator=indicator, version=data["version"]
+            )
+        )
         return
     typer.echo(
-        f"indicator {indicator}: version {data['version']} recorded (level {data['level']}, "
-        f"{len(data['evidence'])} evidence link(s))"
+        _("indicator {indicator}: version {version} recorded (level {level}, {links} evidence link(s))").format(
+            indicator=indicator, version=data["version"], level=data["level"], links=len(data["evidence"])
+        )
     )
     if not data["evidence"]:
-        warn("no evidence link: the self-assessment gate counts this indicator as incomplete")
+        warn(_("no evidence link: the self-assessment gate counts this indicator as incomplete"))
     if data["late"]:
-        warn("submitted after the deadline: kept and flagged late")
+        warn(_("submitted after the deadline: kept and flagged late"))
 
 
 def review(
@@ -236,10 +249,10 @@ def review(
     from spbe.errors import InputError
 
     if (indicator is None) == (item is None):
-        raise InputError("give exactly one of --indicator N or --item CODE")
+        raise InputError(_("give exactly one of --indicator N or --item CODE"))
     if item is not None:
         if level is not None:
-            raise InputError("--item is judged diterima or revisi (with --kind and --note), not with --level")
+            raise InputError(_("--item is judged diterima or revisi (with --kind and --note), not with --level"))
         from spbe.cli.cmd_item_intake import review_item
 
         review_item(item, verdict, kind, note, stage, as_, as_json)
@@ -277,12 +290,16 @@ def review(
         print_json(data)
         return
     if not result.created:
-        typer.echo(f"indicator {indicator}: the same review of version {data['version']} exists; nothing recorded")
+        typer.echo(
+            _("indicator {indicator}: the same review of version {version} exists; nothing recorded").format(
+                indicator=indicator, version=data["version"]
+            )
+        )
         return
     lv = f", level {data['level']}" if data["level"] else ""
     typer.echo(f"indicator {indicator}: version {data['version']} {data['verdict']}{lv} by {data['assessor']}")
     if data["in_stead_of"]:
-        warn(f"recorded in the stead of the assigned assessor {data['in_stead_of']}")
+        warn(_("recorded in the stead of the assigned assessor {assessor}").format(assessor=data["in_stead_of"]))
 
 
 def thread(
@@ -296,7 +313,7 @@ def thread(
     from spbe.errors import InputError
 
     if (indicator is None) == (item is None):
-        raise InputError("give exactly one of --indicator N or --item CODE")
+        raise InputError(_("give exactly one of --indicator N or --item CODE"))
     if item is not None:
         from spbe.cli.cmd_item_intake import thread_item
 
@@ -324,7 +341,7 @@ def thread(
         print_json({"indicator": indicator, "entries": [e.as_dict() for e in entries]})
         return
     if not entries:
-        typer.echo(f"indicator {indicator}: nothing submitted yet")
+        typer.echo(_("indicator {indicator}: nothing submitted yet").format(indicator=indicator))
         return
     for e in entries:
         when = f"{e.at.astimezone(tz):%Y-%m-%d %H:%M}"

@@ -323,7 +323,7 @@ def test_the_commands_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     engine = loaded_store(url, assessors={})  # what `spbe init` does, in-process (no assessors assigned yet)
     out = tmp_path / "bapperida.xlsx"
     made = run_spbe("template", "--opd", "BAPPERIDA", "--out", str(out), env=env)
-    assert made.code == 0 and "3 indicator(s) to fill in" in made.out, made.err
+    assert made.code == 0 and "3 indikator untuk diisi" in made.out, made.err
     fill(out, {12: {"level": 3, "evidence": PERWAL}, 13: {"level": 6, "evidence": "ftp://x.example/a"}})
     bad = run_spbe("import", str(out), env=env)
     assert bad.code == 1 and bad.err.startswith("galat: bapperida.xlsx: 2 problems:"), bad.err
@@ -347,7 +347,7 @@ def test_the_commands_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         "koordinator",
         env=env,
     )
-    assert mine.code == 0 and "in the stead of the assigned assessor -" in mine.err, mine.err
+    assert mine.code == 0 and "atas nama asesor yang ditugaskan, -" in mine.err, mine.err
     with clock.use_clock(datetime(2025, 11, 10, 3, tzinfo=UTC)), session_scope(engine) as session:
         svc.submit(
             session,
