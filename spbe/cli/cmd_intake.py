@@ -9,7 +9,7 @@ import typer
 
 from spbe.cli.doors import actor_of, at_the_door
 from spbe.cli.output import print_json, table, warn
-from spbe.i18n import _
+from spbe.i18n import N_, _
 
 AsOption = Annotated[
     str | None, typer.Option("--as", help="Act as this roster id (default: SPBE_ACTOR, else the OS user).")
@@ -42,7 +42,7 @@ def template(
     from spbe.store.db import require_schema, session_scope
 
     if (opd is None) == (assessor is None):
-        raise InputError("give exactly one of --opd CODE or --assessor ID")
+        raise InputError(_("give exactly one of --opd CODE or --assessor ID"))
     kind, subject = ("opd", opd) if opd is not None else ("assessor", assessor)
     actor = actor_of(as_)
     with session_scope(require_schema()) as session:
@@ -52,10 +52,35 @@ def template(
     if as_json:
         print_json(info.as_dict())
         return
-    what = "indicator(s) to fill in" if kind == "opd" else "indicator(s) to review"
-    if info.kind.endswith("-items"):
-        what = "butir untuk dijawab" if kind == "opd" else "butir untuk dinilai"
-    typer.echo(f"{info.path}: {kind} template for {info.subject}, cycle {info.cycle}, {info.rows} {what}")
+    items = info.kind.endswith("-items")
+    line = {
+        ("opd", False): N_("{path}: OPD template for {subject}, cycle {cycle}, {rows} indicator(s) to fill in"),
+        ("opd", True): N_("{path}: OPD template for {subject}, cycle {cycle}, {rows} item(s) to answer"),
+        ("assessor", False): N_("{path}: assessor template for {subject}, cycle {cycle}, {rows} indicator(s) to review"),
+        ("assessor", True): N_("{path}: assessor template for {subject}, cycle {cycle}, {rows} item(s) to judge"),
+    }[(kind, items)]
+    typer.echo(_(line).format(path=info.path, subject=info.subject, cycle=info.cycle, rows=info.rows))
+
+
+# (an OPD's file, a dry run) → the summary line of `spbe import`
+_IMPORT_SUMMARY = {
+    (True, False): N_(
+        "{file}: self-assessment of {subject} ({cycle}): recorded {created} new version(s), {unchanged} unchanged, "
+        "{skipped} empty row(s) skipped"
+    ),
+    (True, True): N_(
+        "{file}: self-assessment of {subject} ({cycle}): dry run, nothing written: would record {created} new "
+        "version(s), {unchanged} unchanged, {skipped} empty row(s) skipped"
+    ),
+    (False, False): N_(
+        "{file}: reviews of {subject} ({cycle}): recorded {created} new review(s), {unchanged} unchanged, "
+        "{skipped} empty row(s) skipped"
+    ),
+    (False, True): N_(
+        "{file}: reviews of {subject} ({cycle}): dry run, nothing written: would record {created} new review(s), "
+        "{unchanged} unchanged, {skipped} empty row(s) skipped"
+    ),
+}
 
 
 def import_file(
@@ -79,24 +104,34 @@ def import_file(
     if as_json:
         print_json(report.as_dict())
         return
-    opd_kind = report.kind in ("opd", "opd-items")
-    kind = "self-assessment" if opd_kind else "reviews"
-    head = "dry run, nothing written: would record" if dry_run else "recorded"
-    noun = "new version(s)" if opd_kind else "new review(s)"
+    summary = _IMPORT_SUMMARY[(report.kind in ("opd", "opd-items"), dry_run)]
     typer.echo(
-        f"{report.file}: {kind} of {report.subject} ({report.cycle}): {head} {len(report.created)} {noun}, "
-        f"{len(report.unchanged)} unchanged, {report.skipped} empty row(s) skipped"
+        _(summary).format(
+            file=report.file,
+            subject=report.subject,
+            cycle=report.cycle,
+            created=len(report.created),
+            unchanged=len(report.unchanged),
+            skipped=report.skipped,
+        )
     )
     for item in report.created:
-        late = "  TERLAMBAT / late" if item.get("late") else ""
+        late = "  " + _("LATE") if item.get("late") else ""
         if "aim" in item:
             typer.echo(f"  - {item['indicator']}: tingkat sasaran {item['aim']}")
         elif "item" in item:
             typer.echo(f"  - butir {item['item']}: versi {item['version']}{late}")
         else:
-            typer.echo(f"  - indicator {item['indicator']}: version {item['version']}{late}")
+            line = _("indicator {indicator}: version {version}").format(
+                indicator=item["indicator"], version=item["version"]
+            )
+            typer.echo(f"  - {line}{late}")
     if report.late:
-        warn(f"late (kept and flagged): indicator(s) {', '.join(map(str, report.late))}")
+        warn(
+            _("late (kept and flagged): indicator(s) {indicators}").format(
+                indicators=", ".join(map(str, report.late))
+            )
+        )
     for line in report.warnings:
         warn(line)
 
@@ -127,14 +162,18 @@ def submit(
 
     if item is not None:
         if indicator is not None or level is not None or explanation is not None:
-            raise InputError("--item answers one evidence item: give --evidence and --note, not --indicator/--level")
+            raise InputError(
+                _("--item answers one evidence item: give --evidence and --note, not --indicator/--level")
+            )
         from spbe.cli.cmd_item_intake import submit_item
 
         submit_item(item, list(evidence or []), note, as_, as_json)
         return
     missing = [name for name, value in (("--opd", opd), ("--indicator", indicator), ("--level", level)) if value is None]
     if missing:
-        raise InputError(f"missing {', '.join(missing)} (or --item CODE for a Pemdi evidence item)")
+        raise InputError(
+            _("missing {options} (or --item CODE for a Pemdi evidence item)").format(options=", ".join(missing))
+        )
     assert opd is not None and indicator is not None
     from spbe.services import submissions as svc
     from spbe.services.cycles import current_cycle
@@ -168,16 +207,21 @@ def submit(
         print_json(data)
         return
     if not result.created:
-        typer.echo(f"indicator {indicator}: identical to version {data['version']}; nothing recorded")
+        typer.echo(
+            _("indicator {indicator}: identical to version {version}; nothing recorded").format(
+                indicator=indicator, version=data["version"]
+            )
+        )
         return
     typer.echo(
-        f"indicator {indicator}: version {data['version']} recorded (level {data['level']}, "
-        f"{len(data['evidence'])} evidence link(s))"
+        _("indicator {indicator}: version {version} recorded (level {level}, {links} evidence link(s))").format(
+            indicator=indicator, version=data["version"], level=data["level"], links=len(data["evidence"])
+        )
     )
     if not data["evidence"]:
-        warn("no evidence link: the self-assessment gate counts this indicator as incomplete")
+        warn(_("no evidence link: the self-assessment gate counts this indicator as incomplete"))
     if data["late"]:
-        warn("submitted after the deadline: kept and flagged late")
+        warn(_("submitted after the deadline: kept and flagged late"))
 
 
 def review(
@@ -205,10 +249,10 @@ def review(
     from spbe.errors import InputError
 
     if (indicator is None) == (item is None):
-        raise InputError("give exactly one of --indicator N or --item CODE")
+        raise InputError(_("give exactly one of --indicator N or --item CODE"))
     if item is not None:
         if level is not None:
-            raise InputError("--item is judged diterima or revisi (with --kind and --note), not with --level")
+            raise InputError(_("--item is judged diterima or revisi (with --kind and --note), not with --level"))
         from spbe.cli.cmd_item_intake import review_item
 
         review_item(item, verdict, kind, note, stage, as_, as_json)
@@ -246,12 +290,16 @@ def review(
         print_json(data)
         return
     if not result.created:
-        typer.echo(f"indicator {indicator}: the same review of version {data['version']} exists; nothing recorded")
+        typer.echo(
+            _("indicator {indicator}: the same review of version {version} exists; nothing recorded").format(
+                indicator=indicator, version=data["version"]
+            )
+        )
         return
     lv = f", level {data['level']}" if data["level"] else ""
     typer.echo(f"indicator {indicator}: version {data['version']} {data['verdict']}{lv} by {data['assessor']}")
     if data["in_stead_of"]:
-        warn(f"recorded in the stead of the assigned assessor {data['in_stead_of']}")
+        warn(_("recorded in the stead of the assigned assessor {assessor}").format(assessor=data["in_stead_of"]))
 
 
 def thread(
@@ -265,7 +313,7 @@ def thread(
     from spbe.errors import InputError
 
     if (indicator is None) == (item is None):
-        raise InputError("give exactly one of --indicator N or --item CODE")
+        raise InputError(_("give exactly one of --indicator N or --item CODE"))
     if item is not None:
         from spbe.cli.cmd_item_intake import thread_item
 
@@ -293,7 +341,7 @@ def thread(
         print_json({"indicator": indicator, "entries": [e.as_dict() for e in entries]})
         return
     if not entries:
-        typer.echo(f"indicator {indicator}: nothing submitted yet")
+        typer.echo(_("indicator {indicator}: nothing submitted yet").format(indicator=indicator))
         return
     for e in entries:
         when = f"{e.at.astimezone(tz):%Y-%m-%d %H:%M}"

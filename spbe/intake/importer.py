@@ -18,7 +18,7 @@ from typing import Any
 from sqlmodel import Session, select
 
 from spbe.errors import InputError, RefusedError, SpbeError
-from spbe.i18n import _
+from spbe.i18n import N_, _
 from spbe.intake import layout as L
 from spbe.intake.reader import RawFile, Row, is_blank, read_file
 from spbe.intake.signing import FORMAT, template_secret, verify
@@ -102,7 +102,7 @@ def import_file(session: Session, *, path: Path, actor: str, dry_run: bool = Fal
     if problems:
         raise InputError(problems, source=raw.name)
     if not parsed:
-        raise InputError("nothing to import: every row's input columns are empty", source=raw.name)
+        raise InputError(_("nothing to import: every row's input columns are empty"), source=raw.name)
 
     report.warnings = _without_evidence(raw.kind, parsed)
     source = f"import:{raw.name}"
@@ -184,7 +184,7 @@ def _import_items(
     if problems:
         raise InputError(problems, source=raw.name)
     if not parsed:
-        raise InputError("nothing to import: every row's input columns are empty", source=raw.name)
+        raise InputError(_("nothing to import: every row's input columns are empty"), source=raw.name)
     created, unchanged = item_rows.apply_item_rows(
         session,
         cycle=cycle,
@@ -278,34 +278,56 @@ def _check_metadata(session: Session, raw: RawFile) -> m.Cycle:
     missing = [k for k in ("kind", "cycle", "subject", "signature") if not meta.get(k)]
     if missing:
         raise InputError(
-            f"{where}: template metadata is missing {', '.join(missing)}; issue a fresh template", source=raw.name
+            _("{where}: template metadata is missing {keys}; issue a fresh template").format(
+                where=where, keys=", ".join(missing)
+            ),
+            source=raw.name,
         )
     if meta.get("format", FORMAT) != FORMAT:
         raise InputError(
-            f"{where}: template format {meta['format']!r} is not {FORMAT}; issue a fresh template", source=raw.name
+            _("{where}: template format {found} is not {expected}; issue a fresh template").format(
+                where=where, found=repr(meta["format"]), expected=FORMAT
+            ),
+            source=raw.name,
         )
     secret = template_secret()
     if not verify(
         kind=raw.kind, cycle=meta["cycle"], subject=meta["subject"], signature=meta["signature"], secret=secret
     ):
+        message = (
+            N_(
+                "{file}: {where}: the template signature does not match its cycle and OPD ({cycle}, {subject}): "
+                "the file was altered after it was issued, or issued under another SPBE_TEMPLATE_SECRET; issue a "
+                "fresh template with `spbe template`"
+            )
+            if raw.kind in L.OPD_KINDS
+            else N_(
+                "{file}: {where}: the template signature does not match its cycle and assessor ({cycle}, "
+                "{subject}): the file was altered after it was issued, or issued under another "
+                "SPBE_TEMPLATE_SECRET; issue a fresh template with `spbe template`"
+            )
+        )
         raise RefusedError(
-            f"{raw.name}: {where}: the template signature does not match its cycle and "
-            f"{'OPD' if raw.kind in L.OPD_KINDS else 'assessor'} ({printable(meta['cycle'], limit=60)}, "
-            f"{printable(meta['subject'], limit=60)}): the file was "
-            "altered after it was issued, or issued under another SPBE_TEMPLATE_SECRET; issue a fresh template "
-            "with `spbe template`"
+            _(message).format(
+                file=raw.name,
+                where=where,
+                cycle=printable(meta["cycle"], limit=60),
+                subject=printable(meta["subject"], limit=60),
+            )
         )
     cycle = session.exec(select(m.Cycle).where(m.Cycle.code == meta["cycle"])).first()
     if cycle is None:
         raise RefusedError(
-            f"{raw.name}: the template is for cycle {printable(meta['cycle'], limit=60)}, which is not in this store"
+            _("{file}: the template is for cycle {cycle}, which is not in this store").format(
+                file=raw.name, cycle=printable(meta["cycle"], limit=60)
+            )
         )
     return cycle
 
 
 def _parse_row(kind: str, row: Row, problems: list[str]) -> _Parsed | None:
     before = len(problems)
-    indicator = _whole(row, "indicator", problems, what="an indicator number")
+    indicator = _whole(row, "indicator", problems)
     values: dict[str, Any] = {}
     if kind == L.OPD:
         values["level"] = _value(row, "level", parse_level, problems)
@@ -318,9 +340,13 @@ def _parse_row(kind: str, row: Row, problems: list[str]) -> _Parsed | None:
         level = None if is_blank(row.value("level")) else _value(row, "level", parse_level, problems)
         note = _value(row, "note", lambda v: clean_text(v, limit=MAX_NOTE), problems)
         if verdict == "accept" and is_blank(row.value("level")):
-            problems.append(f"{row.at('level')}: accepting needs the validated level; pick 1 to 5")
+            problems.append(
+                _("{where}: accepting needs the validated level; pick 1 to 5").format(where=row.at("level"))
+            )
         if verdict == "revise" and note is None and is_blank(row.value("note")):
-            problems.append(f"{row.at('note')}: a revision request needs a note saying what to fix")
+            problems.append(
+                _("{where}: a revision request needs a note saying what to fix").format(where=row.at("note"))
+            )
         values.update(verdict=verdict, level=level, note=note)
     if len(problems) > before or indicator is None:
         return None
@@ -344,22 +370,32 @@ def _check_against_store(
         n, where = item.indicator, item.row.at("indicator")
         if n in first_row:
             problems.append(
-                f"{where}: indicator {n} appears again (first at {first_row[n]}); keep one row per indicator"
+                _("{where}: indicator {n} appears again (first at {first}); keep one row per indicator").format(
+                    where=where, n=n, first=first_row[n]
+                )
             )
             continue
         first_row[n] = item.row.where
         a = assignments.get(n)
         if a is None:
-            problems.append(f"{where}: indicator {n} does not exist in cycle {cycle.code} (1-{top}); fix the number")
+            problems.append(
+                _("{where}: indicator {n} does not exist in cycle {cycle} (1-{top}); fix the number").format(
+                    where=where, n=n, cycle=cycle.code, top=top
+                )
+            )
         elif raw.kind == L.OPD and a.owner_opd != subject:
             problems.append(
-                f"{where}: indicator {n} is assigned to {a.owner_opd or 'no OPD'}, not {subject}; "
-                f"remove the row (this file is for {subject} only)"
+                _(
+                    "{where}: indicator {n} is assigned to {owner}, not {subject}; remove the row (this file is for "
+                    "{subject} only)"
+                ).format(where=where, n=n, owner=a.owner_opd or _("no OPD"), subject=subject)
             )
         elif raw.kind == L.ASSESSOR and a.assessor_key != subject:
             problems.append(
-                f"{where}: indicator {n} is assigned to assessor {a.assessor_key or 'nobody'}, not "
-                f"{subject}; remove the row (this file is for {subject} only)"
+                _(
+                    "{where}: indicator {n} is assigned to assessor {owner}, not {subject}; remove the row (this "
+                    "file is for {subject} only)"
+                ).format(where=where, n=n, owner=a.assessor_key or _("nobody"), subject=subject)
             )
 
 
@@ -374,27 +410,43 @@ def _value(row: Row, key: str, parse, problems: list[str], *, hyperlink: bool = 
                 return parse(cell.hyperlink)
             except ValueError:
                 pass
-        problems.append(f"{row.at(key)}: {exc}" if cell is not None else f"{row.where}, column {key}: {exc}")
+        where = row.at(key) if cell is not None else _("{where}, column {column}").format(where=row.where, column=key)
+        problems.append(f"{where}: {exc}")
         return None
 
 
-def _whole(row: Row, key: str, problems: list[str], *, what: str) -> int | None:
+_WHOLE_PROBLEMS = {  # key → (when empty, when not a whole number)
+    "indicator": (
+        N_("{where}: an indicator number is missing"),
+        N_("{where}: {value} is not an indicator number; write it with the digits 0-9"),
+    ),
+    "version": (
+        N_("{where}: a version number is missing"),
+        N_("{where}: {value} is not a version number; write it with the digits 0-9"),
+    ),
+}
+
+
+def _whole(row: Row, key: str, problems: list[str]) -> int | None:
+    empty, wrong = _WHOLE_PROBLEMS[key]
     value = row.value(key)
     if is_blank(value):
-        problems.append(f"{row.at(key)}: {what} is missing")
+        problems.append(_(empty).format(where=row.at(key)))
         return None
     try:
         return parse_whole(value)
     except ValueError:
-        problems.append(f"{row.at(key)}: {shown(str(value).strip())} is not {what}; tulis dengan angka 0-9")
+        problems.append(_(wrong).format(where=row.at(key), value=shown(str(value).strip())))
         return None
 
 
 def _version(row: Row, problems: list[str]) -> int | None:
     if is_blank(row.value("version")):
         problems.append(
-            f"{row.at('indicator')}: this indicator has no submission to review in the template; "
-            "clear the row, or issue a fresh template once the OPD has submitted"
+            _(
+                "{where}: this indicator has no submission to review in the template; clear the row, or issue a "
+                "fresh template once the OPD has submitted"
+            ).format(where=row.at("indicator"))
         )
         return None
-    return _whole(row, "version", problems, what="a version number")
+    return _whole(row, "version", problems)

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import Any
 
 from spbe.errors import InputError
+from spbe.i18n import N_, _
 from spbe.intake.xlsx_bounds import MAX_SHEET_CELLS, RawCell, SheetCells, WorkbookTooLarge, _check_members, _why
 from spbe.safe_text import printable
 
@@ -34,7 +35,7 @@ MAX_CONTENT_BYTES = 8 * 1024 * 1024  # content.xml of a filled template is well 
 MAX_COLUMNS = 1024  # LibreOffice's sheets are 1,024 columns wide (16,384 since 7.4, never used by a template)
 MAX_ROW_NUMBER = 1_048_576
 
-NOT_ODS = (
+NOT_ODS = N_(
     "not an .ods spreadsheet, or one saved with a password: save it in LibreOffice as an ODF Spreadsheet (.ods) "
     "without a password, or as an Excel 2007-365 workbook (.xlsx)"
 )
@@ -56,14 +57,14 @@ def open_spreadsheet(path: Path) -> Iterator[OdsBook]:
     """The sheets of `path`, after the zip-level bounds."""
     name = printable(path.name, limit=120)  # a file name is chosen by whoever sent the file
     if not zipfile.is_zipfile(path):
-        raise InputError(NOT_ODS, source=name)
+        raise InputError(_(NOT_ODS), source=name)
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
             _check_members(infos, name)
             content = next((i for i in infos if i.filename == "content.xml"), None)
             if content is None or "META-INF/manifest.xml" not in {i.filename for i in infos}:
-                raise InputError(NOT_ODS, source=name)
+                raise InputError(_(NOT_ODS), source=name)
             if content.file_size > MAX_CONTENT_BYTES:
                 raise WorkbookTooLarge(
                     f"isi lembar (content.xml) berukuran {content.file_size} byte (batas {MAX_CONTENT_BYTES}); "
@@ -71,11 +72,11 @@ def open_spreadsheet(path: Path) -> Iterator[OdsBook]:
                     source=name,
                 )
             if b"encryption-data" in archive.read("META-INF/manifest.xml"):
-                raise InputError(NOT_ODS, source=name)
+                raise InputError(_(NOT_ODS), source=name)
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(f"{NOT_ODS} ({_why(exc)})", source=name) from None
+        raise InputError(f"{_(NOT_ODS)} ({_why(exc)})", source=name) from None
     try:
         from odf.opendocument import load
         from odf.table import Table
@@ -83,7 +84,7 @@ def open_spreadsheet(path: Path) -> Iterator[OdsBook]:
         document = load(str(path))
         tables = {str(t.getAttribute("name")): t for t in document.spreadsheet.getElementsByType(Table)}
     except Exception as exc:
-        raise InputError(f"{NOT_ODS} ({_why(exc)})", source=name) from None
+        raise InputError(f"{_(NOT_ODS)} ({_why(exc)})", source=name) from None
     yield OdsBook(tables)
 
 
@@ -112,7 +113,7 @@ def _walk(table: Any, out: SheetCells, *, name: str, max_row: int | None, budget
         if not cells:
             row_no += repeat  # empty rows, however many, cost nothing
             continue
-        for _ in range(repeat):
+        for _repeat in range(repeat):
             row_no += 1
             if row_no > MAX_ROW_NUMBER:
                 return
@@ -155,7 +156,7 @@ def _present_cells(row: Any) -> list[tuple[int, Any, str, str | None]]:
         if value is None:
             column += repeat
             continue
-        for _ in range(repeat):
+        for _repeat in range(repeat):
             column += 1
             if column > MAX_COLUMNS:
                 return out

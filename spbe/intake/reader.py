@@ -21,7 +21,9 @@ from typing import Any
 
 from spbe.csvio import read_rows
 from spbe.errors import InputError
+from spbe.i18n import _
 from spbe.intake import layout as L
+from spbe.intake import places
 from spbe.intake.values import MAX_CELL, shown
 from spbe.intake.xlsx_bounds import SheetCells, open_workbook, read_sheet
 from spbe.safe_text import printable, restore_neutralised
@@ -64,10 +66,13 @@ class RawFile:
 def read_file(path: Path) -> RawFile:
     shown_name = printable(path.name, limit=120)  # a file name is chosen by whoever sent the file
     if not path.is_file():
-        raise InputError(f"no such file: {printable(path, limit=300)}")
+        raise InputError(_("no such file: {path}").format(path=printable(path, limit=300)))
     size = path.stat().st_size
     if size > MAX_FILE_BYTES:
-        raise InputError(f"the file is {size} bytes; the limit is {MAX_FILE_BYTES}", source=shown_name)
+        raise InputError(
+            _("the file is {size} bytes; the limit is {limit}").format(size=size, limit=MAX_FILE_BYTES),
+            source=shown_name,
+        )
     digest = hashlib.sha256(path.read_bytes()).hexdigest()
     suffix = path.suffix.lower()
     if suffix == ".csv":
@@ -77,8 +82,10 @@ def read_file(path: Path) -> RawFile:
     if suffix == ".ods":
         return _read_ods(path, digest)
     raise InputError(
-        f"cannot import {suffix or 'a file without extension'}: use the .xlsx template (or save it from LibreOffice "
-        "as .ods) or its .csv form (old .xls and .xlsm files are not accepted; save as .xlsx or .ods)",
+        _(
+            "cannot import {suffix}: use the .xlsx template (or save it from LibreOffice as .ods) or its .csv form "
+            "(old .xls and .xlsm files are not accepted; save as .xlsx or .ods)"
+        ).format(suffix=suffix or _("a file without extension")),
         source=shown_name,
     )
 
@@ -103,8 +110,10 @@ def _read_workbook(path: Path, digest: str, open_workbook, read_sheet) -> RawFil
     with open_workbook(path) as wb:
         if L.META_SHEET not in wb.sheetnames:
             raise InputError(
-                "this workbook is not an SPBE template (no template metadata); fill in a template issued with "
-                "`spbe template`",
+                _(
+                    "this workbook is not an SPBE template (no template metadata); fill in a template issued with "
+                    "`spbe template`"
+                ),
                 source=name,
             )
         meta: dict[str, str] = {}
@@ -116,14 +125,20 @@ def _read_workbook(path: Path, digest: str, open_workbook, read_sheet) -> RawFil
         kind = meta.get("kind", "")
         if kind not in L.KINDS:
             raise InputError(
-                f"sheet '{L.META_SHEET}': template kind {shown(kind)} is unknown; issue a fresh template", source=name
+                _("{where}: template kind {kind} is unknown; issue a fresh template").format(
+                    where=places.sheet(L.META_SHEET), kind=shown(kind)
+                ),
+                source=name,
             )
         sheet = L.DATA_SHEET[kind]
         if sheet not in wb.sheetnames:
-            raise InputError(f"the sheet '{sheet}' is missing; do not rename the template's sheets", source=name)
+            raise InputError(
+                _("the sheet '{sheet}' is missing; do not rename the template's sheets").format(sheet=sheet),
+                source=name,
+            )
         legacy = meta.get("neutralised") != L.NEUTRALISED
         rows = _xlsx_rows(read_sheet(wb, sheet, name=name), kind, name, legacy_apostrophes=legacy)
-    return RawFile(name, digest, meta, f"sheet '{L.META_SHEET}'", kind, rows)
+    return RawFile(name, digest, meta, places.sheet(L.META_SHEET), kind, rows)
 
 
 def _xlsx_rows(data: SheetCells, kind: str, name: str, *, legacy_apostrophes: bool) -> list[Row]:
@@ -141,20 +156,28 @@ def _xlsx_rows(data: SheetCells, kind: str, name: str, *, legacy_apostrophes: bo
         key = headers.get(str(cell.value).strip().casefold())
         if key is None:
             problems.append(
-                f"sheet '{sheet}' row 1, column {letter}: header {shown(cell.value, 60)} is not a template column; "
-                "remove the column or issue a fresh template"
+                _("{where}: header {header} is not a template column; remove the column or issue a fresh template")
+                .format(where=places.sheet_cell(sheet, 1, letter), header=shown(cell.value, 60))
             )
         elif key in first_column:
             problems.append(
-                f"sheet '{sheet}' row 1, column {letter}: kolom {shown(cell.value, 60)} sudah ada di kolom "
-                f"{first_column[key]}; hapus salah satunya (kolom tersembunyi juga dihitung)"
+                _(
+                    "{where}: the column {header} is already in column {first}; delete one of them (hidden columns "
+                    "count too)"
+                ).format(
+                    where=places.sheet_cell(sheet, 1, letter), header=shown(cell.value, 60), first=first_column[key]
+                )
             )
         else:
             columns[cell.column] = key
             first_column[key] = letter
     missing = [L.column(kind, k).label for k in L.READ[kind] if k not in columns.values()]
     if missing:
-        problems.append(f"sheet '{sheet}' row 1: missing column(s) {', '.join(missing)}; do not rename headers")
+        problems.append(
+            _("{where}: missing column(s) {columns}; do not rename headers").format(
+                where=places.sheet_row(sheet, 1), columns=", ".join(missing)
+            )
+        )
     labels = {c.key: c.label for c in L.COLUMNS[kind]}
     rows: list[Row] = []
     for row_no in sorted(r for r in data.rows if r > 1):
@@ -163,45 +186,54 @@ def _xlsx_rows(data: SheetCells, kind: str, name: str, *, legacy_apostrophes: bo
             filled = next((c for c in cells if not is_blank(c.value)), None)
             if filled is not None:
                 problems.append(
-                    f"sheet '{sheet}' row {row_no}, column {get_column_letter(filled.column)}: melewati batas "
-                    f"templat ({L.MAX_ROWS} baris isian); hapus isi baris di bawah daftar indikator"
+                    _(
+                        "{where}: beyond the template's limit ({limit} rows to fill in); clear the rows below the "
+                        "list of indicators"
+                    ).format(where=places.sheet_cell(sheet, row_no, get_column_letter(filled.column)), limit=L.MAX_ROWS)
                 )
                 break
             continue
-        row = Row(f"sheet '{sheet}' row {row_no}")
+        row = Row(places.sheet_row(sheet, row_no))
         for cell in cells:
             value = cell.value
             key = columns.get(cell.column)
             if value is None and key is None:
                 continue
             letter = get_column_letter(cell.column)
-            where = f"sheet '{sheet}' row {row_no}, column {letter}" + (f" ({labels[key]})" if key else "")
+            where = places.sheet_cell(sheet, row_no, letter, labels[key] if key else None)
             if value is None:
                 row.cells[key] = Cell(None, where)
                 continue
             if cell.data_type == "f" or type(value).__name__ in ("ArrayFormula", "DataTableFormula"):
                 text = value if isinstance(value, str) else getattr(value, "text", "") or ""
                 problems.append(
-                    f"{where}: holds a formula ({printable(text, limit=60)}); formulas are not evaluated: "
-                    "type the value itself"
+                    _("{where}: holds a formula ({formula}); formulas are not evaluated: type the value itself").format(
+                        where=where, formula=printable(text, limit=60)
+                    )
                 )
                 continue
             if cell.data_type == "e":
-                problems.append(f"{where}: holds the error value {printable(value, limit=20)}; type the value itself")
+                problems.append(
+                    _("{where}: holds the error value {value}; type the value itself").format(
+                        where=where, value=printable(value, limit=20)
+                    )
+                )
                 continue
             if isinstance(value, str) and len(value) > MAX_CELL:
-                problems.append(f"{where}: has {len(value)} characters; no cell may exceed {MAX_CELL}")
+                problems.append(_too_long(where, value))
                 continue
             if key is None:
                 if not is_blank(value):
-                    problems.append(f"{where}: has a value outside the template's columns; remove it")
+                    problems.append(
+                        _("{where}: has a value outside the template's columns; remove it").format(where=where)
+                    )
                 continue
             if legacy_apostrophes and isinstance(value, str) and key in L.INPUTS[kind]:
                 value = restore_neutralised(value)  # a file issued before quote-prefix cells (see layout)
             row.cells[key] = Cell(value, where, data.hyperlinks.get((row_no, cell.column)))
         for column_no, key in columns.items():  # empty template cells too: every problem names its column
             if key not in row.cells:
-                where = f"sheet '{sheet}' row {row_no}, column {get_column_letter(column_no)} ({labels[key]})"
+                where = places.sheet_cell(sheet, row_no, get_column_letter(column_no), labels[key])
                 row.cells[key] = Cell(None, where)
         if any(not is_blank(c.value) for c in row.cells.values()):
             rows.append(row)
@@ -220,8 +252,10 @@ def _read_csv(path: Path, digest: str) -> RawFile:
     missing_meta = [k for k in L.CSV_META if k not in header]
     if missing_meta:
         raise InputError(
-            f"line 1: the template metadata columns are missing ({', '.join(missing_meta)}); import the .xlsx "
-            "template, or a CSV written by `spbe template --out FILE.csv`",
+            _(
+                "{where}: the template metadata columns are missing ({columns}); import the .xlsx template, or a CSV "
+                "written by `spbe template --out FILE.csv`"
+            ).format(where=places.line(1), columns=", ".join(missing_meta)),
             source=name,
         )
     meta: dict[str, str] = {}
@@ -230,16 +264,26 @@ def _read_csv(path: Path, digest: str) -> RawFile:
         if not meta:
             meta = values
         elif values != meta:
-            problems.append(f"line {line}: template metadata differs from line {records[0][0]}; do not edit it")
+            problems.append(
+                _("{where}: template metadata differs from line {first}; do not edit it").format(
+                    where=places.line(line), first=records[0][0]
+                )
+            )
     if not records:
-        raise InputError("the file has a header but no rows", source=name)
+        raise InputError(_("the file has a header but no rows"), source=name)
     kind = meta.get("kind", "")
     if kind not in L.KINDS:
         raise InputError(
-            f"line {records[0][0]}: template kind {shown(kind)} is unknown; issue a fresh template", source=name
+            _("{where}: template kind {kind} is unknown; issue a fresh template").format(
+                where=places.line(records[0][0]), kind=shown(kind)
+            ),
+            source=name,
         )
     if len(records) > L.MAX_ROWS:
-        raise InputError(f"{len(records)} rows; a template holds at most {L.MAX_ROWS}", source=name)
+        raise InputError(
+            _("{count} rows; a template holds at most {limit}").format(count=len(records), limit=L.MAX_ROWS),
+            source=name,
+        )
     headers = _headers(kind)
     columns: dict[str, str] = {}
     first: dict[str, str] = {}
@@ -248,30 +292,39 @@ def _read_csv(path: Path, digest: str) -> RawFile:
             continue
         key = headers.get(h.casefold())
         if key is None:
-            problems.append(f"line 1: column {shown(h, 60)} is not a template column; remove it")
+            problems.append(
+                _("{where}: column {header} is not a template column; remove it").format(
+                    where=places.line(1), header=shown(h, 60)
+                )
+            )
         elif key in first:
             problems.append(
-                f"line 1: kolom {shown(h, 60)} dan kolom {shown(first[key], 60)} sama-sama berisi {key}; "
-                "hapus salah satunya"
+                _("{where}: the columns {header} and {first} both hold {key}; delete one of them").format(
+                    where=places.line(1), header=shown(h, 60), first=shown(first[key], 60), key=key
+                )
             )
         else:
             columns[h] = key
             first[key] = h
     missing = [k for k in L.READ[kind] if k not in columns.values()]
     if missing:
-        problems.append(f"line 1: missing column(s) {', '.join(missing)}")
+        problems.append(
+            _("{where}: missing column(s) {columns}").format(where=places.line(1), columns=", ".join(missing))
+        )
     legacy = L.CSV_NEUTRALISED not in header
     rows: list[Row] = []
     for line, record in records:
         if "__extra__" in record:
-            problems.append(f"line {line}: more cells than header columns; check the separators")
+            problems.append(
+                _("{where}: more cells than header columns; check the separators").format(where=places.line(line))
+            )
         quoted = neutralised_cells(record.get(L.CSV_NEUTRALISED, ""))
-        row = Row(f"line {line}")
+        row = Row(places.line(line))
         for h, key in columns.items():
             value = record.get(h, "")
-            where = f"line {line}, column '{h}'"
+            where = places.line_cell(line, h)
             if len(value) > MAX_CELL:
-                problems.append(f"{where}: has {len(value)} characters; no cell may exceed {MAX_CELL}")
+                problems.append(_too_long(where, value))
                 continue
             if legacy:
                 value = restore_neutralised(value) if key in L.INPUTS[kind] else value
@@ -283,7 +336,9 @@ def _read_csv(path: Path, digest: str) -> RawFile:
             break
     if problems:
         raise InputError(_capped(problems), source=name)
-    return RawFile(name, digest, meta, f"line {records[0][0]} (template_* columns)", kind, rows)
+    return RawFile(
+        name, digest, meta, _("{where} (template_* columns)").format(where=places.line(records[0][0])), kind, rows
+    )
 
 
 def text_digest(text: str) -> str:
@@ -306,8 +361,14 @@ def _capped(problems: list[str]) -> list[str]:
         return problems
     return [
         *problems[:MAX_PROBLEMS],
-        f"... dan {len(problems) - MAX_PROBLEMS} masalah lain; perbaiki yang di atas dulu",
+        _("... and {count} more problems; fix the ones above first").format(count=len(problems) - MAX_PROBLEMS),
     ]
+
+
+def _too_long(where: str, value: str) -> str:
+    return _("{where}: has {length} characters; no cell may exceed {limit}").format(
+        where=where, length=len(value), limit=MAX_CELL
+    )
 
 
 def _headers(kind: str) -> dict[str, str]:

@@ -12,12 +12,13 @@ import hashlib
 import hmac
 
 from spbe.errors import RefusedError
+from spbe.i18n import N_, _
 from spbe.settings import get_settings
 
 FORMAT = "spbe-template/1"
 MIN_SECRET = 16
 
-HOW_TO = (
+HOW_TO = N_(
     "set it in the environment of every `spbe template` and `spbe import`, e.g. "
     "export SPBE_TEMPLATE_SECRET=\"$(python3 -c 'import secrets; print(secrets.token_urlsafe(32))')\" "
     "(keep the same value for issuing and importing; changing it invalidates templates already sent out)"
@@ -28,9 +29,11 @@ def template_secret() -> bytes:
     """The signing key, or a refusal that says how to set one."""
     secret = get_settings().template_secret
     if not secret:
-        raise RefusedError(f"SPBE_TEMPLATE_SECRET is not set; templates are signed: {HOW_TO}")
+        raise RefusedError(_("SPBE_TEMPLATE_SECRET is not set; templates are signed: {how}").format(how=_(HOW_TO)))
     if len(secret) < MIN_SECRET:
-        raise RefusedError(f"SPBE_TEMPLATE_SECRET is shorter than {MIN_SECRET} characters; {HOW_TO}")
+        raise RefusedError(
+            _("SPBE_TEMPLATE_SECRET is shorter than {n} characters; {how}").format(n=MIN_SECRET, how=_(HOW_TO))
+        )
     return secret.encode("utf-8")
 
 

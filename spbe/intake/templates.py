@@ -20,6 +20,7 @@ from sqlmodel import Session, select
 from spbe import clock
 from spbe.errors import InputError, RefusedError
 from spbe.frameworks import Framework
+from spbe.i18n import _
 from spbe.intake import layout as L
 from spbe.intake.item_rows import assessor_item_rows, opd_item_rows
 from spbe.intake.reader import text_digest
@@ -60,9 +61,11 @@ class TemplateInfo:
 def issue_template(session: Session, *, cycle: m.Cycle, kind: str, subject: str, out: Path, actor: str) -> TemplateInfo:
     """Write the template for an OPD (`kind="opd"`, subject = OPD code) or an assessor (subject = person key)."""
     if kind not in L.KINDS:
-        raise InputError(f"unknown template kind {kind!r}; use one of {', '.join(L.KINDS)}")
+        raise InputError(
+            _("unknown template kind {kind}; use one of {kinds}").format(kind=repr(kind), kinds=", ".join(L.KINDS))
+        )
     if out.suffix.lower() not in SUFFIXES:
-        raise InputError(f"--out {out.name}: the file must end in .xlsx or .csv")
+        raise InputError(_("--out {file}: the file must end in .xlsx or .csv").format(file=out.name))
     secret = template_secret()  # refuse before any work when the key is missing
     framework = framework_of(cycle)
     if framework.evidence_model == "items":
@@ -86,14 +89,22 @@ def issue_template(session: Session, *, cycle: m.Cycle, kind: str, subject: str,
         owner = get_opd(session, cycle=cycle, code=subject)
         rows = _opd_rows(session, cycle, owner.code)
         if not rows:
-            raise RefusedError(f"OPD {owner.code} owns no indicator in cycle {cycle.code}; there is nothing to fill in")
+            raise RefusedError(
+                _("OPD {opd} owns no indicator in cycle {cycle}; there is nothing to fill in").format(
+                    opd=owner.code, cycle=cycle.code
+                )
+            )
         title = f"{owner.name} ({owner.code})"
         deadline = phases.get("self-assessment")
     else:
         person = get_person(session, cycle=cycle, key=subject)
         rows = _assessor_rows(session, cycle, person.key)
         if not rows:
-            raise RefusedError(f"{person.key} is not the assessor of any indicator in cycle {cycle.code}")
+            raise RefusedError(
+                _("{person} is not the assessor of any indicator in cycle {cycle}").format(
+                    person=person.key, cycle=cycle.code
+                )
+            )
         title = f"{person.name} ({person.key})"
         deadline = phases.get("document-review")
     issued_at = clock.now()

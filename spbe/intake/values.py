@@ -11,6 +11,7 @@ import re
 import unicodedata
 from urllib.parse import urlsplit
 
+from spbe.i18n import _
 from spbe.linkcheck.policy import url_problem
 
 LEVELS = range(1, 6)
@@ -40,60 +41,82 @@ _SPLIT = re.compile(r"[\s;]+")
 def parse_level(value: object) -> int:
     """A capability level 1..5 from a typed number or text; 3.0 is 3, 3.5 and 'tiga' are refused."""
     if value is None or (isinstance(value, str) and not value.strip()):
-        raise ValueError("is empty; pick a level from 1 to 5")
+        raise ValueError(_("is empty; pick a level from 1 to 5"))
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a level; pick a whole number from 1 to 5")
+        raise ValueError(_("{value} is not a level; pick a whole number from 1 to 5").format(value=repr(value)))
     if isinstance(value, int):
         if not -1000 < value < 1000:
-            raise ValueError(f"{shown(value, 12)}... is outside 1-5; pick a level from 1 to 5")
+            raise _outside(f"{shown(value, 12)}...")
         number = value
     elif isinstance(value, float):
         if not value.is_integer():
-            raise ValueError(f"{value:g} is not a whole number; pick a level from 1 to 5")
+            raise ValueError(_("{value} is not a whole number; pick a level from 1 to 5").format(value=f"{value:g}"))
         if not -1000 < value < 1000:
-            raise ValueError(f"{value:g} is outside 1-5; pick a level from 1 to 5")
+            raise _outside(f"{value:g}")
         number = int(value)
     else:
         text = str(value).strip()
         if not _WHOLE.match(text):
-            raise ValueError(f"{shown(text)} is not a whole number; write the level as a digit from 1 to 5")
+            raise ValueError(
+                _("{value} is not a whole number; write the level as a digit from 1 to 5").format(value=shown(text))
+            )
         digits = text.lstrip("+").split(".", 1)[0].lstrip("0") or "0"  # "3.0" is 3; never via float (overflow)
         if len(digits) > 2:
-            raise ValueError(f"{shown(text)} is outside 1-5; pick a level from 1 to 5")
+            raise _outside(shown(text))
         number = int(digits)
     if number not in LEVELS:
-        raise ValueError(f"{number} is outside 1-5; pick a level from 1 to 5")
+        raise _outside(number)
     return number
+
+
+def _outside(value: object) -> ValueError:
+    return ValueError(_("{value} is outside 1-5; pick a level from 1 to 5").format(value=value))
 
 
 def parse_verdict(value: object) -> str:
     text = "" if value is None else str(value).strip().casefold()
     if not text:
-        raise ValueError("is empty; write accept (terima) or revise (revisi)")
+        raise ValueError(_("is empty; write accept (terima) or revise (revisi)"))
     try:
         return VERDICTS[text]
     except KeyError:
-        raise ValueError(f"{text[:40]!r} is not a verdict; write accept (terima) or revise (revisi)") from None
+        raise ValueError(
+            _("{value} is not a verdict; write accept (terima) or revise (revisi)").format(value=repr(text[:40]))
+        ) from None
 
 
 def parse_url(text: str) -> str:
     """An evidence link must be an absolute http(s) URL; whether it is safe to fetch is the link checker's call."""
     url = text.strip()
     if len(url) > MAX_URL:
-        raise ValueError(f"a link of {len(url)} characters is longer than {MAX_URL}; use a shorter share link")
+        raise ValueError(
+            _("a link of {length} characters is longer than {limit}; use a shorter share link").format(
+                length=len(url), limit=MAX_URL
+            )
+        )
     if any(unicodedata.category(ch)[0] in "CZ" for ch in url):
-        raise ValueError(f"{url[:80]!r} contains spaces or control characters; paste the link alone")
+        raise ValueError(
+            _("{url} contains spaces or control characters; paste the link alone").format(url=repr(url[:80]))
+        )
     try:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises on a malformed port)
     except ValueError:
-        raise ValueError(f"{url[:80]!r} is not a valid link") from None
+        raise ValueError(_("{url} is not a valid link").format(url=repr(url[:80]))) from None
     if parts.scheme.lower() not in ("http", "https"):
-        raise ValueError(f"{url[:80]!r} is not an http(s) link; share the document and paste its https:// address")
+        raise ValueError(
+            _("{url} is not an http(s) link; share the document and paste its https:// address").format(
+                url=repr(url[:80])
+            )
+        )
     if not parts.hostname:
-        raise ValueError(f"{url[:80]!r} has no host name")
+        raise ValueError(_("{url} has no host name").format(url=repr(url[:80])))
     if parts.username is not None or parts.password is not None:
-        raise ValueError(f"{url[:80]!r} carries a user name or password; share the document without credentials")
+        raise ValueError(
+            _("{url} carries a user name or password; share the document without credentials").format(
+                url=repr(url[:80])
+            )
+        )
     problem = url_problem(url)
     if problem:
         raise ValueError(f"{url[:80]!r}: {problem}")
@@ -136,21 +159,25 @@ def parse_evidence(value: object) -> list[str]:
     if problems:
         raise ValueError("; ".join(problems))
     if len(urls) > MAX_EVIDENCE_URLS:
-        raise ValueError(f"{len(urls)} links; at most {MAX_EVIDENCE_URLS} per indicator (link a folder instead)")
+        raise ValueError(
+            _("{count} links; at most {limit} per indicator (link a folder instead)").format(
+                count=len(urls), limit=MAX_EVIDENCE_URLS
+            )
+        )
     return urls
 
 
 def parse_whole(value: object) -> int:
     """A whole number from a cell: an int, a float without fraction, or ASCII digits (see `_WHOLE`)."""
     if isinstance(value, bool):
-        raise ValueError(f"{value!r} is not a whole number")
+        raise ValueError(_("{value} is not a whole number").format(value=repr(value)))
     if isinstance(value, int):
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
     text = "" if value is None else str(value).strip()
     if not text.isascii() or not text.isdigit():
-        raise ValueError(f"{shown(text)} is not a whole number; write it with the digits 0-9")
+        raise ValueError(_("{value} is not a whole number; write it with the digits 0-9").format(value=shown(text)))
     return int(text)
 
 
@@ -169,10 +196,14 @@ def clean_text(value: object, *, limit: int) -> str | None:
     if not text:
         return None
     if len(text) > limit:
-        raise ValueError(f"has {len(text)} characters; the limit is {limit}: shorten it or link a document")
+        raise ValueError(
+            _("has {length} characters; the limit is {limit}: shorten it or link a document").format(
+                length=len(text), limit=limit
+            )
+        )
     bad = next((ch for ch in text if _forbidden_in_text(ch)), None)
     if bad is not None:
-        raise ValueError(f"contains the control character U+{ord(bad):04X}; remove it")
+        raise ValueError(_("contains the control character {char}; remove it").format(char=f"U+{ord(bad):04X}"))
     return text
 
 

@@ -26,6 +26,8 @@ from pathlib import Path
 from typing import Any
 
 from spbe.errors import InputError
+from spbe.i18n import N_, _
+from spbe.intake import places
 from spbe.safe_text import printable
 
 MAX_MEMBERS = 300
@@ -34,7 +36,7 @@ MAX_STYLES_BYTES = 4 * 1024 * 1024
 MAX_SHARED_STRINGS = 50_000
 MAX_SHEET_CELLS = 60_000  # cells and rows present in one sheet; a full template has ~2,000 x 12
 
-NOT_XLSX = (
+NOT_XLSX = N_(
     "not an .xlsx workbook; password-protected workbooks and old .xls files cannot be read: "
     "save it as an Excel Workbook (.xlsx) without a password"
 )
@@ -65,7 +67,7 @@ def open_workbook(path: Path) -> Iterator[Any]:
     """openpyxl's read-only workbook for `path`, after the zip-level bounds; closed on exit."""
     name = printable(path.name, limit=120)  # a file name is chosen by whoever sent the file
     if not zipfile.is_zipfile(path):
-        raise InputError(NOT_XLSX, source=name)
+        raise InputError(_(NOT_XLSX), source=name)
     try:
         with zipfile.ZipFile(path) as archive:
             infos = archive.infolist()
@@ -74,7 +76,7 @@ def open_workbook(path: Path) -> Iterator[Any]:
     except InputError:
         raise
     except Exception as exc:
-        raise InputError(f"{NOT_XLSX} ({_why(exc)})", source=name) from None
+        raise InputError(f"{_(NOT_XLSX)} ({_why(exc)})", source=name) from None
 
     from openpyxl import load_workbook
 
@@ -83,7 +85,7 @@ def open_workbook(path: Path) -> Iterator[Any]:
         # as its text (data type "f") and is refused by the reader; its cached result is never used.
         wb = load_workbook(path, read_only=True, data_only=False, keep_links=False, keep_vba=False)
     except Exception as exc:
-        raise InputError(f"{NOT_XLSX} ({_why(exc)})", source=name) from None
+        raise InputError(f"{_(NOT_XLSX)} ({_why(exc)})", source=name) from None
     try:
         yield wb
     finally:
@@ -119,7 +121,7 @@ def read_sheet(
                     cell = RawCell(c["row"], c["column"], _text(c["value"]), c["data_type"])
                     if (cell.row, cell.column) in seen:
                         raise InputError(
-                            f"sheet '{title}' row {cell.row}, column {get_column_letter(cell.column)}: sel ini "
+                            f"{places.sheet_cell(title, cell.row, get_column_letter(cell.column))}: sel ini "
                             "tercatat dua kali di dalam berkas (hanya satu yang akan terlihat); simpan ulang "
                             "berkasnya di Excel",
                             source=name,
@@ -213,7 +215,10 @@ def _check_members(infos: list[zipfile.ZipInfo], name: str) -> None:
     unzipped = sum(i.file_size for i in infos)
     if unzipped > MAX_UNZIPPED_BYTES:
         raise WorkbookTooLarge(
-            f"the workbook unpacks to {unzipped} bytes; the limit is {MAX_UNZIPPED_BYTES}", source=name
+            _("the workbook unpacks to {size} bytes; the limit is {limit}").format(
+                size=unzipped, limit=MAX_UNZIPPED_BYTES
+            ),
+            source=name,
         )
     styles = [i for i in infos if i.filename.lower().endswith("styles.xml")]
     for info in styles:

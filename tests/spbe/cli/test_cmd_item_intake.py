@@ -90,4 +90,4 @@ def test_item_commands_on_a_levels_cycle_say_why_not(tmp_path: Path):
         result = run_spbe(*args, env=env)
         assert result.code == 2 and "dinilai per indikator" in result.err, (args, result.err)
     both = run_spbe("review", "--indicator", "1", "--item", "I1-L1-01", "--verdict", "diterima", "--as", "x", env=env)
-    assert both.code == 1 and "exactly one of --indicator N or --item CODE" in both.err
+    assert both.code == 1 and "tepat salah satu: --indicator N atau --item KODE" in both.err

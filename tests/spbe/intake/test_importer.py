@@ -175,7 +175,7 @@ def test_assessor_workbook_round_trip_and_a_stale_file_is_refused_whole(engine, 
     before = counts(engine)
     with pytest.raises(InputError) as exc:
         do_import(engine, stale, at=OCT)
-    assert "row 3, column A (No. Indikator)" in str(exc.value)
+    assert "baris 3, kolom A (No. Indikator)" in str(exc.value)
     assert "review is of version 1, but version 2" in str(exc.value)
     assert counts(engine) == before  # the valid change on 12 was not written either
     # Row 13 left as it was recorded: nothing to do for it; the change on 12 goes in.
@@ -294,18 +294,18 @@ def test_signing_needs_the_secret(engine, tmp_path: Path, monkeypatch: pytest.Mo
     fill(path, {12: {"level": 3, "evidence": PERWAL}})
     monkeypatch.delenv("SPBE_TEMPLATE_SECRET")
     get_settings.cache_clear()
-    with pytest.raises(RefusedError, match=r"SPBE_TEMPLATE_SECRET is not set.*export SPBE_TEMPLATE_SECRET="):
+    with pytest.raises(RefusedError, match=r"SPBE_TEMPLATE_SECRET belum diatur.*export SPBE_TEMPLATE_SECRET="):
         issue(engine, "opd", "BAPPERIDA", tmp_path / "c.xlsx")
-    with pytest.raises(RefusedError, match="SPBE_TEMPLATE_SECRET is not set"):
+    with pytest.raises(RefusedError, match="SPBE_TEMPLATE_SECRET belum diatur"):
         do_import(engine, path)
     monkeypatch.setenv("SPBE_TEMPLATE_SECRET", "short")
     get_settings.cache_clear()
-    with pytest.raises(RefusedError, match="shorter than 16"):
+    with pytest.raises(RefusedError, match="lebih pendek dari 16"):
         do_import(engine, path)
     monkeypatch.setenv("SPBE_TEMPLATE_SECRET", "another-installation-secret-42")
     get_settings.cache_clear()
     before = counts(engine)
-    with pytest.raises(RefusedError, match="signature does not match"):
+    with pytest.raises(RefusedError, match="tanda tangan templat tidak cocok"):
         do_import(engine, path)
     assert counts(engine) == before
     assert not (tmp_path / "c.xlsx").exists()
@@ -323,16 +323,16 @@ def test_the_commands_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     engine = loaded_store(url, assessors={})  # what `spbe init` does, in-process (no assessors assigned yet)
     out = tmp_path / "bapperida.xlsx"
     made = run_spbe("template", "--opd", "BAPPERIDA", "--out", str(out), env=env)
-    assert made.code == 0 and "3 indicator(s) to fill in" in made.out, made.err
+    assert made.code == 0 and "3 indikator untuk diisi" in made.out, made.err
     fill(out, {12: {"level": 3, "evidence": PERWAL}, 13: {"level": 6, "evidence": "ftp://x.example/a"}})
     bad = run_spbe("import", str(out), env=env)
     assert bad.code == 1 and bad.err.startswith("galat: bapperida.xlsx: 2 problems:"), bad.err
-    assert "sheet 'Penilaian Mandiri' row 3, column F (Level diklaim (1-5)): 6 is outside 1-5" in bad.err
-    assert "row 3, column H (Bukti dukung (URL, satu per baris)): 'ftp://x.example/a' is not an http(s)" in bad.err
+    assert "lembar 'Penilaian Mandiri' baris 3, kolom F (Level diklaim (1-5)): level 6 di luar 1–5" in bad.err
+    assert "baris 3, kolom H (Bukti dukung (URL, satu per baris)): 'ftp://x.example/a' bukan tautan http(s)" in bad.err
     assert "Traceback" not in bad.err
     fill(out, {13: {"level": 2, "evidence": DRIVE}})
     dry = run_spbe("import", str(out), "--dry-run", env=env)
-    assert dry.code == 0 and "dry run, nothing written: would record 2 new version(s)" in dry.out, dry.err
+    assert dry.code == 0 and "uji coba, tidak ada yang ditulis: akan mencatat 2 versi baru" in dry.out, dry.err
     done = run_spbe("import", str(out), "--json", env=env)
     assert done.code == 0 and [c["indicator"] for c in json.loads(done.out)["created"]] == [12, 13], done.err
     mine = run_spbe(
@@ -347,7 +347,7 @@ def test_the_commands_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
         "koordinator",
         env=env,
     )
-    assert mine.code == 0 and "in the stead of the assigned assessor -" in mine.err, mine.err
+    assert mine.code == 0 and "atas nama asesor yang ditugaskan, -" in mine.err, mine.err
     with clock.use_clock(datetime(2025, 11, 10, 3, tzinfo=UTC)), session_scope(engine) as session:
         svc.submit(
             session,
@@ -434,7 +434,7 @@ def test_a_claim_without_evidence_is_recorded_and_warned_at_import(engine, tmp_p
     assert [c["indicator"] for c in report.created] == [12, 13]
     assert len(report.warnings) == 1 and report.as_dict()["warnings"] == report.warnings
     warning = report.warnings[0]
-    assert warning.startswith("sheet 'Penilaian Mandiri' row 3, column") and "indikator 13" in warning
+    assert warning.startswith("lembar 'Penilaian Mandiri' baris 3, kolom") and "indikator 13" in warning
     assert "tanpa tautan data dukung" in warning
     again = do_import(engine, path)  # unchanged, still without evidence: still said
     assert again.created == [] and len(again.warnings) == 1

@@ -30,8 +30,8 @@ from tests.utils.xlsx import add_row, fill, set_meta
 SECRET = "uji-rahasia-templat-0123456789"
 SEPT = datetime(2025, 9, 10, 3, 0, tzinfo=UTC)
 GOOD = "https://drive.example.go.id/file/d/perwal/view"
-SHEET = "sheet 'Penilaian Mandiri'"
-LEVEL = "column F (Level diklaim (1-5))"
+SHEET = "lembar 'Penilaian Mandiri'"
+LEVEL = "kolom F (Level diklaim (1-5))"
 
 
 @pytest.fixture(scope="module")
@@ -117,72 +117,76 @@ def _drop_meta(p: Path) -> None:
 
 
 XLSX_CASES: dict[str, tuple[Callable[[Path], None], type[SpbeError], list[str]]] = {
-    "level 0": (_cells({"level": 0, "evidence": GOOD}), InputError, [f"{SHEET} row 2, {LEVEL}: 0 is outside 1-5"]),
+    "level 0": (_cells({"level": 0, "evidence": GOOD}), InputError, [f"{SHEET} baris 2, {LEVEL}: level 0 di luar 1–5"]),
     "level 6": (
         _cells({"level": 6, "evidence": GOOD}),
         InputError,
-        [f"row 2, {LEVEL}: 6 is outside 1-5; pick a level"],
+        [f"baris 2, {LEVEL}: level 6 di luar 1–5; pilih level"],
     ),
-    "level 3.5": (_cells({"level": 3.5, "evidence": GOOD}), InputError, [f"row 2, {LEVEL}: 3.5 is not a whole number"]),
+    "level 3.5": (_cells({"level": 3.5, "evidence": GOOD}), InputError, [f"baris 2, {LEVEL}: 3.5 bukan bilangan"]),
     "level tiga": (
         _cells({"level": "tiga", "evidence": GOOD}),
         InputError,
-        [f"row 2, {LEVEL}: 'tiga' is not a whole number; write the level as a digit from 1 to 5"],
+        [f"baris 2, {LEVEL}: 'tiga' bukan bilangan bulat; tulis level dengan angka 1 sampai 5"],
     ),
-    "level empty": (_cells({"evidence": GOOD}), InputError, [f"row 2, {LEVEL}: is empty; pick a level from 1 to 5"]),
+    "level empty": (_cells({"evidence": GOOD}), InputError, [f"baris 2, {LEVEL}: kosong; pilih level 1 sampai 5"]),
     "unknown indicator": (
         lambda p: add_row(p, {"indicator": 99, "level": 3, "evidence": GOOD}),
         InputError,
-        ["row 5, column A (No. Indikator): indicator 99 does not exist in cycle pekalongan-2025 (1-47)"],
+        ["baris 5, kolom A (No. Indikator): indikator 99 tidak ada dalam siklus pekalongan-2025 (1-47)"],
     ),
     "another OPD's indicator": (
         lambda p: add_row(p, {"indicator": 1, "level": 3, "evidence": GOOD}),
         InputError,
         [
-            "row 5, column A (No. Indikator): indicator 1 is assigned to DINKOMINFO, not BAPPERIDA; "
-            "remove the row (this file is for BAPPERIDA only)"
+            "baris 5, kolom A (No. Indikator): indikator 1 ditugaskan kepada DINKOMINFO, bukan BAPPERIDA; "
+            "hapus barisnya (berkas ini khusus BAPPERIDA)"
         ],
     ),
     "duplicate rows": (
         lambda p: add_row(p, {"indicator": 13, "level": 3, "evidence": GOOD}),
         InputError,
-        [f"row 5, column A (No. Indikator): indicator 13 appears again (first at {SHEET} row 3)"],
+        [f"baris 5, kolom A (No. Indikator): indikator 13 muncul lagi (pertama di {SHEET} baris 3)"],
     ),
     "tampered OPD": (
         lambda p: set_meta(p, "subject", "DINKOMINFO"),
         RefusedError,
-        ["signature does not match its cycle and OPD (pekalongan-2025, DINKOMINFO)", "issue a fresh template"],
+        [
+            "tanda tangan templat tidak cocok dengan siklus dan OPD-nya (pekalongan-2025, DINKOMINFO)",
+            "terbitkan templat baru",
+        ],
     ),
-    "tampered cycle": (lambda p: set_meta(p, "cycle", "pekalongan-2024"), RefusedError, ["signature does not match"]),
-    "forged signature": (lambda p: set_meta(p, "signature", "0" * 64), RefusedError, ["signature does not match"]),
+    "tampered cycle": (lambda p: set_meta(p, "cycle", "pekalongan-2024"), RefusedError, ["tanda tangan templat tidak"]),
+    "forged signature": (lambda p: set_meta(p, "signature", "0" * 64), RefusedError, ["tanda tangan templat tidak"]),
     "huge cell": (
         _cells({"level": 3, "evidence": GOOD, "explanation": "x" * 100_000}),
         InputError,
-        ["row 2, column G (Penjelasan): has 32767 characters; no cell may exceed 8000"],  # openpyxl caps at Excel's max
+        # openpyxl caps at Excel's max
+        ["baris 2, kolom G (Penjelasan): berisi 32767 karakter; satu sel paling banyak 8000"],
     ),
     "explanation too long": (
         _cells({"level": 3, "evidence": GOOD, "explanation": "x" * 5000}),
         InputError,
-        ["row 2, column G (Penjelasan): has 5000 characters; the limit is 4000: shorten it"],
+        ["baris 2, kolom G (Penjelasan): berisi 5000 karakter; batasnya 4000: persingkat"],
     ),
     "formula as level": (
         _formula("F2", "=1+2"),
         InputError,
-        [f"row 2, {LEVEL}: holds a formula (=1+2); formulas are not evaluated: type the value itself"],
+        [f"baris 2, {LEVEL}: berisi rumus (=1+2); rumus tidak dihitung: ketik nilainya langsung"],
     ),
     "formula as evidence": (
         _formula("H2", '=HYPERLINK("http://x.example","klik")'),
         InputError,
-        ["row 2, column H (Bukti dukung (URL, satu per baris)): holds a formula"],
+        ["baris 2, kolom H (Bukti dukung (URL, satu per baris)): berisi rumus"],
     ),
     "evidence not a link": (
         _cells({"level": 3, "evidence": "lihat lampiran"}),
         InputError,
-        ["row 2, column H (Bukti dukung (URL, satu per baris)): 'lihat' is not an http(s) link"],
+        ["baris 2, kolom H (Bukti dukung (URL, satu per baris)): 'lihat' bukan tautan http(s)"],
     ),
-    "a column added": (_extra_column, InputError, ["column J: header 'Tambahan' is not a template column"]),
-    "metadata sheet removed": (_drop_meta, InputError, ["not an SPBE template"]),
-    "not a workbook": (lambda p: p.write_bytes(b"PK\x03\x04 not really a zip"), InputError, ["not an .xlsx workbook"]),
+    "a column added": (_extra_column, InputError, ["kolom J: judul kolom 'Tambahan' bukan kolom templat"]),
+    "metadata sheet removed": (_drop_meta, InputError, ["bukan templat SPBE"]),
+    "not a workbook": (lambda p: p.write_bytes(b"PK\x03\x04 not really a zip"), InputError, ["bukan buku kerja .xlsx"]),
 }
 
 
@@ -219,17 +223,17 @@ CSV_CASES: dict[str, tuple[Callable[[str], bytes], list[str]]] = {
     ),
     "no metadata columns": (
         lambda t: b"indicator;level;explanation;evidence;note\r\n12;3;;https://x.example/a;\r\n",
-        ["template metadata columns are missing"],
+        ["kolom metadata templat tidak ada"],
     ),
     "metadata differs between rows": (
         lambda t: t.replace(";BAPPERIDA;", ";DINKOMINFO;", 1).encode(),
-        ["line 3: template metadata differs from line 2"],
+        ["baris 3: metadata templat berbeda dari baris 2"],
     ),
-    "tampered OPD": (lambda t: t.replace(";BAPPERIDA;", ";DINKOMINFO;").encode(), ["signature does not match"]),
-    "level 6": (lambda t: t.replace(";;2;;", ";;6;;", 1).encode(), ["line 3, column 'level': 6 is outside 1-5"]),
+    "tampered OPD": (lambda t: t.replace(";BAPPERIDA;", ";DINKOMINFO;").encode(), ["tanda tangan templat tidak cocok"]),
+    "level 6": (lambda t: t.replace(";;2;;", ";;6;;", 1).encode(), ["baris 3, kolom 'level': level 6 di luar 1–5"]),
     "formula text as level": (
         lambda t: t.replace(";;2;;", ";;=1+2;;", 1).encode(),
-        ["line 3, column 'level': '=1+2' is not a whole number"],
+        ["baris 3, kolom 'level': '=1+2' bukan bilangan bulat"],
     ),
 }
 
@@ -261,7 +265,7 @@ def test_the_valid_csv_base_imports(store, engine, tmp_path: Path):
 def test_other_extensions_are_refused(store, engine, tmp_path: Path):
     path = tmp_path / "isian.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0 old excel")
-    with pytest.raises(InputError, match=r"cannot import \.xls: use the \.xlsx template"):
+    with pytest.raises(InputError, match=r"\.xls tidak dapat diimpor: pakai templat \.xlsx"):
         _import(engine, path)
 
 
@@ -287,20 +291,20 @@ def test_bad_assessor_files_and_conflict_of_interest_at_review_time(store, engin
     with pytest.raises(InputError) as raised:
         _import(own, path)
     text = str(raised.value)
-    assert "sheet 'Reviu Asesor' row 2, column K (Keputusan (terima/revisi)): 'mungkin' is not a verdict" in text
-    assert "row 3, column J (Level tervalidasi (1-5)): accepting needs the validated level" in text
+    assert "lembar 'Reviu Asesor' baris 2, kolom K (Keputusan (terima/revisi)): 'mungkin' bukan keputusan" in text
+    assert "baris 3, kolom J (Level tervalidasi (1-5)): menerima perlu level tervalidasi" in text
     fill(path, {12: {"verdict": "revisi", "level": None}, 13: {"verdict": "terima", "level": 3}}, kind="assessor")
     with pytest.raises(InputError) as raised:
         _import(own, path)
-    assert "row 2, column L (Catatan asesor): a revision request needs a note" in str(raised.value)
+    assert "baris 2, kolom L (Catatan asesor): permintaan revisi perlu catatan" in str(raised.value)
     fill(path, {12: {"note": "Lengkapi notulen"}}, kind="assessor")
     with pytest.raises(InputError) as raised:  # 12 now belongs to asr-05: this file may no longer post for it
         _import(own, path)
-    assert "indicator 12 is assigned to assessor asr-05, not asr-01" in str(raised.value)
+    assert "indikator 12 ditugaskan kepada asesor asr-05, bukan asr-01" in str(raised.value)
     fill(conflict, {12: {"verdict": "terima", "level": 3}}, kind="assessor")
     with pytest.raises(InputError) as raised:
         _import(own, conflict)
-    assert "row 2, column A (No. Indikator): conflict of interest: asr-05 belongs to BAPPERIDA" in str(raised.value)
+    assert "baris 2, kolom A (No. Indikator): conflict of interest: asr-05 belongs to BAPPERIDA" in str(raised.value)
     assert counts(own) == before
 
 
@@ -311,7 +315,7 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(store, engine, tmp_path: Pa
     with zipfile.ZipFile(path, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("xl/worksheets/sheet1.xml", b"\0" * (25 * 1024 * 1024))
     assert path.stat().st_size < 100_000
-    with pytest.raises(InputError, match=r"unpacks to 26214400 bytes; the limit is 20971520"):
+    with pytest.raises(InputError, match=r"terurai menjadi 26214400 byte; batasnya 20971520"):
         _import(engine, path)
 
 
@@ -324,7 +328,7 @@ def test_a_zip_bomb_is_refused_before_it_is_inflated(store, engine, tmp_path: Pa
 
 CELL = "cell"  # refused, naming the sheet/line, row and column
 WHOLE = "whole"  # refused as a whole file, sheet or line (size, format, damage): no single cell to name
-LOCATED = re.compile(r"(sheet '[^']+' row \d+, column [A-Z]+|line \d+(, column '[^']*'|: (column|kolom) '))")
+LOCATED = re.compile(r"(lembar '[^']+' baris \d+, kolom [A-Z]+|(line|baris) \d+(, kolom '[^']*'|: kolom '))")
 
 
 @dataclass
@@ -350,33 +354,33 @@ def _value_cases() -> list[tuple[str, dict, tuple[str, str] | dict]]:
     """(name, cells of indicator 12's row, (column key, phrase) refused there | fields stored)."""
     many = " ".join(f"https://drive.example.go.id/d/{i}" for i in range(21))
     return [
-        ("superscript two", {"level": "²"}, ("level", "'²' is not a whole number")),
-        ("circled one", {"level": "①"}, ("level", "'①' is not a whole number")),
-        ("Arabic-Indic three", {"level": "٣"}, ("level", "'٣' is not a whole number")),
-        ("full-width three", {"level": "３"}, ("level", "'３' is not a whole number")),
-        ("Devanagari three", {"level": "३"}, ("level", "'३' is not a whole number")),
-        ("Roman numeral three", {"level": "Ⅲ"}, ("level", "'Ⅲ' is not a whole number")),
-        ("level with NUL", {"level": "3\x00"}, ("level", "'3\\x00' is not a whole number")),
-        ("level with ESC", {"level": "3\x1b[31m"}, ("level", "'3\\x1b[31m' is not a whole number")),
-        ("level 3.5", {"level": "3.5"}, ("level", "'3.5' is not a whole number")),
-        ("level -1", {"level": "-1"}, ("level", "'-1' is not a whole number")),
-        ("level 6", {"level": "6"}, ("level", "6 is outside 1-5")),
-        ("level 0", {"level": "0"}, ("level", "0 is outside 1-5")),
-        ("level of 400 nines", {"level": "9" * 400}, ("level", "is outside 1-5")),
+        ("superscript two", {"level": "²"}, ("level", "'²' bukan bilangan bulat")),
+        ("circled one", {"level": "①"}, ("level", "'①' bukan bilangan bulat")),
+        ("Arabic-Indic three", {"level": "٣"}, ("level", "'٣' bukan bilangan bulat")),
+        ("full-width three", {"level": "３"}, ("level", "'３' bukan bilangan bulat")),
+        ("Devanagari three", {"level": "३"}, ("level", "'३' bukan bilangan bulat")),
+        ("Roman numeral three", {"level": "Ⅲ"}, ("level", "'Ⅲ' bukan bilangan bulat")),
+        ("level with NUL", {"level": "3\x00"}, ("level", "'3\\x00' bukan bilangan bulat")),
+        ("level with ESC", {"level": "3\x1b[31m"}, ("level", "'3\\x1b[31m' bukan bilangan bulat")),
+        ("level 3.5", {"level": "3.5"}, ("level", "'3.5' bukan bilangan bulat")),
+        ("level -1", {"level": "-1"}, ("level", "'-1' bukan bilangan bulat")),
+        ("level 6", {"level": "6"}, ("level", "level 6 di luar 1–5")),
+        ("level 0", {"level": "0"}, ("level", "level 0 di luar 1–5")),
+        ("level of 400 nines", {"level": "9" * 400}, ("level", "di luar 1–5")),
         ("level as text", {"level": "3"}, {"level": 3}),
         ("level padded", {"level": " 4 "}, {"level": 4}),
         ("level with plus", {"level": "+2"}, {"level": 2}),
         ("level 3.0", {"level": "3.0"}, {"level": 3}),
-        ("indicator circled", {"indicator": "①"}, ("indicator", "'①' is not an indicator number")),
-        ("indicator Arabic-Indic", {"indicator": "١٢"}, ("indicator", "'١٢' is not an indicator number")),
-        ("indicator 12.5", {"indicator": "12.5"}, ("indicator", "'12.5' is not an indicator number")),
-        ("indicator with NUL", {"indicator": "1\x002"}, ("indicator", "'1\\x002' is not an indicator number")),
-        ("explanation with OSC 52", {"explanation": OSC_52}, ("explanation", "control character U+001B")),
-        ("explanation with NUL", {"explanation": "a\x00b"}, ("explanation", "control character U+0000")),
+        ("indicator circled", {"indicator": "①"}, ("indicator", "'①' bukan nomor indikator")),
+        ("indicator Arabic-Indic", {"indicator": "١٢"}, ("indicator", "'١٢' bukan nomor indikator")),
+        ("indicator 12.5", {"indicator": "12.5"}, ("indicator", "'12.5' bukan nomor indikator")),
+        ("indicator with NUL", {"indicator": "1\x002"}, ("indicator", "'1\\x002' bukan nomor indikator")),
+        ("explanation with OSC 52", {"explanation": OSC_52}, ("explanation", "karakter kendali U+001B")),
+        ("explanation with NUL", {"explanation": "a\x00b"}, ("explanation", "karakter kendali U+0000")),
         ("explanation with RTL override", {"explanation": "harga \u202e0001\u202c"}, ("explanation", "U+202E")),
-        ("note with BEL", {"note": "catatan\x07"}, ("note", "control character U+0007")),
-        ("note with C1 CSI", {"note": "x\x9b2J"}, ("note", "control character U+009B")),
-        ("explanation too long", {"explanation": "x" * 4001}, ("explanation", "has 4001 characters; the limit")),
+        ("note with BEL", {"note": "catatan\x07"}, ("note", "karakter kendali U+0007")),
+        ("note with C1 CSI", {"note": "x\x9b2J"}, ("note", "karakter kendali U+009B")),
+        ("explanation too long", {"explanation": "x" * 4001}, ("explanation", "berisi 4001 karakter; batasnya")),
         ("typed apostrophe kept", {"explanation": "'=already-quoted"}, {"explanation": "'=already-quoted"}),
         ("formula-like text kept", {"explanation": "=SUM(A1:A9)"}, {"explanation": "=SUM(A1:A9)"}),
         ("apostrophe before plus kept", {"note": "'+62 812"}, {"note": "'+62 812"}),
@@ -388,13 +392,13 @@ def _value_cases() -> list[tuple[str, dict, tuple[str, str] | dict]]:
         ("evidence 2130706433", {"evidence": "http://2130706433/"}, ("evidence", "membacanya sebagai 127.0.0.1")),
         ("evidence invalid IDNA", {"evidence": "http://Ⅻ.example/"}, ("evidence", "IDNA")),
         ("evidence bad punycode", {"evidence": "http://xn--a.example/"}, ("evidence", "punycode")),
-        ("evidence zero-width joiner", {"evidence": "http://exa\u200dmple.go.id/"}, ("evidence", "control characters")),
-        ("evidence with ESC", {"evidence": "https://drive.example.go.id/\x1b[2J"}, ("evidence", "control characters")),
-        ("evidence 21 links", {"evidence": many}, ("evidence", "21 links; at most 20")),
-        ("evidence too long", {"evidence": GOOD + "x" * 2100}, ("evidence", "longer than 2048")),
-        ("evidence ftp", {"evidence": "ftp://files.example/a"}, ("evidence", "not an http(s) link")),
-        ("evidence credentials", {"evidence": "https://u:p@drive.example.go.id/x"}, ("evidence", "user name")),
-        ("evidence bad port", {"evidence": "https://drive.example.go.id:99999/x"}, ("evidence", "not a valid link")),
+        ("evidence zero-width joiner", {"evidence": "http://exa\u200dmple.go.id/"}, ("evidence", "karakter kendali")),
+        ("evidence with ESC", {"evidence": "https://drive.example.go.id/\x1b[2J"}, ("evidence", "karakter kendali")),
+        ("evidence 21 links", {"evidence": many}, ("evidence", "21 tautan; paling banyak 20")),
+        ("evidence too long", {"evidence": GOOD + "x" * 2100}, ("evidence", "lebih panjang dari 2048")),
+        ("evidence ftp", {"evidence": "ftp://files.example/a"}, ("evidence", "bukan tautan http(s)")),
+        ("evidence credentials", {"evidence": "https://u:p@drive.example.go.id/x"}, ("evidence", "nama pengguna")),
+        ("evidence bad port", {"evidence": "https://drive.example.go.id:99999/x"}, ("evidence", "tautan yang sah")),
         (
             "evidence mapped metadata",
             {"evidence": "http://[::ffff:169.254.169.254]/"},
@@ -528,50 +532,50 @@ def _xlsx_structural() -> list[Hostile]:
             "XFD1 and A2001 (the 9 KB file)",
             ".xlsx",
             cells(XFD1="x", A2001="y"),
-            ("row 1, column XFD: header 'x' is not a template column",),
+            ("baris 1, kolom XFD: judul kolom 'x' bukan kolom templat",),
         ),
         Hostile(
             "a value at XFD5",
             ".xlsx",
             cells(XFD5="x"),
-            (f"{SHEET} row 5, column XFD: has a value outside the template",),
+            (f"{SHEET} baris 5, kolom XFD: ada isian di luar kolom templat",),
         ),
         Hostile(
             "a value at A1048576",
             ".xlsx",
             cells(A1048576="x"),
-            (f"{SHEET} row 1048576, column A: melewati batas templat",),
+            (f"{SHEET} baris 1048576, kolom A: melewati batas templat",),
         ),
-        Hostile("2,100 filled rows", ".xlsx", filled_rows, (f"{SHEET} row 2002, column B: melewati batas templat",)),
+        Hostile("2,100 filled rows", ".xlsx", filled_rows, (f"{SHEET} baris 2002, kolom B: melewati batas templat",)),
         Hostile(
             "hidden duplicate level column",
             ".xlsx",
             hidden_duplicate,
-            ("row 1, column J: kolom 'Level diklaim (1-5)' sudah ada di kolom F",),
+            ("baris 1, kolom J: kolom 'Level diklaim (1-5)' sudah ada di kolom F",),
         ),
         Hostile(
             "duplicate column by key",
             ".xlsx",
             cells(J1="level"),
-            ("row 1, column J: kolom 'level' sudah ada di kolom F",),
+            ("baris 1, kolom J: kolom 'level' sudah ada di kolom F",),
         ),
         Hostile(
             "header renamed",
             ".xlsx",
             cells(F1="Tingkat"),
-            ("row 1, column F: header 'Tingkat' is not a template column", "missing column(s) Level diklaim (1-5)"),
+            ("baris 1, kolom F: judul kolom 'Tingkat' bukan kolom templat", "kolom tidak ada: Level diklaim (1-5)"),
         ),
         Hostile(
             "header with ESC",
             ".xlsx",
             with_row_12(lambda p: H.set_cells(p, 1, {"J": "x\x1b[31m"})),
-            ("row 1, column J: header 'x\\x1b[31m' is not",),
+            ("baris 1, kolom J: judul kolom 'x\\x1b[31m' bukan",),
         ),
         Hostile(
             "headers cleared",
             ".xlsx",
             with_row_12(lambda p: H.rewrite(p, {H.DATA: H.sub(r'<row r="1">.*?</row>', "")})),
-            (f"{SHEET} row 1: missing column(s) No. Indikator, Level diklaim",),
+            (f"{SHEET} baris 1: kolom tidak ada: No. Indikator, Level diklaim",),
         ),
         Hostile(
             "hyperlink over the whole sheet", ".xlsx", sheet_wide_hyperlink, accept={"level": 3, "evidence": [GOOD_2]}
@@ -622,49 +626,49 @@ def _xlsx_structural() -> list[Hostile]:
             "one cell written twice",
             ".xlsx",
             raw_cell('<c r="F2" t="n"><v>5</v></c><c r="F2" t="n"><v>3</v></c>'),
-            (f"{SHEET} row 2, column F: sel ini tercatat dua kali",),
+            (f"{SHEET} baris 2, kolom F: sel ini tercatat dua kali",),
         ),
         Hostile(
             "a cell filed under another row",
             ".xlsx",
             with_row_12(lambda p: H.rewrite(p, {H.DATA: H.sub('<c r="I2" s="5" t="n" />', H.inline("I9", "x"))})),
-            (f"{SHEET} row 9, column A (No. Indikator): an indicator number is missing",),
+            (f"{SHEET} baris 9, kolom A (No. Indikator): nomor indikator kosong",),
         ),
         Hostile(
             "array formula as level",
             ".xlsx",
             raw_cell('<c r="F2"><f t="array" ref="F2">1+2</f><v>3</v></c>'),
-            (f"{SHEET} row 2, {LEVEL}: holds a formula",),
+            (f"{SHEET} baris 2, {LEVEL}: berisi rumus",),
         ),
         Hostile(
             "shared formula as level",
             ".xlsx",
             raw_cell('<c r="F2"><f t="shared" ref="F2:F3" si="0">1+2</f><v>3</v></c>'),
-            (f"{SHEET} row 2, {LEVEL}: holds a formula",),
+            (f"{SHEET} baris 2, {LEVEL}: berisi rumus",),
         ),
         Hostile(
             "error value as level",
             ".xlsx",
             raw_cell('<c r="F2" t="e"><v>#DIV/0!</v></c>'),
-            (f"{SHEET} row 2, {LEVEL}: holds the error value #DIV/0!",),
+            (f"{SHEET} baris 2, {LEVEL}: berisi nilai galat #DIV/0!",),
         ),
         Hostile(
             "boolean as level",
             ".xlsx",
             raw_cell('<c r="F2" t="b"><v>1</v></c>'),
-            (f"{SHEET} row 2, {LEVEL}: True is not a level",),
+            (f"{SHEET} baris 2, {LEVEL}: True bukan level",),
         ),
         Hostile(
             "date as level",
             ".xlsx",
             cells(F2=datetime(2025, 1, 3)),
-            (f"{SHEET} row 2, {LEVEL}: '2025-01-03 00:00:00' is not a whole number",),
+            (f"{SHEET} baris 2, {LEVEL}: '2025-01-03 00:00:00' bukan bilangan bulat",),
         ),
         Hostile(
             "huge number as level",
             ".xlsx",
             raw_cell('<c r="F2"><v>1e300</v></c>'),
-            (f"{SHEET} row 2, {LEVEL}: 1e+300 is outside 1-5",),
+            (f"{SHEET} baris 2, {LEVEL}: level 1e+300 di luar 1–5",),
         ),
         Hostile(
             "Excel's _x000D_ escape",
@@ -702,14 +706,14 @@ def _xlsx_structural() -> list[Hostile]:
             "billion laughs",
             ".xlsx",
             doctype(billion_laughs, "&lol9;"),
-            ("not an .xlsx workbook", "could not read worksheets"),  # defusedxml (odfpy's): refused at load
+            ("bukan buku kerja .xlsx", "could not read worksheets"),  # defusedxml (odfpy's): refused at load
             where=WHOLE,
         ),
         Hostile(
             "external entity",
             ".xlsx",
             doctype('<?xml version="1.0"?><!DOCTYPE x [<!ENTITY xxe SYSTEM "file:///etc/hostname">]>', "&xxe;"),
-            ("not an .xlsx workbook", "could not read worksheets"),  # defusedxml (odfpy's): refused at load
+            ("bukan buku kerja .xlsx", "could not read worksheets"),  # defusedxml (odfpy's): refused at load
             where=WHOLE,
         ),
         Hostile(
@@ -753,7 +757,7 @@ def _xlsx_structural() -> list[Hostile]:
             "zip bomb inside a real template",
             ".xlsx",
             with_row_12(lambda p: H.rewrite(p, {}, add={"xl/media/bom.bin": b"\0" * (21 * 1024 * 1024)})),
-            ("unpacks to", "the limit is 20971520"),
+            ("terurai menjadi", "batasnya 20971520"),
             where=WHOLE,
         ),
         Hostile(
@@ -767,60 +771,60 @@ def _xlsx_structural() -> list[Hostile]:
             "truncated zip",
             ".xlsx",
             lambda p: p.write_bytes(p.read_bytes()[: p.stat().st_size // 2]),
-            ("not an .xlsx workbook",),
+            ("bukan buku kerja .xlsx",),
             where=WHOLE,
         ),
-        Hostile("empty file", ".xlsx", lambda p: p.write_bytes(b""), ("not an .xlsx workbook",), where=WHOLE),
+        Hostile("empty file", ".xlsx", lambda p: p.write_bytes(b""), ("bukan buku kerja .xlsx",), where=WHOLE),
         Hostile(
             "encrypted workbook (OLE container)",
             ".xlsx",
             lambda p: p.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 4096),
-            ("not an .xlsx workbook",),
+            ("bukan buku kerja .xlsx",),
             where=WHOLE,
         ),
         Hostile(
             "no content types",
             ".xlsx",
             lambda p: H.rewrite(p, {"[Content_Types].xml": None}),
-            ("not an .xlsx workbook",),
+            ("bukan buku kerja .xlsx",),
             where=WHOLE,
         ),
         Hostile(
             "template kind with OSC",
             ".xlsx",
             lambda p: H.set_cells(p, 2, {"B": "opd\x1b]0;judul\x07"}, sheet="_meta"),
-            ("template kind 'opd\\x1b]0;judul\\x07' is unknown",),
+            ("jenis templat 'opd\\x1b]0;judul\\x07' tidak dikenal",),
             where=WHOLE,
         ),
         Hostile(
             "signature with non-ASCII",
             ".xlsx",
             lambda p: set_meta(p, "signature", "é" * 64),
-            ("signature does not match",),
+            ("tanda tangan templat tidak cocok",),
             where=WHOLE,
         ),
         Hostile(
             "cycle with a terminal escape",
             ".xlsx",
             lambda p: H.set_cells(p, 3, {"B": "pekalongan-2025\x1b[2J"}, sheet="_meta"),
-            ("signature does not match its cycle and OPD (pekalongan-2025, BAPPERIDA)",),
+            ("tanda tangan templat tidak cocok dengan siklus dan OPD-nya (pekalongan-2025, BAPPERIDA)",),
             where=WHOLE,
         ),
         Hostile(
             "data sheet renamed",
             ".xlsx",
             lambda p: H.rewrite(p, {"xl/workbook.xml": H.sub('name="Penilaian Mandiri"', 'name="Isian"')}),
-            ("the sheet 'Penilaian Mandiri' is missing",),
+            ("lembar 'Penilaian Mandiri' tidak ada",),
             where=WHOLE,
         ),
         Hostile(
             "file over 10 MB",
             ".xlsx",
             lambda p: H.rewrite(p, {}, add={"xl/media/foto.bin": __import__("os").urandom(11 * 1024 * 1024)}),
-            ("the limit is 10485760",),
+            ("batasnya 10485760",),
             where=WHOLE,
         ),
-        Hostile("macro workbook extension", ".xlsm", lambda p: None, ("cannot import .xlsm",), where=WHOLE),
+        Hostile("macro workbook extension", ".xlsm", lambda p: None, (".xlsm tidak dapat diimpor",), where=WHOLE),
     ]
 
 
@@ -850,7 +854,7 @@ def _csv_specific() -> list[Hostile]:
             "a field over the csv limit",
             ".csv",
             lambda p: H.csv_set(p, 12, {**DEFAULT, "explanation": "x" * 140_000}),
-            ("line 2, column 'explanation': has 140000 characters; no cell may exceed 8000",),
+            ("baris 2, kolom 'explanation': berisi 140000 karakter; satu sel paling banyak 8000",),
         ),
         Hostile(
             "a second level column",
@@ -862,7 +866,7 @@ def _csv_specific() -> list[Hostile]:
             "level by key and by label",
             ".csv",
             extra_column("Level diklaim (1-5)", "5"),
-            ("line 1: kolom 'level diklaim (1-5)' dan kolom 'level' sama-sama berisi level",),
+            ("baris 1: kolom 'level diklaim (1-5)' dan kolom 'level' sama-sama berisi level",),
         ),
         Hostile(
             "30,000 separators on a line",
@@ -876,7 +880,7 @@ def _csv_specific() -> list[Hostile]:
             "header with ESC",
             ".csv",
             extra_column("x\x1b[31m", ""),
-            ("line 1: column 'x\\x1b[31m' is not a template column",),
+            ("baris 1: kolom 'x\\x1b[31m' bukan kolom templat",),
         ),
         Hostile(
             "unclosed quote",
@@ -889,18 +893,18 @@ def _csv_specific() -> list[Hostile]:
             "more cells than header",
             ".csv",
             text(lambda t: t.replace("\r\n13;", ";extra\r\n13;", 1).encode()),
-            ("line 2: more cells than header columns",),
+            ("baris 2: jumlah sel melebihi kolom judul",),
             where=WHOLE,
         ),
         Hostile(
             "header only",
             ".csv",
             text(lambda t: t.split("\r\n", 1)[0].encode()),
-            ("the file has a header but no rows",),
+            ("tidak ada baris isian",),
             where=WHOLE,
         ),
         Hostile("empty file", ".csv", lambda p: p.write_bytes(b""), ("file is empty",), where=WHOLE),
-        Hostile("2,001 rows", ".csv", edit(more_rows), ("2001 rows; a template holds at most 2000",), where=WHOLE),
+        Hostile("2,001 rows", ".csv", edit(more_rows), ("2001 baris; satu templat paling banyak 2000",), where=WHOLE),
         Hostile(
             "CR-only line ends",
             ".csv",
@@ -911,7 +915,7 @@ def _csv_specific() -> list[Hostile]:
             "BOM twice",
             ".csv",
             text(lambda t: ("\ufeff\ufeff" + t).encode()),
-            ("line 1: column '\\ufeffindicator' is not a template column",),
+            ("baris 1: kolom '\\ufeffindicator' bukan kolom templat",),
         ),
     ]
 
@@ -923,9 +927,9 @@ def hostile_corpus() -> list[Hostile]:
             (
                 ".xlsx",
                 _values_xlsx(values),
-                lambda key: f"{SHEET} row 2, column {XLSX_COLUMN[key]} ({XLSX_LABEL[key]})",
+                lambda key: f"{SHEET} baris 2, kolom {XLSX_COLUMN[key]} ({XLSX_LABEL[key]})",
             ),
-            (".csv", _values_csv(values), lambda key: f"line 2, column '{key}'"),
+            (".csv", _values_csv(values), lambda key: f"baris 2, kolom '{key}'"),
         ):
             if isinstance(outcome, dict):
                 cases.append(Hostile(f"{name} ({suffix})", suffix, make, accept=outcome))
@@ -1002,4 +1006,4 @@ def test_a_file_name_cannot_steer_the_terminal(store, engine, tmp_path: Path):
     path.write_bytes(store[2].read_bytes().replace(b";;2;;", b";;6;;", 1))
     with pytest.raises(InputError) as raised:
         _import(engine, path)
-    assert str(raised.value).startswith("isian.csv: line 3, column 'level': 6 is outside 1-5")
+    assert str(raised.value).startswith("isian.csv: baris 3, kolom 'level': level 6 di luar 1–5")

@@ -121,7 +121,7 @@ def test_a_bad_items_workbook_is_refused_whole_naming_sheet_row_and_column(engin
         do_import(engine, path, actor="adm-bag-org")
     text = "\n".join(bad.value.problems)
     sheet = L.DATA_SHEET[L.OPD_ITEMS]
-    assert f"sheet '{sheet}' row 3" in text and "not an http" in text
+    assert f"lembar '{sheet}' baris 3" in text and "bukan tautan http" in text
     assert "tingkat sasaran I2 3, tetapi 2" in text
     assert "butir I9-L1-01 dijawab oleh DINKOMINFO, bukan BAG-ORG" in text
     assert "butir 'I2-L9-01' tidak ada dalam katalog" in text
@@ -172,4 +172,4 @@ def test_an_item_answered_without_evidence_is_warned_at_import(engine, tmp_path:
     report = do_import(engine, info.path, actor="adm-bag-org")
     assert [c.get("item") for c in report.created] == ["I2-L1-01", "I2-L1-02"]
     assert len(report.warnings) == 1
-    assert "butir I2-L1-02 dijawab tanpa bukti" in report.warnings[0] and "row 3" in report.warnings[0]
+    assert "butir I2-L1-02 dijawab tanpa bukti" in report.warnings[0] and "baris 3" in report.warnings[0]

@@ -95,7 +95,7 @@ def test_a_formula_is_refused_naming_its_cell(engine, tmp_path: Path):
     with pytest.raises(InputError) as refused:
         do_import(engine, ods)
     text = str(refused.value)
-    assert "row 5, column F" in text and "formula (of:=2+2)" in text
+    assert "baris 5, kolom F" in text and "rumus (of:=2+2)" in text
 
 
 def test_a_repeated_value_cannot_outgrow_the_cell_budget(engine, tmp_path: Path):

@@ -77,7 +77,7 @@ def test_bad_answers_are_refused_naming_the_item_and_change_nothing(engine):
     before = counts(engine)
     with pytest.raises(InputError, match=r"butir 'I2-L1-09' tidak ada .*mungkin maksud Anda I2-L1-02, I2-L1-01"):
         answer(engine, code="I2-L1-09")
-    with pytest.raises(InputError, match=r"butir I2-L1-01.*not an http"):
+    with pytest.raises(InputError, match=r"butir I2-L1-01.*bukan tautan http"):
         answer(engine, evidence=["javascript:alert(1)"])
     with pytest.raises(InputError, match=r"berkas file:sha256:0000.*belum diunggah"):
         answer(engine, evidence=["file:sha256:" + "0" * 64])
@@ -188,7 +188,7 @@ def test_aimed_levels_are_versioned_and_external_indicators_have_none(engine):
         assert svc.aim_level(session, cycle=cycle, actor="koordinator", indicator=2, level=4).created
         with pytest.raises(RefusedError, match=r"I5 dinilai dari Indeks Satu Data"):
             svc.aim_level(session, cycle=cycle, actor="koordinator", indicator=5, level=3)
-        with pytest.raises(InputError, match=r"I2, tingkat sasaran: 6 is outside 1-5"):
+        with pytest.raises(InputError, match=r"I2, tingkat sasaran: level 6 di luar 1–5"):
             svc.aim_level(session, cycle=cycle, actor=ADMIN_I2, indicator=2, level=6)
         with pytest.raises(RefusedError, match=r"tidak boleh mencatat klaim BAG-ORG"):
             svc.aim_level(session, cycle=cycle, actor="adm-dinkominfo", indicator=2, level=2)

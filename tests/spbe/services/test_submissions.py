@@ -84,15 +84,15 @@ def test_submit_refuses_unknown_opd_unassigned_indicator_and_bad_values(engine):
     with pytest.raises(InputError, match=r"indicator 48 does not exist .*\(1-47\)"):
         _submit(engine, indicator=48)
     for bad, message in [
-        (0, "0 is outside 1-5"),
-        (6, "6 is outside 1-5"),
-        (3.5, "3.5 is not a whole number"),
-        ("tiga", "'tiga' is not a whole number"),
-        (None, "is empty"),
+        (0, "level 0 di luar 1–5"),
+        (6, "level 6 di luar 1–5"),
+        (3.5, "3.5 bukan bilangan bulat"),
+        ("tiga", "'tiga' bukan bilangan bulat"),
+        (None, "kosong"),
     ]:
         with pytest.raises(InputError, match=message):
             _submit(engine, level=bad)
-    with pytest.raises(InputError, match="not an http"):
+    with pytest.raises(InputError, match="bukan tautan http"):
         _submit(engine, evidence=["javascript:alert(1)"])
     with pytest.raises(InputError, match="U\\+0000"):
         _submit(engine, note="a\x00b")
@@ -132,11 +132,11 @@ def test_review_rules(engine):
         _review(engine, assessor="asr-04")
     with pytest.raises(InputError, match=r"unknown person .asr-3.*did you mean asr-03"):
         _review(engine, assessor="asr-3")
-    with pytest.raises(InputError, match="'maybe' is not a verdict"):
+    with pytest.raises(InputError, match="'maybe' bukan keputusan"):
         _review(engine, verdict="maybe")
     with pytest.raises(InputError, match="accepting needs the validated level"):
         _review(engine, level=None)
-    with pytest.raises(InputError, match="7 is outside 1-5"):
+    with pytest.raises(InputError, match="level 7 di luar 1–5"):
         _review(engine, level=7)
     with pytest.raises(InputError, match="needs a note"):
         _review(engine, verdict="revise", level=None, note="  ")
