@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 from spbe.errors import InputError
+from spbe.i18n import _
 from spbe.safe_text import printable
 
 MAX_CSV_BYTES = 20 * 1024 * 1024
@@ -22,27 +23,35 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     try:
         raw = path.read_bytes()
     except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror}", source=printable(path, limit=300)) from None
+        raise InputError(
+            _("cannot read the file: {reason}").format(reason=exc.strerror), source=printable(path, limit=300)
+        ) from None
     if len(raw) > MAX_CSV_BYTES:
-        raise InputError(f"file is {len(raw)} bytes; the limit is {MAX_CSV_BYTES}", source=name)
+        raise InputError(
+            _("the file is {size} bytes; the limit is {limit}").format(size=len(raw), limit=MAX_CSV_BYTES), source=name
+        )
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         raise InputError(
-            f"not UTF-8 text (invalid byte at offset {exc.start}); save it as 'CSV UTF-8' in Excel, or in "
-            "LibreOffice as 'Text CSV' with 'Edit filter settings' ticked and character set 'Unicode (UTF-8)' "
-            "(or import the .xlsx or .ods file itself)",
+            _(
+                "not UTF-8 text (invalid byte at offset {offset}); save it as 'CSV UTF-8' in Excel, or in "
+                "LibreOffice as 'Text CSV' with 'Edit filter settings' ticked and character set 'Unicode (UTF-8)' "
+                "(or import the .xlsx or .ods file itself)"
+            ).format(offset=exc.start),
             source=name,
         ) from None
     lines = text.splitlines(keepends=True)  # ends kept: a quoted cell may span lines (Alt+Enter in Excel)
     if not lines or not lines[0].strip():
-        raise InputError("file is empty; expected a header line", source=name)
+        raise InputError(_("the file is empty; a header line was expected"), source=name)
     first = lines[0]
     delimiter = ";" if first.count(";") > first.count(",") else ","
     crowded = next((i for i, line in enumerate(lines, start=1) if line.count(delimiter) > MAX_FIELDS), None)
     if crowded is not None:
         raise InputError(
-            f"line {crowded}: memuat lebih dari {MAX_FIELDS} pemisah {delimiter!r}; ini bukan berkas isian yang utuh",
+            _("line {line}: more than {limit} separators {separator}; this is not an intact form file").format(
+                line=crowded, limit=MAX_FIELDS, separator=repr(delimiter)
+            ),
             source=name,
         )
     # strict: a quote left open or text after a closing quote is an error with its line, never a silent
@@ -69,16 +78,19 @@ def read_rows(path: Path) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
             rows.append((line_no, row))
     except csv.Error as exc:  # a quote left open, text after a closing quote, ...
         why = str(exc)
+        detail = printable(why, limit=80)
         hint = (
-            'tanda kutip (") yang dibuka tidak pernah ditutup'
+            _('a quote (") that was opened is never closed')
             if "unexpected end of data" in why
-            else "sebuah sel terlalu panjang"
+            else _("a cell is too long")
             if "field larger than field limit" in why
-            else f"tanda kutip tidak berpasangan ({printable(why, limit=80)})"
+            else _("unpaired quote ({detail})").format(detail=detail)
             if "expected after" in why
-            else f"format CSV rusak ({printable(why, limit=80)})"
+            else _("broken CSV format ({detail})").format(detail=detail)
         )
-        raise InputError(f"line {start}: {hint}; periksa tanda kutip di baris itu", source=name) from None
+        raise InputError(
+            _("line {line}: {hint}; check the quotes on that line").format(line=start, hint=hint), source=name
+        ) from None
     finally:
         csv.field_size_limit(previous_limit)
     return header, rows
@@ -91,7 +103,9 @@ def _refuse_repeated(header: list[str], source: str) -> None:
     for i, h in enumerate(header, start=1):
         if h and h in seen:
             problems.append(
-                f"line 1: kolom {h[:60]!r} muncul dua kali (kolom ke-{seen[h]} dan ke-{i}); hapus salah satunya"
+                _("line 1: column {column} appears twice (columns {first} and {second}); delete one of them").format(
+                    column=repr(h[:60]), first=seen[h], second=i
+                )
             )
         seen.setdefault(h, i)
     if problems:
@@ -102,6 +116,8 @@ def require_header(header: list[str], required: list[str], source: str) -> None:
     missing = [h for h in required if h not in header]
     if missing:
         raise InputError(
-            f"line 1: header must contain {','.join(required)}; missing {', '.join(missing)} (got {','.join(header)})",
+            _("line 1: the header must contain {required}; missing {missing} (found {found})").format(
+                required=",".join(required), missing=", ".join(missing), found=",".join(header)
+            ),
             source=source,
         )

@@ -177,4 +177,4 @@ def test_score_needs_exactly_one_input_and_an_items_framework(tmp_path: Path):
     result = run_spbe("score", "-f", "pemdi-2026", "--items", str(path), "--value-rule", "nope")
     assert result.code != 0 and "--value-rule" in result.err and "tingkat-utuh" in result.err
     header = run_spbe("score", "-f", "pemdi-2026", "--items", str(_write(tmp_path, "kode,status\nI1-L1-01,diterima\n")))
-    assert header.code != 0 and "header must contain code,status" in header.err
+    assert header.code != 0 and "judul kolom harus memuat code,status" in header.err

@@ -166,7 +166,7 @@ def test_bad_costs_and_caps_files_name_line_and_field(tmp_path: Path, no_store: 
         assert words in result.err, words
     caps = write_column(tmp_path / "max.csv", "maks", {1: 6})
     result = run_spbe("plan", "--levels", str(levels), "--max", str(caps), env=no_store)
-    assert result.code == 1 and "line 1: header must contain indicator,max; missing max" in result.err
+    assert result.code == 1 and "baris 1: judul kolom harus memuat indicator,max; yang tidak ada: max" in result.err
 
 
 def test_bad_target_and_missing_store(tmp_path: Path, no_store: dict[str, str]):

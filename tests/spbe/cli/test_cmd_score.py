@@ -117,9 +117,9 @@ def test_unknown_duplicated_and_missing_indicators(tmp_path: Path):
 @pytest.mark.parametrize(
     ("content", "words"),
     [
-        (b"", "file is empty"),
-        (b"nomor,nilai\r\n1,3\r\n", "header must contain indicator,level"),
-        ("indicator,level\n1,tiga\n".encode("utf-16"), "not UTF-8"),
+        (b"", "berkas kosong"),
+        (b"nomor,nilai\r\n1,3\r\n", "judul kolom harus memuat indicator,level"),
+        ("indicator,level\n1,tiga\n".encode("utf-16"), "bukan teks UTF-8"),
     ],
 )
 def test_bad_files(tmp_path: Path, content: bytes, words: str):
@@ -131,7 +131,7 @@ def test_bad_files(tmp_path: Path, content: bytes, words: str):
 
 def test_missing_file_and_unknown_framework(tmp_path: Path):
     result = run_spbe("score", "--levels", str(tmp_path / "nope.csv"))
-    assert result.code != 0 and "cannot read file" in result.err
+    assert result.code != 0 and "berkas tidak dapat dibaca" in result.err
     path = write_levels(tmp_path / "l.csv", all_levels())
     result = run_spbe("score", "--levels", str(path), "--framework", "nope")
     assert result.code != 0 and "unknown framework 'nope'" in result.err

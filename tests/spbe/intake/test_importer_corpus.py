@@ -219,7 +219,7 @@ def test_every_problem_is_listed_at_once(store, engine, tmp_path: Path):
 CSV_CASES: dict[str, tuple[Callable[[str], bytes], list[str]]] = {
     "non-UTF-8": (
         lambda t: t.replace(";;2;;", ";Penjelasan dengan é;2;;", 1).encode("latin-1"),
-        ["not UTF-8 text (invalid byte at offset", "save it as 'CSV UTF-8' in Excel"],
+        ["bukan teks UTF-8 (byte tidak sah pada posisi", "di Excel simpan sebagai 'CSV UTF-8'"],
     ),
     "no metadata columns": (
         lambda t: b"indicator;level;explanation;evidence;note\r\n12;3;;https://x.example/a;\r\n",
@@ -860,7 +860,7 @@ def _csv_specific() -> list[Hostile]:
             "a second level column",
             ".csv",
             extra_column("level", "5"),
-            ("line 1: kolom 'level' muncul dua kali (kolom ke-6 dan ke-16)",),
+            ("baris 1: kolom 'level' muncul dua kali (kolom ke-6 dan ke-16)",),
         ),
         Hostile(
             "level by key and by label",
@@ -872,10 +872,10 @@ def _csv_specific() -> list[Hostile]:
             "30,000 separators on a line",
             ".csv",
             text(lambda t: (t + ";" * 30_000 + "\r\n").encode()),
-            ("line 5: memuat lebih dari 20000 pemisah",),
+            ("baris 5: memuat lebih dari 20000 pemisah",),
             where=WHOLE,
         ),
-        Hostile("UTF-16 file", ".csv", text(lambda t: t.encode("utf-16")), ("not UTF-8 text",), where=WHOLE),
+        Hostile("UTF-16 file", ".csv", text(lambda t: t.encode("utf-16")), ("bukan teks UTF-8",), where=WHOLE),
         Hostile(
             "header with ESC",
             ".csv",
@@ -886,7 +886,7 @@ def _csv_specific() -> list[Hostile]:
             "unclosed quote",
             ".csv",
             text(lambda t: t.replace(";3;", ';"3;', 1).encode()),
-            ('line 2: tanda kutip (") yang dibuka tidak pernah ditutup',),
+            ('baris 2: tanda kutip (") yang dibuka tidak pernah ditutup',),
             where=WHOLE,
         ),
         Hostile(
@@ -903,7 +903,7 @@ def _csv_specific() -> list[Hostile]:
             ("tidak ada baris isian",),
             where=WHOLE,
         ),
-        Hostile("empty file", ".csv", lambda p: p.write_bytes(b""), ("file is empty",), where=WHOLE),
+        Hostile("empty file", ".csv", lambda p: p.write_bytes(b""), ("berkas kosong",), where=WHOLE),
         Hostile("2,001 rows", ".csv", edit(more_rows), ("2001 baris; satu templat paling banyak 2000",), where=WHOLE),
         Hostile(
             "CR-only line ends",
