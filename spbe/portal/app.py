@@ -52,6 +52,17 @@ class Viewer:
         self.kind, self.subject, self.actor = claims.kind, claims.subject, claims.person
 
 
+def _links_of(form) -> list[str]:
+    """The links typed one per line, then the ones kept from the previous version (checkboxes)."""
+    typed = [x.strip() for x in str(form.get("tautan") or "").splitlines() if x.strip()]
+    return typed + [str(x) for x in form.getlist("simpan") if isinstance(x, str)]
+
+
+def _text_of(form, field: str) -> str | None:
+    """A free-text field, None when left empty."""
+    return str(form.get(field) or "").strip() or None
+
+
 def create_app() -> FastAPI:
     app = FastAPI(docs_url=None, redoc_url=None, openapi_url=None)
     pages = Environment(loader=FileSystemLoader(str(HERE / "templates")), autoescape=select_autoescape(["j2"]))
@@ -314,10 +325,9 @@ def create_app() -> FastAPI:
         if level_text and not level_text.isdigit():
             raise InputError("tingkat: pilih 1-5")
         level = int(level_text) if level_text else None
-        entries = [x.strip() for x in str(form.get("tautan") or "").splitlines() if x.strip()]
-        entries += [str(x) for x in form.getlist("simpan") if isinstance(x, str)]
-        explanation = str(form.get("penjelasan") or "").strip() or None
-        note = str(form.get("catatan") or "").strip() or None
+        entries = _links_of(form)
+        explanation = _text_of(form, "penjelasan")
+        note = _text_of(form, "catatan")
         upload = await web.read_upload(form, "berkas", cap=MAX_FILE_BYTES)
         if upload is not None:
             data, name = upload
@@ -362,9 +372,8 @@ def create_app() -> FastAPI:
         v = viewer(request, "opd")
         item_views.require_items(v.cycle)
         form = await received(request, v, MAX_FILE_BYTES)
-        entries = [x.strip() for x in str(form.get("tautan") or "").splitlines() if x.strip()]
-        entries += [str(x) for x in form.getlist("simpan") if isinstance(x, str)]
-        note = str(form.get("catatan") or "").strip() or None
+        entries = _links_of(form)
+        note = _text_of(form, "catatan")
         upload = await web.read_upload(form, "berkas", cap=MAX_FILE_BYTES)
         if upload is not None:
             data, name = upload
@@ -472,7 +481,7 @@ def create_app() -> FastAPI:
                     code=code,
                     verdict=verdict,
                     kind=kind if verdict == "revisi" else None,
-                    note=str(form.get("catatan") or "").strip() or None,
+                    note=_text_of(form, "catatan"),
                     version=int(version_text),
                     source="portal",
                 )
@@ -506,7 +515,7 @@ def create_app() -> FastAPI:
                     assessor=v.subject,
                     verdict=verdict,
                     level=int(level_text) if level_text and verdict == "accept" else None,
-                    note=str(form.get("catatan") or "").strip() or None,
+                    note=_text_of(form, "catatan"),
                     actor=v.actor,
                     source="portal",
                     version=int(version_text),
