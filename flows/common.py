@@ -29,6 +29,7 @@ from tasks.phases import (
     open_phase_task,
     publish_close_summary,
     publish_gate_artifacts,
+    publish_open_summary,
     reject_task,
 )
 
@@ -95,6 +96,8 @@ def build_phase_flows(
 
     def open_steps(actor: Actor, early: bool = False, reason: str | None = None) -> dict:
         result = open_phase_task(phase, actor, early=early, reason=reason)
+        if result["after"] == "open" and result["changed"]:
+            publish_open_summary(phase, result)
         if after_open is not None and result["after"] == "open":
             after_open(result, actor)
         print(result["message"])

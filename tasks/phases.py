@@ -97,6 +97,24 @@ def publish_gate_artifacts(phase: str, result: dict) -> None:
         )
 
 
+@task(name="publish-open-summary", task_run_name="summarise opening of {phase}")
+def publish_open_summary(phase: str, result: dict) -> None:
+    """What an opening did, on its run's page: the CLI's runs and the timekeeper's alike (#14)."""
+    from prefect.artifacts import create_markdown_artifact
+
+    lines = [
+        "## " + _("Phase {phase} opened").format(phase=phase),
+        "",
+        f"- {result['message']}",
+        "- " + _("by: {actor}").format(actor=result.get("actor", "-")),
+    ]
+    create_markdown_artifact(
+        markdown="\n".join(lines),
+        key=f"{result['cycle']}-{phase}-opened".lower(),
+        description=_("Opening summary, phase {phase}").format(phase=phase),
+    )
+
+
 @task(name="publish-close-summary", task_run_name="summarise closing of {phase}")
 def publish_close_summary(phase: str, result: dict) -> None:
     from prefect.artifacts import create_markdown_artifact

@@ -160,6 +160,21 @@ def test_the_timekeepers_flow_opens_only_what_is_due_as_the_timekeeper(prefect_h
     assert event.actor == "system:timekeeper" and event.flow_run_id == opened["flow_run_id"]
 
 
+def test_an_opening_run_from_the_cli_leaves_its_summary_on_the_run_page(prefect_harness, sqlite_store_env):
+    """The CLI's door (`run_action`) publishes what the opening did, in Indonesian, as the gate check does."""
+    from tests.flows.test_reminders import artifacts
+
+    loaded_store(sqlite_store_env)
+    with clock.use_clock(JUNE):
+        opened = run_action("open", "locus", actor="koordinator")
+        again = run_action("open", "locus", actor="koordinator")  # already open: nothing done, nothing published
+    found = asyncio.run(artifacts(opened["flow_run_id"]))
+    summary = found["pekalongan-2025-locus-opened"]
+    assert "Tahap locus dibuka" in summary.data and "oleh: koordinator" in summary.data
+    assert summary.description == "Ringkasan pembukaan, tahap locus"
+    assert asyncio.run(artifacts(again["flow_run_id"])) == {}
+
+
 def test_no_deployment_parameter_grants_a_privilege():
     """The Run forms: actors are roster ids (checked against the roster); nothing says "automatic",
     "system" or "skip"; the timekeeper's own flow asks only what and which phase."""
