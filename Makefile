@@ -42,9 +42,13 @@ lock: $(UV_STAMP)  ## re-resolve uv.lock after editing pyproject.toml (ARGS=--up
 demo: setup  ## run the main job on embedded defaults (SQLite, local Prefect)
 	$(BIN)/spbe demo
 
-test: setup  ## run the whole suite
+# The suite spends most of its time in processes it starts (spbe commands, Prefect servers, Chromium), one core
+# at a time: a worker per core (at most four, each with its own Prefect harness) halves it on two cores.
+# TEST_WORKERS=0 runs it in one process, in file order.
+TEST_WORKERS ?= auto
+test: setup  ## run the whole suite (TEST_WORKERS=0: in one process)
 	$(BIN)/ruff check .
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --maxprocesses 4 --dist worksteal
 
 messages: setup  ## after adding or changing a _("...") string: merge it into spbe/locale/*/spbe.po, then translate id.po
 	$(BIN)/python -m spbe.i18n_catalog update
