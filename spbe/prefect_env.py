@@ -10,6 +10,7 @@ server that `spbe serve` started and noted, else None (Prefect then runs a tempo
 from __future__ import annotations
 
 import os
+from pathlib import Path
 
 DEFAULTS = {
     # Runs log INFO to the server (the UI shows what each run did); the terminal shows warnings only.
@@ -56,6 +57,7 @@ def apply_defaults() -> None:
         use_server(found, None)
     else:
         _active.update(api=None, ui=None)
+        plain_http_certificates(None)
 
 
 def use_server(api_url: str, ui_url: str | None) -> None:
@@ -64,6 +66,26 @@ def use_server(api_url: str, ui_url: str | None) -> None:
     os.environ["PREFECT_API_URL"] = api_url
     os.environ["PREFECT_UI_URL"] = ui
     _active.update(api=api_url, ui=ui)
+    plain_http_certificates(api_url)
+
+
+# A CA certificate whose key was thrown away when it was made: a bundle of it trusts no server at all.
+PLAIN_HTTP_BUNDLE = Path(__file__).with_name("prefect_plain_http.pem")
+
+
+def plain_http_certificates(api_url: str | None) -> None:
+    """Prefect builds a verifying TLS context for every API client it makes, about one per flow and task run,
+    even for a plain-HTTP server: certifi's bundle takes 25-45 ms to load each time (a fifth of a reminder
+    tick in the demo year). For a plain-HTTP API (or the temporary local server, None) no certificate is
+    ever checked, so the bundle is one certificate that trusts nobody (0.5 ms); an https API keeps what
+    PREFECT_API_SSL_CERT_FILE says, certifi's bundle by default."""
+    ours = str(PLAIN_HTTP_BUNDLE)
+    current = os.environ.get("PREFECT_API_SSL_CERT_FILE")
+    if api_url is None or api_url.startswith("http://"):
+        if current is None:
+            os.environ["PREFECT_API_SSL_CERT_FILE"] = ours
+    elif current == ours:
+        del os.environ["PREFECT_API_SSL_CERT_FILE"]
 
 
 def forget_active_server() -> None:

@@ -46,15 +46,27 @@ def failed_state(exc: SpbeError):
     return Failed(name=exc.state_name, message=str(exc), data=exc)
 
 
+def untagged_tasks():
+    """The flow run keeps its tags (year, phase: what the UI filters the timeline by); its task runs carry
+    none. Prefect asks the server for a concurrency slot of every tag of every task run before running it
+    (a new client and a round trip, ~0.1 s here), and this project sets no tag limits: in the demo that was
+    a fifth of every reminder tick."""
+    from prefect.context import TagsContext
+
+    return TagsContext(current_tags=set())
+
+
 def typed(fn):
-    """Wrap a flow body: a `SpbeError` becomes the run's Failed state (see the module docstring). Tasks are
-    not wrapped: a task that returns a Failed state hands the state itself to its caller instead of raising."""
+    """Wrap a flow body: a `SpbeError` becomes the run's Failed state (see the module docstring), and its task
+    runs are untagged (`untagged_tasks`). Tasks are not wrapped: a task that returns a Failed state hands
+    the state itself to its caller instead of raising."""
     if inspect.iscoroutinefunction(fn):
 
         @functools.wraps(fn)
         async def run_async(*args, **kwargs):
             try:
-                return await fn(*args, **kwargs)
+                with untagged_tasks():
+                    return await fn(*args, **kwargs)
             except SpbeError as exc:
                 return failed_state(exc)
 
@@ -63,7 +75,8 @@ def typed(fn):
     @functools.wraps(fn)
     def run(*args, **kwargs):
         try:
-            return fn(*args, **kwargs)
+            with untagged_tasks():
+                return fn(*args, **kwargs)
         except SpbeError as exc:
             return failed_state(exc)
 

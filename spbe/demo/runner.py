@@ -118,7 +118,7 @@ class Year:
 
     def span(self) -> tuple[datetime, datetime]:
         """From midnight of the day before the first phase opens to 31 December, 18.00 local time."""
-        first = min(p.opens_at for p in self.snapshot().phases.values()).astimezone(self.tz).date()
+        first = min(p.opens_at for p in self.phases()).astimezone(self.tz).date()
         start = datetime.combine(first - timedelta(days=1), dtime(0, 0), self.tz)
         return start, datetime(self.cycle.year, 12, 31, 18, 0, tzinfo=self.tz)
 
@@ -142,7 +142,7 @@ class Year:
         rules, _ = rules_for(self.cycle)
         offsets = {*rules.offsets, *([rules.escalate_from] if rules.escalate_from else [])}
         out: set[date] = set()
-        for p in self.snapshot().phases.values():
+        for p in self.phases():
             deadline = p.deadline_at.astimezone(self.tz).date()
             out |= {self.calendar.add_working_days(deadline, n) for n in offsets}
             out.add(self.calendar.add_working_days(p.opens_at.astimezone(self.tz).date(), 0))
@@ -155,7 +155,7 @@ class Year:
 
         phases = [
             PhaseTimes(p.name, p.state, p.opens_at, p.deadline_at, p.deadline_version, p.overlap)
-            for p in self.snapshot().phases.values()
+            for p in self.phases()
         ]
         rules, _ = rules_for(self.cycle)
         for job in derive_jobs(phases, rules=rules, now=self.clock(), zone=self.cycle.timezone):
@@ -175,6 +175,16 @@ class Year:
             if at > self.clock() and (start is None or at >= start) and self.calendar.is_working_day(day):
                 return at
             day += timedelta(days=1)
+
+    def phases(self) -> list:
+        """The cycle's phase rows, as they stand: what the timekeeper's derivation and a reminder tick need,
+        without a snapshot's every answer and review (60 ms a tick)."""
+        from sqlmodel import Session, select
+
+        from spbe.store import models as m
+
+        with Session(self.engine) as session:
+            return list(session.exec(select(m.Phase).where(m.Phase.cycle_id == self.cycle.id).order_by(m.Phase.seq)))
 
     def snapshot(self):
         from sqlmodel import Session
@@ -213,7 +223,8 @@ class Year:
                 if event.kind != "remind":
                     self.say_reminder_week(before=event.at)
                 getattr(self, f"on_{event.kind}")(event)
-                self.progress(self.status())
+                if event.kind != "remind":  # a tick moves no bar: no phase state, no answer changes
+                    self.progress(self.status())
         self.say_reminder_week()
 
     def status(self) -> dict:
@@ -261,7 +272,7 @@ class Year:
     def on_remind(self, event: Event) -> None:
         from spbe.timekeeper import run_remind
 
-        active = [p for p in self.snapshot().phases.values() if p.state in ("open", "awaiting_approval")]
+        active = [p for p in self.phases() if p.state in ("open", "awaiting_approval")]
         if not active:
             return
         result = self.timed("remind", lambda: run_remind(use_prefect=True))

@@ -54,6 +54,7 @@ def test_flow_run_and_artifacts_on_the_page(tmp_path: Path):
     try:
         env = {
             "PREFECT_API_URL": server.api_url,
+            "PREFECT_UI_URL": server.ui_url,  # not the session harness's, which this worker may have set
             "SPBE_DATA_DIR": str(tmp_path / "data"),
             "SPBE_DATABASE_URL": f"sqlite:///{tmp_path / 'data/spbe.db'}",
             "SPBE_ACTOR": "koordinator",
@@ -65,7 +66,7 @@ def test_flow_run_and_artifacts_on_the_page(tmp_path: Path):
         checked = run_spbe("phase", "check", "locus", env=env)
         assert checked.code == 0, checked.err
         link = checked.out.split()[-1]
-        assert link.startswith(server.ui_url) and "/runs/flow-run/" in link
+        assert link.startswith(server.ui_url) and "/runs/flow-run/" in link, checked.out
         run_id = link.rsplit("/", 1)[1]
         page = f"{server.ui_url}/v2/runs/flow-run/{run_id}"
         dom = _chromium(tmp_path, "--dump-dom", page)

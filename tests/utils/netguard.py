@@ -25,6 +25,12 @@ class NetworkGuardViolation(RuntimeError):
     """A test tried to reach (or resolve) something outside this machine's loopback."""
 
 
+# One class per process: a process that sitecustomize guarded before it imported `tests` (an xdist worker
+# is such a subprocess) loads this file twice, and `pytest.raises` must catch what either copy raises.
+NetworkGuardViolation = getattr(socket, "_spbe_netguard_violation", NetworkGuardViolation)
+socket._spbe_netguard_violation = NetworkGuardViolation  # type: ignore[attr-defined]
+
+
 def is_loopback(host: object) -> bool:
     """True for an IPv4 address in 127.0.0.0/8, ::1 and IPv4-mapped 127.x (literals only, no lookup)."""
     if not isinstance(host, str):
