@@ -25,7 +25,7 @@ def _run_name(action: str):
 @typed
 async def reminder_sweep(dry_run: bool = False, cycle: str | None = None) -> dict[str, Any]:
     swept = sweep_task(dry_run=dry_run, cycle=cycle)
-    publish_artifacts(swept, None)
+    await publish_artifacts(swept, None)
     print(f"{len(swept['queued'])} queued, {len(swept['cancelled'])} cancelled")
     return swept
 
@@ -34,7 +34,7 @@ async def reminder_sweep(dry_run: bool = False, cycle: str | None = None) -> dic
 @typed
 async def outbox_dispatch(cycle: str | None = None, max_messages: int | None = None) -> dict[str, Any]:
     sent = await dispatch_task(cycle=cycle, max_messages=max_messages)
-    publish_artifacts(None, sent)
+    await publish_artifacts(None, sent)
     print(f"{len(sent['sent'])} sent, {len(sent['retried'])} to retry, {len(sent['dead'])} dead")
     return sent
 
@@ -45,7 +45,7 @@ async def remind(dry_run: bool = False, cycle: str | None = None) -> dict[str, A
     """One sweep, then one dispatch (a dry run only computes what is due)."""
     swept = sweep_task(dry_run=dry_run, cycle=cycle)
     sent = None if dry_run else await dispatch_task(cycle=cycle)
-    publish_artifacts(swept, sent)
+    await publish_artifacts(swept, sent)
     print(
         f"{len(swept['queued'])} queued, {len(swept['cancelled'])} cancelled"
         + (f"; {len(sent['sent'])} sent, {len(sent['retried'])} to retry, {len(sent['dead'])} dead" if sent else "")

@@ -10,6 +10,7 @@ from typing import Any
 from prefect import task
 from sqlmodel import Session
 
+from spbe.i18n import N_, _, ngettext
 from spbe.services.cycles import current_cycle
 from spbe.store.db import require_schema, session_scope
 from tasks.common import RETRY
@@ -22,7 +23,8 @@ def sweep_task(dry_run: bool = False, cycle: str | None = None) -> dict[str, Any
     from spbe.services.reminders import sweep
 
     with session_scope(require_schema()) as session:
-        return sweep(session, cycle=current_cycle(session, cycle), dry_run=dry_run).as_dict()
+        row = current_cycle(session, cycle)
+        return sweep(session, cycle=row, dry_run=dry_run).as_dict() | {"timezone": row.timezone}
 
 
 @task(name="outbox-dispatch", task_run_name="dispatch the outbox", **RETRY)
@@ -38,51 +40,78 @@ async def dispatch_task(cycle: str | None = None, max_messages: int | None = Non
 
 
 @task(name="publish-reminder-artifacts", task_run_name="publish due, sent, retried and dead")
-def publish_artifacts(swept: dict[str, Any] | None, dispatched: dict[str, Any] | None) -> None:
-    from prefect.artifacts import create_markdown_artifact, create_table_artifact
+async def publish_artifacts(swept: dict[str, Any] | None, dispatched: dict[str, Any] | None) -> None:
+    """The tick's tables and summary, in Indonesian, sent at once on the run's own client: one by one, each
+    sync call made a client of its own (a fifth of a reminder tick in the demo year)."""
+    import asyncio
+    from datetime import datetime
 
-    summary = ["## Pengingat dan pengiriman", ""]
+    from prefect.artifacts import acreate_markdown_artifact, acreate_table_artifact
+
+    from spbe.formats import datetime_text
+
+    pending = []
+    summary = ["## " + _("Reminders and delivery"), ""]
     if swept is not None:
         key = f"{swept['cycle']}-reminders"
-        summary.append(
-            f"- sapuan {swept['at']}: {len(swept['queued'])} antre, {len(swept['cancelled'])} dibatalkan, "
-            f"{len(swept['refreshed'])} diperbarui" + (" (uji kering)" if swept["dry_run"] else "")
+        at = datetime_text(datetime.fromisoformat(swept["at"]), swept.get("timezone") or "Asia/Jakarta")
+        line = _("sweep at {at}: {queued} queued, {cancelled} cancelled, {refreshed} refreshed").format(
+            at=at, queued=len(swept["queued"]), cancelled=len(swept["cancelled"]), refreshed=len(swept["refreshed"])
         )
+        summary.append(f"- {line}" + (" " + _("(dry run)") if swept["dry_run"] else ""))
         if swept["queued"]:
-            create_table_artifact(
-                table=[
-                    {k: q[k] for k in ("recipient", "kind", "phase", "rule", "items", "send_after")}
-                    for q in swept["queued"][:ARTIFACT_ROWS]
-                ],
-                key=f"{key}-due",
-                description=f"Due now: {len(swept['queued'])} message(s)",
+            n = len(swept["queued"])
+            pending.append(
+                acreate_table_artifact(
+                    table=[
+                        {k: q[k] for k in ("recipient", "kind", "phase", "rule", "items", "send_after")}
+                        for q in swept["queued"][:ARTIFACT_ROWS]
+                    ],
+                    key=f"{key}-due",
+                    description=ngettext("Due now: {n} message", "Due now: {n} messages", n).format(n=n),
+                )
             )
         if swept["cancelled"]:
-            create_table_artifact(
-                table=swept["cancelled"][:ARTIFACT_ROWS],
-                key=f"{key}-cancelled",
-                description="Cancelled before delivery (resolved, superseded, deadline moved)",
+            pending.append(
+                acreate_table_artifact(
+                    table=swept["cancelled"][:ARTIFACT_ROWS],
+                    key=f"{key}-cancelled",
+                    description=_("Cancelled before delivery (resolved, superseded, deadline moved)"),
+                )
             )
     if dispatched is not None:
         key = "outbox"
         summary.append(
-            f"- kirim: {len(dispatched['sent'])} terkirim, {len(dispatched['retried'])} dicoba ulang, "
-            f"{len(dispatched['dead'])} gagal, {dispatched['reclaimed']} diambil alih dari pengirim yang berhenti"
+            "- "
+            + _(
+                "delivery: {sent} sent, {retried} to retry, {dead} failed, {reclaimed} taken over from a sender "
+                "that stopped"
+            ).format(
+                sent=len(dispatched["sent"]),
+                retried=len(dispatched["retried"]),
+                dead=len(dispatched["dead"]),
+                reclaimed=dispatched["reclaimed"],
+            )
         )
         if dispatched["outside_window"]:
-            summary.append(f"- di luar jam kirim; jendela berikutnya {dispatched['outside_window']}")
-        for name, cols in (
-            ("sent", ("recipient", "kind", "channel", "attempts", "key")),
-            ("retried", ("recipient", "kind", "channel", "attempts", "error", "next_attempt")),
-            ("dead", ("recipient", "kind", "channel", "attempts", "error")),
+            summary.append("- " + _("outside sending hours; next window {at}").format(at=dispatched["outside_window"]))
+        for name, label, cols in (
+            ("sent", N_("messages sent: {n}"), ("recipient", "kind", "channel", "attempts", "key")),
+            ("retried", N_("messages to retry: {n}"), ("recipient", "kind", "channel", "attempts", "error", "next_attempt")),  # noqa: E501
+            ("dead", N_("messages failed: {n}"), ("recipient", "kind", "channel", "attempts", "error")),
         ):
             rows = dispatched[name]
             if rows:
-                create_table_artifact(
-                    table=[{c: r.get(c) for c in cols} for r in rows[:ARTIFACT_ROWS]],
-                    key=f"{key}-{name}",
-                    description=f"{name}: {len(rows)} message(s)",
+                pending.append(
+                    acreate_table_artifact(
+                        table=[{c: r.get(c) for c in cols} for r in rows[:ARTIFACT_ROWS]],
+                        key=f"{key}-{name}",
+                        description=_(label).format(n=len(rows)),
+                    )
                 )
-    create_markdown_artifact(
-        markdown="\n".join(summary) + "\n", key="reminders-summary", description="Reminder sweep and dispatch"
+    pending.append(
+        acreate_markdown_artifact(
+            markdown="\n".join(summary) + "\n", key="reminders-summary", description=_("Reminder sweep and delivery")
+        )
     )
+    await asyncio.gather(*pending)

@@ -48,6 +48,9 @@ def test_remind_flow_run_with_artifacts(prefect_harness, sqlite_store_env: str, 
     found = asyncio.run(artifacts(result["flow_run_id"]))
     assert {"pekalongan-2025-reminders-due", "outbox-sent", "outbox-retried", "reminders-summary"} <= set(found)
     assert "13 terkirim, 1 dicoba ulang" in found["reminders-summary"].data
+    assert "sapuan Jumat, 19 September 2025 pukul 09.00 WIB: 14 antre" in found["reminders-summary"].data
+    assert found["outbox-sent"].description == "pesan terkirim: 13"  # Indonesian, as the whole page
+    assert found["pekalongan-2025-reminders-due"].description == "Jatuh tempo sekarang: 14 pesan"
     everything = " ".join(str(a.data) for a in found.values())
     assert "adm-bpkad" in everything and TOKEN not in everything
     with Session(engine) as session:
