@@ -1,6 +1,6 @@
 """Keeping the catalogs in step with the code (Babel): extract every `_()`, `ngettext()` and `N_()` string of
-spbe/, flows/, tasks/ and the `{% trans %}` blocks of config/templates/, merge them into each language's
-`.po`, and compile the `.mo` files.
+spbe/, flows/, tasks/, the `{% trans %}` blocks of config/templates/ and the `--help` texts of spbe/cli/ (see
+`help_texts`), merge them into each language's `.po`, and compile the `.mo` files.
 
     python -m spbe.i18n_catalog update    # after adding or changing a string: then translate id.po's new entries
     python -m spbe.i18n_catalog compile   # the .mo files (make setup runs it; spbe.i18n also does on first use)
@@ -12,10 +12,11 @@ Not imported by any command: Babel's extraction machinery is for maintainers and
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import sys
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
 from spbe.i18n import DOMAIN, LOCALE_DIR, compile_po, po_path
@@ -23,6 +24,7 @@ from spbe.settings import LANGUAGES, PROJECT_ROOT
 
 METHOD_MAP = [
     ("spbe/store/migrations/**.py", "ignore"),
+    ("spbe/cli/**.py", "spbe.i18n_catalog:extract_cli"),  # first match wins: its `_()` strings and its help texts
     ("spbe/**.py", "python"),
     ("flows/**.py", "python"),
     ("tasks/**.py", "python"),
@@ -55,6 +57,79 @@ def extracted():
     ):
         template.add(message, None, [(filename, lineno)], auto_comments=comments, context=context)
     return template
+
+
+def extract_cli(fileobj, keywords, comment_tags, options) -> Iterator[tuple]:
+    """Babel extraction method of spbe/cli/: the module's `_()` strings (Babel's Python extractor) and the help
+    texts typer shows for its commands, which are English literals the CLI translates when a help page is shown
+    (spbe.cli.main.speak_help_in_language)."""
+    from babel.messages.extract import extract_python
+
+    source = fileobj.read()
+    yield from extract_python(io.BytesIO(source), keywords, comment_tags, options)
+    for lineno, text in help_texts(source):
+        yield lineno, None, text, []
+
+
+HELP_OWNERS = {"Option", "Argument", "Typer"}  # typer.X(help=...)
+REGISTRARS = {"command", "callback"}  # app.command(...), group.callback(...): a function becomes a command
+
+
+def help_texts(source: bytes | str) -> Iterator[tuple[int, str]]:
+    """Every help text typer builds from a CLI module, as the msgid the CLI looks it up by: the literal
+    `help=` of typer.Option / typer.Argument / typer.Typer and of a command or callback registration, and the
+    docstring of each function registered as a command without a `help=` of its own (`@app.command(...)`
+    above it or `app.command(...)(function)`). Typer shows a docstring or a Typer's help `inspect.cleandoc`-ed
+    and only part of it in places; the whole cleaned text is one msgid, and so is a cleaned option help
+    (the lookup cleans every text the same way). A help that is not a literal cannot be extracted:
+    tests/spbe/cli/test_help_language.py compares this with the help texts of the real command tree."""
+    import inspect
+
+    tree = ast.parse(source)
+    functions = {node.name: node for node in tree.body if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef)}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Call) and (_is_help_owner(node.func) or _registrar(node)):
+            text = _help_keyword(node)
+            if text is not None:
+                yield node.lineno, inspect.cleandoc(text)
+    for function in _registered(tree, functions):
+        doc = ast.get_docstring(function, clean=True)  # what typer's inspect.getdoc gives
+        if doc:
+            yield function.body[0].lineno, doc
+
+
+def _is_help_owner(func: ast.expr) -> bool:
+    return (
+        isinstance(func, ast.Attribute)
+        and func.attr in HELP_OWNERS
+        and isinstance(func.value, ast.Name)
+        and func.value.id == "typer"
+    )
+
+
+def _registrar(node: ast.expr) -> bool:
+    """`something.command(...)` or `something.callback(...)`."""
+    return isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute) and node.func.attr in REGISTRARS
+
+
+def _help_keyword(call: ast.Call) -> str | None:
+    for keyword in call.keywords:
+        if keyword.arg == "help" and isinstance(keyword.value, ast.Constant) and isinstance(keyword.value.value, str):
+            return keyword.value.value
+    return None
+
+
+def _registered(tree: ast.Module, functions: dict[str, ast.FunctionDef]) -> Iterator[ast.FunctionDef]:
+    """The module's functions whose docstring becomes a command's help: decorated by a registration, or passed
+    to one (`app.command("init")(init)`); a registration with its own `help=` shows that instead."""
+    for node in ast.walk(tree):
+        if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef):
+            if any(_registrar(d) and _help_keyword(d) is None for d in node.decorator_list):
+                yield node
+        elif isinstance(node, ast.Call) and _registrar(node.func) and _help_keyword(node.func) is None:
+            for arg in node.args:
+                if isinstance(arg, ast.Name) and arg.id in functions:
+                    yield functions[arg.id]
 
 
 def read(lang: str):

@@ -1,6 +1,9 @@
 """The `spbe` command. Each feature registers its commands from its own module; imports stay lazy
 so that quick commands (score, timeline) start in a fraction of a second.
 
+Help pages speak the person's language (SPBE_LANG): the help texts in spbe/cli/ are English msgids, put into
+the language only when a help page or a usage line is shown (see `speak_help_in_language`), never at import.
+
 Exit codes: 0 done; 1 bad input or configuration; 2 refused by a rule or a role (also a usage error);
 3 an outage (the store or the Prefect server unavailable: try again); 130 interrupted. A typed error is
 one message on stderr, never a traceback.
@@ -9,6 +12,7 @@ one message on stderr, never a traceback.
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 
 import typer
 
@@ -26,6 +30,7 @@ from spbe.cli import (
     cmd_run,
 )
 from spbe.errors import SpbeError
+from spbe.i18n import N_
 
 app = typer.Typer(
     name="spbe",
@@ -51,6 +56,92 @@ for module in (
 ):
     module.register(app)
 
+Command = typer.core.TyperGroup | typer.core.TyperCommand
+
+# typer's own words on a help page or a usage error (typer.rich_utils reads these names when it draws one);
+# the vendored click of typer 0.28 has no gettext hook, so "Usage: " and the help option's text are put in here too.
+RICH_WORDS = {
+    "ARGUMENTS_PANEL_TITLE": N_("Arguments"),
+    "OPTIONS_PANEL_TITLE": N_("Options"),
+    "COMMANDS_PANEL_TITLE": N_("Commands"),
+    "ERRORS_PANEL_TITLE": N_("Error"),
+    "ABORTED_TEXT": N_("Aborted."),
+    "RICH_HELP": N_("Try [blue]'{command_path} {help_option}'[/] for help."),
+    "DEFAULT_STRING": N_("[default: {}]"),
+    "ENVVAR_STRING": N_("[env var: {}]"),
+    "REQUIRED_LONG_STRING": N_("[required]"),
+    "DEPRECATED_STRING": N_("(deprecated) "),
+}
+USAGE_PREFIX = N_("Usage: ")
+OPTIONS_METAVAR = N_("[OPTIONS]")
+SUBCOMMAND_METAVAR = N_("COMMAND [ARGS]...")
+HELP_OPTION_HELP = N_("Show this message and exit.")  # the --help option's own help: translated as any option's
+
+
+def commands_of(command: Command) -> Iterator[Command]:
+    """`command` and every command below it."""
+    yield command
+    for sub in getattr(command, "commands", {}).values():
+        yield from commands_of(sub)
+
+
+class _HelpFormatter(typer.Context.formatter_class):
+    """Click's formatter, its "Usage: " in the person's language (click writes it as a literal)."""
+
+    def write_usage(self, prog: str, args: str = "", prefix: str | None = None) -> None:
+        from spbe.i18n import _
+
+        super().write_usage(prog, args, _(USAGE_PREFIX) if prefix is None else prefix)
+
+
+class HelpContext(typer.Context):
+    """Every help page and usage line starts by making a formatter: the moment to put the command tree's help
+    texts into the person's language, once, and not before (a command that shows no help pays nothing)."""
+
+    formatter_class = _HelpFormatter
+
+    def make_formatter(self):
+        speak_help_in_language(self)
+        return super().make_formatter()
+
+
+def speak_help_in_language(ctx: typer.Context) -> None:
+    """Translate, in place and once per process, the help of every command and parameter of the tree `ctx`
+    belongs to, and typer's own words. Msgids are `inspect.cleandoc`-ed texts, as spbe.i18n_catalog extracts
+    them (and as typer shows them)."""
+    import inspect
+
+    from spbe.i18n import _
+
+    root = ctx.find_root().command
+    if getattr(root, "_spoken_language", False):
+        return
+    for command in commands_of(root):
+        for holder in (command, *command.params, command.get_help_option(ctx)):
+            if holder is not None and holder.help:
+                holder.help = _(inspect.cleandoc(holder.help))
+        if command.short_help:
+            command.short_help = _(inspect.cleandoc(command.short_help))
+        if command.options_metavar == OPTIONS_METAVAR:
+            command.options_metavar = _(OPTIONS_METAVAR)
+        if getattr(command, "subcommand_metavar", None) == SUBCOMMAND_METAVAR:
+            command.subcommand_metavar = _(SUBCOMMAND_METAVAR)
+    if typer.core.HAS_RICH:
+        from typer import rich_utils
+
+        for name, word in RICH_WORDS.items():
+            setattr(rich_utils, name, _(word))
+    root._spoken_language = True
+
+
+def command_tree() -> Command:
+    """The click command of `app`, every context of it able to speak help in the person's language."""
+    root = typer.main.get_command(app)
+    for command in commands_of(root):
+        command.context_class = HelpContext
+    return root
+
+
 LONG_RUNNING = ("serve", "portal")  # keeps Prefect's warnings on its terminal; every other command speaks for itself
 
 
@@ -61,7 +152,7 @@ def main() -> None:
 
         quiet_console()
     try:
-        app()
+        command_tree()()
     except SpbeError as exc:
         report(exc)
     except KeyboardInterrupt:

@@ -85,3 +85,25 @@ def test_a_translation_that_loses_or_invents_a_placeholder_is_caught(monkeypatch
     monkeypatch.setattr(i18n_catalog, "read", tampered)
     found = [p for p in problems() if "placeholders" in p]
     assert len(found) == 1 and "{name}" in found[0] and "{nama}" in found[0]
+
+
+def test_the_help_texts_of_the_cli_are_held_by_the_catalog_check(monkeypatch: pytest.MonkeyPatch):
+    """`spbe --help` texts are msgids too (an option's help, a command's whole docstring): one left without its
+    Indonesian is named by the check, as any other string is."""
+    from spbe import i18n_catalog
+
+    docstring = "Open a phase and send its opening notices (a no-op if it is already open)."
+    templates = {m.id: m for m in i18n_catalog.extracted() if m.id}
+    assert [file for file, _ in templates[docstring].locations] == ["spbe/cli/cmd_phases.py"]
+    assert "Why (kept in the audit trail)." in templates and "Show this message and exit." in templates
+
+    real = i18n_catalog.read
+
+    def untranslated(lang: str):
+        catalog = real(lang)
+        if lang == "id":
+            catalog.get(docstring).string = ""
+        return catalog
+
+    monkeypatch.setattr(i18n_catalog, "read", untranslated)
+    assert problems() == [f"id.po has no Indonesian for {docstring!r}"]

@@ -154,7 +154,7 @@ def test_every_command_has_help():
     assert {("init",), ("score",), ("timeline",)} <= set(paths)
     for path in paths:
         result = run_spbe(*path, "--help")
-        assert result.code == 0 and "Usage" in result.out, path
+        assert result.code == 0 and "Penggunaan" in result.out, path
 
 
 def test_unknown_command_is_a_usage_error_not_a_traceback():
