@@ -33,6 +33,7 @@ INFO_FILE = "flow-service.json"
 LOG_FILE = "flow-service.log"
 LOCK_FILE = "flow-service.lock"
 TOKEN_HEADER = "X-Spbe-Token"
+READ_COMMANDS = ("status", "audit", "timeline")  # what the engine answers for a command (spbe.cli.entry)
 START_TIMEOUT = 180.0  # a fresh Prefect server takes 11 s here, and far longer on a loaded machine
 
 
@@ -196,7 +197,7 @@ def start_background(settings: Any, mine: str, *, warn: Callable[[str], None] | 
             )
         log = (data_dir / LOG_FILE).open("ab")
         process = subprocess.Popen(
-            [sys.executable, "-m", "spbe.flow_service", "--background"],
+            [sys.executable, "-m", "spbe.cli.background"],
             stdin=subprocess.DEVNULL,
             stdout=log,
             stderr=subprocess.STDOUT,

@@ -1,7 +1,7 @@
 """The engine's side of a flow-running command: runs the flows that CLI processes hand over (spbe.flow_client).
 
 It lives in `spbe serve` (a thread beside the deployments and the timekeeper) or, with no `spbe serve`, in a
-background process that the first flow-running command starts (`python -m spbe.flow_service --background`):
+background process that the first flow-running command starts (`python -m spbe.cli.background`):
 that one starts a local Prefect server when no PREFECT_API_URL is set, notes it like `spbe serve` does, and
 stops (server included) after SPBE_BACKGROUND_MINUTES idle minutes, on SIGTERM, or when `spbe serve` asks.
 
@@ -14,11 +14,13 @@ a privilege.
 
 from __future__ import annotations
 
+import io
 import json
 import os
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
@@ -38,6 +40,7 @@ class FlowService:
         self.last_used = time.monotonic()
         self.stopping = threading.Event()
         self._run_lock = threading.Lock()
+        self._read_lock = threading.Lock()
         self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(self))
         self._httpd.daemon_threads = True
         self._thread: threading.Thread | None = None
@@ -105,8 +108,97 @@ class FlowService:
             finally:
                 self.last_used = time.monotonic()
 
+    def command(self, body: dict) -> dict:
+        """Answer a read command (spbe.cli.entry) as the command would answer it in its own process: the same
+        code, for the caller's actor, its output captured for this thread only. Reads run one at a time,
+        beside a flow run rather than behind it."""
+        if body.get("fingerprint") != self.fingerprint:
+            return {"mismatch": "this engine runs with other settings (store, cycle, clock or Prefect API)"}
+        from spbe.flow_client import READ_COMMANDS
+        from spbe.settings import get_settings
+
+        argv = [str(a) for a in body.get("argv") or []]
+        wrong = not argv or argv[0] not in READ_COMMANDS or body.get("language") != get_settings().language
+        if wrong or _command_line is None:
+            return {"declined": "not a read this engine answers"}
+        if argv[0] != "timeline" and not any(a == "--as" or a.startswith("--as=") for a in argv):
+            argv += ["--as", str(body.get("actor") or "")]
+        with self._read_lock:
+            self.last_used = time.monotonic()
+            code, out, err = captured_cli(argv)
+            self.last_used = time.monotonic()
+        return {"code": code, "out": out, "err": err}
+
     def idle_seconds(self) -> float:
         return 0.0 if self._run_lock.locked() else time.monotonic() - self.last_used
+
+
+class _ThreadStreams(threading.local):
+    out: io.StringIO | None = None
+    err: io.StringIO | None = None
+
+
+_captures = _ThreadStreams()
+
+
+class _PerThread:
+    """sys.stdout (or stderr) of the engine: what a captured command's thread writes goes to its buffer, what
+    any other thread writes (the timekeeper's lines, Prefect's warnings) to the terminal as before. It says
+    it is a UTF-8 text stream, so that click (typer.echo) writes to it rather than around it to a `buffer`."""
+
+    encoding = "utf-8"
+    errors = "strict"
+
+    def __init__(self, terminal, which: str) -> None:
+        self.terminal, self.which = terminal, which
+
+    def _target(self):
+        return getattr(_captures, self.which) or self.terminal
+
+    def write(self, text: str) -> int:
+        return self._target().write(text)
+
+    def flush(self) -> None:
+        self._target().flush()
+
+    def isatty(self) -> bool:
+        return self._target().isatty()
+
+    def __getattr__(self, name: str):
+        if name == "buffer":
+            raise AttributeError(name)
+        return getattr(self.terminal, name)
+
+
+_command_line: Callable[[list[str]], None] | None = None
+
+
+def answer_commands_with(command_line: Callable[[list[str]], None]) -> None:
+    """The CLI's own entry (spbe.cli.main.main) registers itself in an engine process: this module never imports
+    the CLI, which imports it (the `serve` command starts an engine)."""
+    global _command_line
+    _command_line = command_line
+
+
+def captured_cli(argv: list[str]) -> tuple[int, str, str]:
+    """Run `spbe ARGV` in this process (the CLI's entry, its error handling included): exit code and output."""
+    import sys
+
+    main = _command_line
+    if main is None:
+        raise RuntimeError("no command line registered in this engine")
+    if not isinstance(sys.stdout, _PerThread):
+        sys.stdout, sys.stderr = _PerThread(sys.stdout, "out"), _PerThread(sys.stderr, "err")
+    _captures.out, _captures.err = io.StringIO(), io.StringIO()
+    code: int = 0
+    try:
+        main(argv)
+    except SystemExit as exc:
+        code = exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 1)
+    finally:
+        out, err = _captures.out.getvalue(), _captures.err.getvalue()
+        _captures.out = _captures.err = None
+    return code, out, err
 
 
 def _handler(service: FlowService) -> type[BaseHTTPRequestHandler]:
@@ -141,6 +233,8 @@ def _handler(service: FlowService) -> type[BaseHTTPRequestHandler]:
                 return
             if self.path == "/run":
                 self._reply(200, service.run(body))
+            elif self.path == "/command":
+                self._reply(200, service.command(body))
             elif self.path == "/stop" and service.background:
                 self._reply(200, {"ok": True})
                 service.stopping.set()
@@ -189,11 +283,3 @@ def run_background() -> None:
         if server is not None:
             forget_local_server()
             server.stop()
-
-
-if __name__ == "__main__":
-    import sys
-
-    if sys.argv[1:] != ["--background"]:
-        sys.exit("usage: python -m spbe.flow_service --background  (started by spbe commands, not by hand)")
-    run_background()

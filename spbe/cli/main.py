@@ -145,14 +145,20 @@ def command_tree() -> Command:
 LONG_RUNNING = ("serve", "portal")  # keeps Prefect's warnings on its terminal; every other command speaks for itself
 
 
-def main() -> None:
-    """Run the CLI; user errors become one clear line on stderr and an exit code, never a traceback."""
-    if not set(sys.argv[1:2]) & set(LONG_RUNNING):
+def main(argv: list[str] | None = None) -> None:
+    """Run the CLI; user errors become one clear line on stderr and an exit code, never a traceback.
+    `argv` (default: the process's) lets the engine answer a read command (spbe.cli.entry) the same way."""
+    args = sys.argv[1:] if argv is None else argv
+    if not set(args[:1]) & set(LONG_RUNNING):
         from spbe.prefect_env import quiet_console
 
         quiet_console()
+    elif args[0] == "serve":  # the engine it starts answers read commands with this very entry
+        from spbe.flow_service import answer_commands_with
+
+        answer_commands_with(main)
     try:
-        command_tree()()
+        command_tree()(args=args, prog_name="spbe")
     except SpbeError as exc:
         report(exc)
     except KeyboardInterrupt:

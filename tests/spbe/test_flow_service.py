@@ -76,3 +76,35 @@ def test_a_stale_note_of_a_dead_engine_is_ignored(tmp_path: Path):
 
     (tmp_path / INFO_FILE).write_text(json.dumps({"pid": 2**22 + 7, "port": 9, "token": "x"}), encoding="utf-8")
     assert read_info(tmp_path) is None
+
+
+def test_read_commands_are_answered_by_the_engine_as_they_would_be_here(engine, monkeypatch: pytest.MonkeyPatch):
+    """`status`, `audit` and `timeline` get their answer from the engine (no SQLAlchemy import in the command's
+    process): the same text, the caller's actor and its refusal; help pages and file arguments stay local."""
+    import spbe.flow_service as fs
+    from spbe.cli.main import main
+
+    service, env = engine
+    monkeypatch.setattr(fs, "_command_line", None)
+    fs.answer_commands_with(main)
+    calls: list[dict] = []
+    original = service.command
+    service.command = lambda body: calls.append(body) or original(body)
+
+    answered = {args: run_spbe(*args, env=env) for args in (("status",), ("audit", "--limit", "3"), ("timeline",))}
+    assert [c["argv"][0] for c in calls] == ["status", "audit", "timeline"]
+    assert calls[0]["actor"] == "koordinator"  # the command's own actor (SPBE_ACTOR), not the engine's
+    stranger = run_spbe("status", "--as", "orang-asing", env={**env, "SPBE_ACTOR": "orang-asing"})
+    assert stranger.code == 2 and "'orang-asing' tidak ada di roster" in stranger.err and len(calls) == 4
+    local = [run_spbe("status", "--help", env=env), run_spbe("timeline", "--config", "x.toml", env=env)]
+    assert len(calls) == 4 and local[0].code == 0 and local[1].code != 0
+    profiled = run_spbe("status", env={**env, "PYTHONPROFILEIMPORTTIME": "1"})  # each import, on stderr
+    assert profiled.code == 0 and "spbe.flow_client" in profiled.err and "sqlalchemy" not in profiled.err
+    english = run_spbe("status", env={**env, "SPBE_LANG": "en"})  # another language: the command answers itself
+    assert english.code == 0 and "phase" in english.out and len(calls) == 6
+
+    service.close()  # no engine: the same commands answer themselves, with the same text
+    for args, result in answered.items():
+        here = run_spbe(*args, env=env)
+        assert result.code == here.code == 0, (args, result.err, here.err)
+        assert result.out == here.out and result.err == here.err, args
