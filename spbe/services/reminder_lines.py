@@ -70,10 +70,12 @@ def item_lines(
             others.append(o)
     lines: list[dict[str, Any]] = []
     own: dict[int, list[str]] = {}  # an indicator's states that no other indicator shares
+    opds: dict[int, set[str | None]] = {n: {o.opd for o in group} for n, group in items.items()}
     for (text, opd), group in shared.items():
         numbers = sorted({o.indicator for o in group if o.indicator})
         if len(numbers) == 1:
             own.setdefault(numbers[0], []).append(text)
+            opds.setdefault(numbers[0], set()).update(o.opd for o in group)
             continue
         lines.append(
             {
@@ -91,8 +93,7 @@ def item_lines(
         line = _indicator_line(number, group, framework, item_text)
         line["parts"][:0] = own.get(number, [])
         line["count"] += len(own.get(number, []))
-        opds = {o.opd for o in group}
-        line["opd_name"] = opd_name(opds.pop()) if show_opd and len(opds) == 1 else None
+        line["opd_name"] = opd_name(next(iter(opds[number]))) if show_opd and len(opds[number]) == 1 else None
         lines.append(line)
     lines += [
         {"kind": "other", "opd_name": opd_name(o.opd), "state": state(o), "count": 1, "numbers": []} for o in others

@@ -114,3 +114,39 @@ def test_notices_name_an_indicator_as_the_framework_does():
             reason=None,
         )
         assert subject.endswith(f"Tugas baru: {label}") and f"asesor internal {label} (Kolaborasi)" in body
+
+
+def test_pemdi_item_lines_take_one_line_per_indicator():
+    """spbe.services.reminder_lines on its own: a state shared by several indicators is one line; an
+    indicator's own state joins its items' line; items are counted per state with their first codes."""
+    from spbe.domain.gates import Outstanding
+    from spbe.services.reminder_lines import item_lines
+
+    def o(kind: str, indicator: int | None, item: str | None = None, opd: str | None = "A") -> Outstanding:
+        return Outstanding("document-review", kind, kind, indicator=indicator, opd=opd, item=item)
+
+    pending = [
+        o("missing_aim", 4), o("missing_aim", 5), o("missing_aim", 6), o("no_assessor", 9),
+        *(o("awaiting_review", 9, f"I9-L1-0{n}") for n in range(1, 6)),
+        o("revision_requested", 9, "I9-L2-01"), o("awaiting_review", 13, "I13-L1-01", opd="B"),
+        o("report_not_built", None, opd=None),
+    ]
+    lines = item_lines(
+        pending,
+        framework=load_framework("pemdi-2026"),
+        item_text=lambda code: "Dokumen kebijakan audit keamanan yang telah ditetapkan oleh kepala daerah",
+        opd_name=lambda code: {"A": "OPD A", "B": "OPD B"}.get(code or "", code),
+        state=lambda x: x.kind.replace("_", " "),
+        show_opd=True,
+    )
+    assert [line["kind"] for line in lines] == ["group", "indicator", "indicator", "other"]
+    assert (lines[0]["labels"], lines[0]["indicators"], lines[0]["state"]) == ("I4–I6", 3, "missing aim")
+    nine = lines[1]
+    assert (nine["label"], nine["name"], nine["opd_name"]) == ("I9", "Pelaksanaan Audit Keamanan…", "OPD A")
+    assert nine["parts"] == [
+        "no assessor",
+        "5 butir menunggu penilaian (I9-L1-01, I9-L1-02, I9-L1-03, …)",
+        "1 butir diminta revisi (I9-L2-01 Dokumen kebijakan audit…)",  # 32 characters, at a word
+    ]
+    assert lines[2]["opd_name"] == "OPD B" and lines[2]["parts"][0].startswith("1 butir menunggu penilaian (I13-L1-01 ")
+    assert sum(line["count"] for line in lines) == len(pending)  # every pending thing is on some line
