@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import csv
 import tomllib
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from fractions import Fraction
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from spbe.errors import ConfigError
+from spbe.i18n import _
 from spbe.number_text import decimal_text
 from spbe.paths import frameworks_dir
 
@@ -141,6 +143,44 @@ class Framework:
             return f"{level} ({self.level_name(level, indicator=indicator)})"
         return decimal_text(level) if isinstance(level, Decimal | Fraction | int) else "—"
 
+    def indicator_label(self, number: int) -> str:
+        """How this framework names an indicator to people, in every message and page: an items framework
+        (Pemdi) by its catalog code "I4" (spbe.items.catalog: what items.csv, the portal and the ministry's
+        app write), a levels framework (59/2020) "Indikator 4"."""
+        if self.evidence_model == "items":
+            from spbe.items.catalog import indicator_label
+
+            return indicator_label(number)
+        return _("Indicator {number}").format(number=number)
+
+    def indicator_labels(self, numbers: Iterable[int], *, most: int | None = None) -> str:
+        """Several indicators in one phrase, consecutive ones as a range: "I2, I4–I6" (items), "indikator
+        2, 4–6" (levels); past `most` runs ", dst." (the count is the caller's to say); none: ""."""
+        runs = _runs(sorted(set(numbers)))
+        if not runs:
+            return ""
+        shown = runs if most is None else runs[:most]
+        if self.evidence_model == "items":
+            text = ", ".join(self._run_text(run, self.indicator_label) for run in shown)
+        else:
+            text = _("indicators {numbers}").format(numbers=", ".join(self._run_text(run, str) for run in shown))
+        return text + (_(", etc.") if len(shown) < len(runs) else "")
+
+    @staticmethod
+    def _run_text(run: tuple[int, int], name: Callable[[int], str]) -> str:
+        first, last = run
+        return name(first) if first == last else f"{name(first)}{', ' if last == first + 1 else '–'}{name(last)}"
+
+    def short_indicator_name(self, number: int) -> str:
+        """The indicator's name without the scale's own words: "Tingkat Kematangan Kolaborasi Pemdi" is
+        "Kolaborasi Pemdi" where the scale is "Tingkat kematangan" (a message has no room to repeat them)."""
+        name = self.indicator(number).name
+        prefix = self.scale_for(number).title.casefold() + " "
+        if name.casefold().startswith(prefix) and len(name) > len(prefix):
+            rest = name[len(prefix) :]
+            return rest[0].upper() + rest[1:]
+        return name
+
     def covers_year(self, year: int) -> bool:
         return (self.first_year is None or year >= self.first_year) and (
             self.last_year is None or year <= self.last_year
@@ -164,6 +204,17 @@ class Framework:
                 return p.min
         known = ", ".join(p.name for p in self.predicates)
         raise ConfigError(f"predicate {name!r} is not defined in {self.id} (known: {known})")
+
+
+def _runs(numbers: list[int]) -> list[tuple[int, int]]:
+    """[2, 4, 5, 6] → [(2, 2), (4, 6)]: sorted numbers as runs of consecutive ones."""
+    runs: list[tuple[int, int]] = []
+    for n in numbers:
+        if runs and n == runs[-1][1] + 1:
+            runs[-1] = (runs[-1][0], n)
+        else:
+            runs.append((n, n))
+    return runs
 
 
 def available_frameworks(root: Path | None = None) -> list[str]:

@@ -25,6 +25,17 @@ ITEM_TEXT = 60
 MAX_MESSAGE = 999  # subject and body as a chat channel sends them ("*subject*\n\nbody"): under 1,000
 
 
+def clipped(text: str, width: int = ITEM_TEXT) -> str:
+    """`text` in at most `width` characters: cut at the last word boundary that leaves room for "…", so a
+    reader sees whole words (a word longer than `width` is cut inside)."""
+    text = " ".join(text.split())
+    if len(text) <= width:
+        return text
+    head = text[: width - 1]
+    cut = head.rsplit(" ", 1)[0] if text[width - 1] != " " and " " in head else head  # keep whole words
+    return cut.rstrip(" ,.;:-–(") + "…"
+
+
 def message_length(subject: str, body: str) -> int:
     """The characters a chat channel sends: WhatsApp's '*subject*', a blank line, the body."""
     return len(subject) + 4 + len(body)
@@ -94,7 +105,15 @@ def environment(*, html: bool = False):
     )
     install(env)  # the catalog and the formats of spbe.formats: tanggal, tanggal_jam, angka, persen, ...
     env.filters["nama_level"] = nama_level
+    env.filters["indikator"] = nama_indikator
     return env
+
+
+def nama_indikator(number: int, framework_id: str) -> str:
+    """An indicator named as its framework names it: "I4" (Pemdi), "Indikator 4" (59/2020)."""
+    from spbe.frameworks import load_framework
+
+    return load_framework(framework_id).indicator_label(number)
 
 
 def nama_level(level: object, framework_id: str, indicator: int) -> str:

@@ -14,7 +14,8 @@ from datetime import datetime, time
 from sqlmodel import Session
 
 from spbe.domain.snapshot import CycleSnapshot, ItemStatus
-from spbe.messages import ITEM_TEXT, fitted, message_length, render
+from spbe.frameworks import load_framework
+from spbe.messages import clipped, fitted, message_length, render
 from spbe.services.outbox import Notice
 from spbe.services.snapshot import take_snapshot
 from spbe.store import models as m
@@ -190,7 +191,7 @@ def _item_notice(
     """An items cycle's opening notice to an OPD (by code) or an assessor (by key), items grouped by indicator;
     fewer listed when the message would pass MAX_MESSAGE (the rest counted)."""
 
-    names = {i.number: i.name for i in snap.indicators}
+    framework = load_framework(cycle.framework_id)
     opd = snap.opds.get(who)
     recipient = opd.admin_key if opd else who
 
@@ -198,10 +199,10 @@ def _item_notice(
         groups: list[dict] = []
         for item in items[:listed]:
             if not groups or groups[-1]["number"] != item.indicator:
-                label, name = f"I{item.indicator}", names.get(item.indicator, "")
+                label, name = framework.indicator_label(item.indicator), framework.short_indicator_name(item.indicator)
                 groups.append({"number": item.indicator, "label": label, "name": name, "entries": []})
-            text = item.text if len(item.text) <= ITEM_TEXT else item.text[: ITEM_TEXT - 1].rstrip() + "…"
-            groups[-1]["entries"].append({"code": item.code, "level": item.level, "text": text, "note": None})
+            entry = {"code": item.code, "level": item.level, "text": clipped(item.text), "note": None}
+            groups[-1]["entries"].append(entry)
         notice = _answerable(
             session,
             cycle,

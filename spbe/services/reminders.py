@@ -29,7 +29,8 @@ from spbe.domain.reminders import (
     working_days_left,
 )
 from spbe.domain.snapshot import CycleSnapshot
-from spbe.messages import ITEM_TEXT, tanggal, tanggal_jam
+from spbe.frameworks import load_framework
+from spbe.messages import tanggal, tanggal_jam
 from spbe.services.cycles import rules_for
 from spbe.services.outbox import cancel, counts_by_state, counts_by_states, insert_ignoring_conflicts, insert_messages
 from spbe.services.snapshot import take_snapshot, take_snapshots
@@ -330,6 +331,7 @@ class _Renderer:
     ) -> None:
         self.session, self.cycle, self.snapshot, self.window, self.now = session, cycle, snapshot, window, now
         self.indicators = {i.number: i for i in snapshot.indicators}
+        self.framework = load_framework(cycle.framework_id)
         self.items = {i.code: i for i in snapshot.items}
         self._outbox = outbox  # the digest's outbox counts: read (once) when the first digest is rendered
         if answer_link is None:
@@ -341,12 +343,42 @@ class _Renderer:
     def render(self, msg: DueMessage) -> tuple[str, str]:
         from spbe.messages import fitted, render
 
-        total = max((len(g.outstanding) for g in msg.gates), default=0) if msg.kind == "digest" else len(msg.items)
+        lines = self._lines(msg) if msg.kind != "digest" and self.snapshot.by_items else None
+        if msg.kind == "digest":
+            total = max((len(g.outstanding) for g in msg.gates), default=0)
+        else:
+            total = len(lines) if lines is not None else len(msg.items)
         return fitted(
-            lambda listed: render(TEMPLATES[msg.kind], **self.context(msg, listed=listed)), total=total, most=MAX_LISTED
+            lambda listed: render(TEMPLATES[msg.kind], **self.context(msg, listed=listed, lines=lines)),
+            total=total,
+            most=MAX_LISTED,
         )
 
-    def context(self, msg: DueMessage, *, listed: int = MAX_LISTED) -> dict[str, Any]:
+    def _lines(self, msg: DueMessage) -> list[dict[str, Any]]:
+        """An items cycle's pending things as compact lines, one per indicator (spbe.services.reminder_lines)."""
+        from spbe.messages import environment
+        from spbe.services.reminder_lines import item_lines
+
+        keadaan = environment().get_template("reminder_items.j2").module.keadaan  # type: ignore[attr-defined]
+        show_opd = self._opd(msg) is None
+        return item_lines(
+            msg.items,
+            framework=self.framework,
+            item_text=lambda code: self.items[code].text if code in self.items else "",
+            opd_name=lambda code: self.snapshot.opds[code].name if code in self.snapshot.opds else code,
+            state=lambda o: str(keadaan(self._item(o, show_opd=show_opd, reader=msg.recipient))),
+            show_opd=show_opd,
+        )
+
+    def _opd(self, msg: DueMessage):
+        """The OPD a reminder or escalation is about: the escalated OPD, or the admin recipient's own."""
+        person = self.snapshot.people.get(msg.recipient)
+        code = msg.opd if msg.kind == "escalation" else (person.opd if person and person.role == "admin" else None)
+        return self.snapshot.opds.get(code) if code else None
+
+    def context(
+        self, msg: DueMessage, *, listed: int = MAX_LISTED, lines: list[dict[str, Any]] | None = None
+    ) -> dict[str, Any]:
         s = self.snapshot
         person = s.people.get(msg.recipient)
         ctx: dict[str, Any] = {
@@ -358,12 +390,9 @@ class _Renderer:
             return ctx | self._digest(msg, listed)
         phase = s.phases[msg.phase]
         days_left = working_days_left(phase.deadline_at, msg.send_after, self.window)
-        opd_code = msg.opd if msg.kind == "escalation" else (person.opd if person and person.role == "admin" else None)
-        opd = s.opds.get(opd_code) if opd_code else None
+        opd = self._opd(msg)
         admin = s.people.get(opd.admin_key) if opd else None
-        pending = sorted(msg.items, key=lambda i: i.indicator or 0) if s.by_items else list(msg.items)
-        shown = pending[:listed]
-        return ctx | {
+        return ctx | self._listing(msg, listed, lines, show_opd=opd is None) | {
             "phase": phase,
             "rule": msg.rule,
             "late": days_left < 0 or msg.send_after >= phase.deadline_at,
@@ -371,10 +400,27 @@ class _Renderer:
             "days_left": days_left,
             "opd": opd,
             "admin": admin,
-            "items": [self._item(i, show_opd=opd is None, reader=msg.recipient) for i in shown],
-            "more": len(pending) - len(shown),
+            "total": len(msg.items),
             "kinds": sorted({i.kind for i in msg.items}),
             "by_items": s.by_items,
+        }
+
+    def _listing(
+        self, msg: DueMessage, listed: int, lines: list[dict[str, Any]] | None, *, show_opd: bool
+    ) -> dict[str, Any]:
+        """What the message lists: `listed` pending things (levels) or compact lines (items), and how many
+        things are left out (`more`; for items also `rest`, how many indicators they belong to)."""
+        if not self.snapshot.by_items:
+            shown = list(msg.items)[:listed]
+            items = [self._item(i, show_opd=show_opd, reader=msg.recipient) for i in shown]
+            return {"items": items, "lines": [], "more": len(msg.items) - len(shown), "rest": 0}
+        lines = self._lines(msg) if lines is None else lines
+        left = lines[listed:]
+        return {
+            "items": [],
+            "lines": lines[:listed],
+            "more": sum(line["count"] for line in left),
+            "rest": len({n for line in left for n in line["numbers"]}),
         }
 
     def _item(self, item: Outstanding, *, show_opd: bool, reader: str) -> dict[str, Any]:
@@ -382,20 +428,17 @@ class _Renderer:
         assessor = self.snapshot.people.get(ind.assessor) if ind and ind.assessor and ind.assessor != reader else None
         opd = self.snapshot.opds.get(item.opd) if item.opd else None
         unit = self.items.get(item.item) if item.item else None
-        text = unit.text if unit else ""
         return {
             "kind": item.kind,
             "text": item.text,
             "number": item.indicator,
-            "label": f"I{item.indicator}" if item.indicator else "",
+            "label": self.framework.indicator_label(item.indicator) if item.indicator else "",
             "name": ind.name if ind else "",
             "version": (unit.version if unit else ind.version if ind else None),
             "assessor_name": assessor.name if assessor else None,
             "opd_name": opd.name if opd else item.opd,
             "show_opd": show_opd,
             "item": item.item,
-            "item_level": unit.level if unit else None,
-            "item_text": text if len(text) <= ITEM_TEXT else text[: ITEM_TEXT - 1].rstrip() + "…",
             "revision_kind": unit.kind.replace("_", " ") if unit and unit.kind else None,
         }
 
@@ -435,9 +478,9 @@ class _Renderer:
             "percent": gate.percent,
             "outstanding": len(gate.outstanding),
             "rows": [
-                {"who": who, "count": len(nums), "numbers": numbers[:12], "more_numbers": len(numbers) > 12}
+                {"who": who, "count": len(nums), "indicators": self.framework.indicator_labels(numbers, most=6)}
                 for who, nums in rows[:limit]
-                for numbers in [sorted({n for n in nums if n})]
+                for numbers in [{n for n in nums if n}]
             ],
             "more": max(len(rows) - limit, 0),
             "notes": len(gate.notes),

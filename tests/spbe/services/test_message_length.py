@@ -77,13 +77,23 @@ def test_every_message_of_an_unanswered_2025_year_fits(sqlite_store_env: str):
     assert_fits(messages)
     assert any(o.kind == "escalation" for o in messages)
     assert any("hal lainnya" in o.body for o in messages), "the worst OPD's list must have been summarised"
+    assert any(re.search(r"Indikator \d+ ", o.body) for o in messages if o.kind == "reminder")  # 59/2020's way
+    assert not [o.key for o in messages if re.search(r"\bI\d+\b", o.subject + o.body)]  # no Pemdi codes
 
 
 def test_every_message_of_an_unanswered_items_year_fits(sqlite_store_env: str, tmp_path: Path):
-    """Pemdi 2026: an OPD owes dozens of items, each with its code, level and text."""
+    """Pemdi 2026: an OPD owes dozens of items, each with its code, level and text. Each indicator takes
+    one line (code, short name, how many items wait, the first codes), so the worst OPD's reminder names
+    many indicators, not the one or two items that fitted when each item had its own line."""
     messages = live_year(pemdi_store(sqlite_store_env, tmp_path, phase=None))
     assert_fits(messages)
     assert any("hal lainnya" in o.body for o in messages)
+    # Pemdi names its indicators I1..I20 in reminders, notices and digests alike, never "Indikator 4"
+    assert not [o.key for o in messages if re.search(r"indikator \d|indikator I\d", o.subject + o.body, re.I)]
+    reminders = [o for o in messages if o.kind == "reminder" and "/self-assessment/" in o.key]
+    lines = [set(re.findall(r"^  - (I\d+) .*: .*\d+ butir ", o.body, re.M)) for o in reminders]
+    assert max(len(shown) for shown in lines) >= 2, "the worst OPD's reminder lists several indicators' items"
+    assert any(re.search(r"^  - I\d+[,–].* \(\d+ indikator\): tingkat sasaran", o.body, re.M) for o in reminders)
 
 
 def test_fitted_lists_as_many_as_fit_and_counts_the_rest():

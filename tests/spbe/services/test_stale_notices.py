@@ -104,7 +104,7 @@ def test_reassigning_an_indicator_tells_the_old_and_the_new_assessor(sqlite_url:
     gained = _rows(engine, about=f"assignment:12:{free[0]}")
     lost = _rows(engine, about=f"unassigned:12:{old}")
     assert len(gained) == 1 and len(lost) == 1
-    assert gained[0].recipient == free[0] and "ditugaskan sebagai asesor internal indikator 12" in gained[0].body
+    assert gained[0].recipient == free[0] and "ditugaskan sebagai asesor internal Indikator 12" in gained[0].body
     assert "spbe template --assessor" in gained[0].body  # how to answer, until the portal gives a link
     assert lost[0].recipient == old and "tidak perlu menilainya lagi" in lost[0].body
     opening = _rows(engine, key=f"pekalongan-2025:locus:opened:{old}")[0]
