@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import importlib
 import inspect
-import os
 from typing import Any
 
 from spbe.domain.phases import ALL_PHASES, phase_index
@@ -95,9 +94,11 @@ def without_heartbeat():
     from prefect.context import SettingsContext, get_settings_context
     from prefect.settings import PREFECT_FLOWS_HEARTBEAT_FREQUENCY
 
+    from spbe.settings import prefect_environment
+
     context = get_settings_context()
     # the copy reads the environment, which `use_server` writes: a change there (another server) is a new copy
-    key = (id(context.settings), tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("PREFECT_"))))
+    key = (id(context.settings), prefect_environment())
     found = _QUIET.get(key)
     if found is None or found[0] is not context.settings:
         quiet = context.settings.copy_with_update(updates={PREFECT_FLOWS_HEARTBEAT_FREQUENCY: None})

@@ -21,7 +21,7 @@ DEFAULTS = {
     "DO_NOT_TRACK": "1",
     "PREFECT_SERVER_EPHEMERAL_STARTUP_TIMEOUT_SECONDS": "90",
 }
-_active: dict[str, str | None] = {}
+_active: dict[str, str | bool | None] = {}
 
 
 def quiet_console() -> None:
@@ -80,12 +80,11 @@ def plain_http_certificates(api_url: str | None) -> None:
     ever checked, so the bundle is one certificate that trusts nobody (0.5 ms); an https API keeps what
     PREFECT_API_SSL_CERT_FILE says, certifi's bundle by default."""
     ours = str(PLAIN_HTTP_BUNDLE)
-    current = os.environ.get("PREFECT_API_SSL_CERT_FILE")
     if api_url is None or api_url.startswith("http://"):
-        if current is None:
-            os.environ["PREFECT_API_SSL_CERT_FILE"] = ours
-    elif current == ours:
-        del os.environ["PREFECT_API_SSL_CERT_FILE"]
+        # a bundle the person set is kept (setdefault); ours is noted, to be taken back for an https server
+        _active["own_bundle"] = os.environ.setdefault("PREFECT_API_SSL_CERT_FILE", ours) == ours
+    elif _active.pop("own_bundle", False):
+        os.environ.pop("PREFECT_API_SSL_CERT_FILE", None)
 
 
 def forget_active_server() -> None:

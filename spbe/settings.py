@@ -184,3 +184,9 @@ def _os_user() -> str:
 def get_settings() -> Settings:
     """The process's settings, read from its environment the first time they are asked for."""
     return settings_from(os.environ)
+
+
+def prefect_environment() -> tuple[tuple[str, str], ...]:
+    """Prefect's own variables as they stand now (not cached: spbe.prefect_env writes them when a process
+    switches servers). Prefect reads them itself; this is for telling whether they changed."""
+    return tuple(sorted((k, v) for k, v in os.environ.items() if k.startswith("PREFECT_")))
