@@ -103,7 +103,7 @@ def test_serve_asks_for_approval_in_the_ui_and_restarts_without_duplicates(tmp_p
         # shuts down, and a process that suspended a second ago may still be tracked (see README, Serving)
         _wait(lambda: not _children(procs[-1].pid), "the suspended run's process to exit", timeout=60)
         assert _stop(procs.pop()) == 0
-        assert "spbe serve stopped" in log.read_text()
+        assert "spbe serve berhenti" in log.read_text()
         procs.append(_spawn_serve(env, log))
         _wait(lambda: log.read_text().count("timekeeper ") >= 2, "the restarted timekeeper")
         time.sleep(3)  # time for a duplicate to appear, were the key not honoured
