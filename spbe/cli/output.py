@@ -30,7 +30,10 @@ def table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"peringatan / warning: {message}\n")
+    """A warning on stderr, beside the error's "galat:" (spbe.cli.main): "peringatan: ..."."""
+    from spbe.i18n import _
+
+    sys.stderr.write(_("warning: {message}").format(message=message) + "\n")
 
 
 def flow_run_line(result: dict[str, Any]) -> str:

@@ -39,7 +39,8 @@ def test_the_thread_of_an_indicator_reads_in_indonesian(tmp_path: Path):
     late = _env(tmp_path, "2025-11-10T09:05:00+07:00", "adm-bapperida")  # after the self-assessment deadline
     _ok("submit", "--opd", "BAPPERIDA", "-i", "12", "-l", "4", "-e", LINK, env=late)
 
-    text = _ok("thread", "-i", "12", env=_env(tmp_path, "2025-11-11T08:00:00+07:00", "koordinator"))
+    coordinator = _env(tmp_path, "2025-11-11T08:00:00+07:00", "koordinator")
+    text = _ok("thread", "-i", "12", env=coordinator)
     lines = text.splitlines()
     assert lines[0].startswith("Rabu, 10 September 2025 pukul 10.00 WIB  v1  BAPPERIDA (Badan Perencanaan")
     assert lines[0].endswith(": mengklaim level 3  [cli]")
@@ -55,7 +56,7 @@ def test_the_thread_of_an_indicator_reads_in_indonesian(tmp_path: Path):
     for english in ("claims", "explanation", "evidence:", "note:", "accept", "late", "2025-09-10"):
         assert english not in text, english
 
-    data = json.loads(_ok("thread", "-i", "12", "--json", env=_env(tmp_path, "2025-11-11T08:00:00+07:00", "koordinator")))
+    data = json.loads(_ok("thread", "-i", "12", "--json", env=coordinator))
     assert [(e["at"], e["verdict"], e["late"]) for e in data["entries"]] == [
         ("2025-09-10T03:00:00+00:00", None, False),
         ("2025-10-06T07:30:00+00:00", "accept", False),
