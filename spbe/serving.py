@@ -20,6 +20,7 @@ from zoneinfo import ZoneInfo
 
 from spbe import clock
 from spbe.errors import PrefectUnavailable, SpbeError, error_for_state
+from spbe.i18n import _
 from spbe.prefect_env import api_url, forget_local_server, record_local_server, use_server
 
 TIMEKEEPER_DEPLOYMENT = "timekeeper-job/jadwal-penjaga-waktu"  # flows.deployments names it (a test holds it)
@@ -93,8 +94,9 @@ def run_outcome(flow_run_id: str) -> SpbeError | bool | None:
         return None
     if state.is_completed():
         return False
+    ended = _("flow run {id} ended {state}: {message}")  # crashed, cancelled: try again
     return error_for_state(state.name, state.message) or PrefectUnavailable(
-        f"flow run {flow_run_id} ended {state.name}: {state.message or '-'}"  # crashed, cancelled: try again
+        ended.format(id=flow_run_id, state=state.name, message=state.message or "-")
     )
 
 
@@ -107,16 +109,22 @@ def connect_or_start_server(data_dir: Path, say: Callable[[str], None]):
     if api:
         if not healthy(api):
             raise PrefectUnavailable(
-                f"server Prefect {api} (PREFECT_API_URL) tidak menjawab /health: nyalakan server itu, atau "
-                "kosongkan PREFECT_API_URL agar `spbe serve` menyalakan server lokal"
+                _(
+                    "the Prefect server {api} (PREFECT_API_URL) does not answer /health: start that server, or "
+                    "unset PREFECT_API_URL so that `spbe serve` starts a local one"
+                ).format(api=api)
             )
-        say(f"Prefect server: {api}")
+        say(_("Prefect server: {api}").format(api=api))
         return None
-    say("no PREFECT_API_URL: starting a local Prefect server (SQLite, under the data directory)")
+    say(_("no PREFECT_API_URL: starting a local Prefect server (SQLite, under the data directory)"))
     server = start_local_server(home=data_dir / "prefect")
     use_server(server.api_url, server.ui_url)
     record_local_server(server.api_url)  # other `spbe` commands find it and use it
-    say(f"Prefect server: {server.api_url}  (UI {server.ui_url}; logs {server.log_path})")
+    say(
+        _("Prefect server: {api}  (UI {ui}; logs {logs})").format(
+            api=server.api_url, ui=server.ui_url, logs=server.log_path
+        )
+    )
     return server
 
 
@@ -141,7 +149,6 @@ def frozen_clock_notice(now: datetime, zone: str = "Asia/Jakarta") -> str:
     """What `spbe serve` says at start under SPBE_NOW: the engine reads the frozen time, but the schedule
     that wakes the timekeeper and the reminders is the real clock's."""
     from spbe.formats import datetime_text
-    from spbe.i18n import _
 
     return _(
         "SPBE_NOW is set: every job reads the time as {now}, but the schedule runs on the real clock (the "
@@ -179,7 +186,7 @@ def serve_forever(*, every_minutes: int, limit: int | None, say: Callable[[str],
     from spbe.flow_client import stop_background
 
     if stop_background(settings.data_dir):  # one engine per data directory: this one takes over
-        say("stopped the background engine of this data directory (spbe serve takes over)")
+        say(_("stopped the background engine of this data directory (spbe serve takes over)"))
     server = connect_or_start_server(settings.data_dir, say)
     stop = threading.Event()
     keeper_thread = None
@@ -189,23 +196,31 @@ def serve_forever(*, every_minutes: int, limit: int | None, say: Callable[[str],
 
         from flows.deployments import runner_deployments
         from spbe.flow_service import FlowService
+        from spbe.formats import number_text
         from spbe.timekeeper import Runner, run_timekeeper
 
         deployments = runner_deployments()
         flow_service = FlowService(settings.data_dir, background=False, settings=settings).start()
         say(
-            f"serving {len(deployments)} deployments (e.g. {deployments[0].flow_name}/{deployments[0].name}); "
-            f"UI {(api_url() or '').removesuffix('/api')}/deployments"
+            _("serving {n} deployments (e.g. {example}); UI {ui}").format(
+                n=number_text(len(deployments), 0),
+                example=f"{deployments[0].flow_name}/{deployments[0].name}",
+                ui=f"{(api_url() or '').removesuffix('/api')}/deployments",
+            )
         )
 
         def started(keeper) -> None:
-            say(f"timekeeper {keeper.holder} (zona {keeper.zone}): {len(keeper.describe())} job(s) from the timeline")
+            say(
+                _("timekeeper {holder} (zone {zone}): {n} job(s) from the timeline").format(
+                    holder=keeper.holder, zone=keeper.zone, n=number_text(len(keeper.describe()), 0)
+                )
+            )
 
         def keep_time() -> None:
             while not _wait_for_deployments(stop, TIMEKEEPER_DEPLOYMENT):
                 if stop.is_set():
                     return
-                say("the deployments are not registered yet: the timekeeper waits for them (no job runs meanwhile)")
+                say(_("the deployments are not registered yet: the timekeeper waits for them (no job runs meanwhile)"))
             if not stop.is_set():
                 run_timekeeper(
                     stop,
@@ -219,7 +234,11 @@ def serve_forever(*, every_minutes: int, limit: int | None, say: Callable[[str],
         keeper_thread.start()
 
         def terminate(signum, _frame) -> None:
-            say(f"{signal.Signals(signum).name}: shutting down (running flow runs finish first)")
+            say(
+                _("{signal}: shutting down (running flow runs finish first)").format(
+                    signal=signal.Signals(signum).name
+                )
+            )
             stop.set()
             raise KeyboardInterrupt
 
@@ -236,4 +255,4 @@ def serve_forever(*, every_minutes: int, limit: int | None, say: Callable[[str],
         if server is not None:
             forget_local_server()
             server.stop()
-        say("spbe serve stopped")
+        say(_("spbe serve stopped"))

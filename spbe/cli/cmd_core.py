@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from spbe.cli.output import print_json, table, warn
+from spbe.cli.output import print_json, table, unverified_line, warn
 from spbe.i18n import _
 
 
@@ -48,21 +48,30 @@ def init(
             session.flush()
             review_notices(session, cycle=result.cycle)
         code = result.cycle.code
-    typer.echo(f"store:  {settings.database_label}")
+    from spbe.formats import number_text
+
+    typer.echo(_("store: {store}").format(store=settings.database_label))
     if before is None:
-        typer.echo(f"schema: created at {after}")
+        typer.echo(_("schema: created at {version}").format(version=after))
     elif before == after:
-        typer.echo(f"schema: unchanged at {after}")
+        typer.echo(_("schema: unchanged at {version}").format(version=after))
     else:
-        typer.echo(f"schema: upgraded {before} → {after}")
+        typer.echo(_("schema: upgraded {before} → {after}").format(before=before, after=after))
     if result.created:
-        typer.echo(f"cycle:  {code} loaded from {path} ({len(roster.opds)} OPDs, {len(roster.people)} people)")
+        said = _("cycle: {cycle} loaded from {path} ({opds} OPDs, {people} people)").format(
+            cycle=code, path=path, opds=number_text(len(roster.opds), 0), people=number_text(len(roster.people), 0)
+        )
+        typer.echo(said)
     elif result.changes:
-        typer.echo(f"cycle:  {code} updated from {path}: {len(result.changes)} change(s)")
+        typer.echo(
+            _("cycle: {cycle} updated from {path}: {n} change(s)").format(
+                cycle=code, path=path, n=number_text(len(result.changes), 0)
+            )
+        )
         for change in result.changes[:20]:
             typer.echo(f"  - {change}")
     else:
-        typer.echo(f"cycle:  {code} unchanged")
+        typer.echo(_("cycle: {cycle} unchanged").format(cycle=code))
 
 
 def score(
@@ -91,14 +100,14 @@ def score(
 
     if store:
         if levels is not None or items is not None:
-            raise InputError("--store reads the cycle from the store: give no --levels or --items file")
+            raise InputError(_("--store reads the cycle from the store: give no --levels or --items file"))
         from spbe.cli.cmd_items import score_items_store
         from spbe.cli.doors import actor_of
 
         score_items_store(actor=actor_of(as_), as_json=as_json, rule_id=value_rule)
         return
     if (levels is None) == (items is None):
-        raise InputError("give exactly one of --levels FILE.csv or --items FILE.csv (or --store)")
+        raise InputError(_("give exactly one of --levels FILE.csv or --items FILE.csv (or --store)"))
     if items is not None:
         from spbe.cli.cmd_items import score_items_file
 
@@ -112,24 +121,32 @@ def score(
     fw = load_framework(framework)
     result = compute(fw, read_levels(levels, fw))
     if not fw.verified:
-        warn(f"kerangka {fw.id} BELUM TERVERIFIKASI: bobot dan batas predikat dari sumber sekunder")
+        warn(unverified_line(fw.id))
     if as_json:
         print_json(result.as_dict())
         return
-    typer.echo(f"Kerangka: {fw.label} · {fw.name}")
+    typer.echo(_("Framework: {framework}").format(framework=f"{fw.label} · {fw.name}"))
     typer.echo(
-        f"{fw.index_name}: {decimal_text(result.index)} (tepat {exact_text(result.exact)})  Predikat: {result.predicate}"
+        _("{index_name}: {index} (exactly {exact})  Predicate: {predicate}").format(
+            index_name=fw.index_name,
+            index=decimal_text(result.index),
+            exact=exact_text(result.exact),
+            predicate=result.predicate,
+        )
     )
-    reading = "nilai tepat" if fw.predicate_reading == "exact" else "nilai tampil (dibulatkan dua desimal)"
-    typer.echo(f"Predikat dibaca dari {reading}.")
+    typer.echo(
+        _("The predicate is read from the exact value.")
+        if fw.predicate_reading == "exact"
+        else _("The predicate is read from the shown value (rounded to two decimals).")
+    )
     if result.bound_note:
-        typer.echo(f"Catatan: {result.bound_note}.")
+        typer.echo(_("Note: {note}.").format(note=result.bound_note))
     typer.echo("")
     if result.domains:
         rows = [(d.name, decimal_text(d.weight), decimal_text(d.index)) for d in result.domains]
-        typer.echo(table(rows, ["Domain", "Bobot %", "Indeks"]) + "\n")
+        typer.echo(table(rows, [_("Domain"), _("Weight %"), _("Index")]) + "\n")
     rows = [(a.name, decimal_text(a.weight), decimal_text(a.index)) for a in result.aspects]
-    typer.echo(table(rows, ["Aspek", "Bobot %", "Indeks"]))
+    typer.echo(table(rows, [_("Aspect"), _("Weight %"), _("Index")]))
 
 
 def timeline(
@@ -148,26 +165,30 @@ def timeline(
     if as_json:
         print_json(view.as_dict())
         return
-    typer.echo(f"{view.city} {view.year}: {view.framework_label}; target {view.target_index} ({view.target_predicate})")
-    tz = view.tz
-    rows = []
-    for r in view.rows:
-        rows.append(
-            (
-                r.name,
-                r.state or "-",
-                f"{r.opens.astimezone(tz):%a %d %b %Y %H:%M}",
-                f"{r.deadline.astimezone(tz):%a %d %b %Y %H:%M}",
-                r.working_days,
-            )
-        )
-    from spbe.messages import zone_name
+    from spbe.domain.phases import state_text
+    from spbe.formats import date_text, datetime_text
+    from spbe.number_text import decimal_text
 
-    zone = zone_name(view.rows[0].opens.astimezone(tz)) if view.rows else str(tz)
-    typer.echo(table(rows, ["phase", "state", f"opens ({zone})", f"deadline ({zone})", "working days"]))
+    typer.echo(
+        _("{city} {year}: {framework}; target {index} ({predicate})").format(
+            city=view.city,
+            year=view.year,
+            framework=view.framework_label,
+            index=decimal_text(view.target_index),
+            predicate=view.target_predicate,
+        )
+    )
+    tz = view.tz
+    rows = [
+        (r.name, state_text(r.state) if r.state else "-", datetime_text(r.opens, tz), datetime_text(r.deadline, tz),
+         r.working_days)
+        for r in view.rows
+    ]
+    typer.echo(table(rows, [_("phase"), _("state"), _("opens"), _("deadline"), _("working days")]))
     for r in view.rows:
         if r.requested_deadline and r.requested_deadline != r.deadline:
-            typer.echo(f"  {r.name}: deadline moved from {r.requested_deadline.astimezone(tz):%a %d %b} (a day off)")
+            moved = _("deadline moved from {day} (a day off)").format(day=date_text(r.requested_deadline, tz))
+            typer.echo(f"  {r.name}: {moved}")
         for d, name in r.days_off:
-            typer.echo(f"  {r.name}: libur {d:%a %d %b %Y}: {name}")
-    typer.echo(f"(source: {view.source})")
+            typer.echo(f"  {r.name}: " + _("day off {day}: {name}").format(day=date_text(d), name=name))
+    typer.echo(_("(source: {source})").format(source=view.source))

@@ -8,6 +8,7 @@ from typing import Annotated
 import typer
 
 from spbe.cli.output import print_json
+from spbe.i18n import _
 
 export_app = typer.Typer(help="Exports for other systems.", no_args_is_help=True)
 
@@ -33,12 +34,12 @@ def ministry(
     from spbe.store.db import require_schema, session_scope
 
     actor = actor_of(as_)
-    doing = "menyusun ekspor bukti dukung untuk aplikasi kementerian"
+    doing = _("build the evidence export for the ministry's application")
     at_the_door(lambda session, cycle: require_coordinator(session, cycle, actor, doing=doing))
     if out.exists() and not out.is_dir():
         from spbe.errors import InputError
 
-        raise InputError(f"--out {out}: bukan folder")
+        raise InputError(_("--out {out}: not a folder").format(out=out))
     with session_scope(require_schema()) as session:
         result = export_ministry(
             session,
@@ -51,7 +52,9 @@ def ministry(
     if as_json:
         print_json(result.as_dict())
         return
-    typer.echo(
-        f"{result.items} butir diterima: {result.files} berkas dan {result.links} tautan di {out} "
-        f"(manifest.csv, manifest.json){f'; {result.removed} berkas lama dihapus' if result.removed else ''}"
+    said = _("{items} item(s) accepted: {files} file(s) and {links} link(s) in {out} (manifest.csv, manifest.json)").format(
+        items=result.items, files=result.files, links=result.links, out=out
     )
+    if result.removed:
+        said += "; " + _("{n} old file(s) removed").format(n=result.removed)
+    typer.echo(said)

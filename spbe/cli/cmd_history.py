@@ -9,7 +9,7 @@ import typer
 
 from spbe.cli.doors import actor_of
 from spbe.cli.output import print_json, table
-from spbe.i18n import _
+from spbe.i18n import N_, _
 
 history_app = typer.Typer(
     help="Official results of earlier years: index and domain/aspect indices as the ministry published them.",
@@ -20,6 +20,14 @@ AsOption = Annotated[
     str | None, typer.Option("--as", help="Act as this roster id (default: SPBE_ACTOR, else the OS user).")
 ]
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
+
+
+# what `spbe history import` did with a year's result
+IMPORT_WORDS = {
+    "recorded": N_("recorded"),
+    "replaced": N_("replaced"),
+    "unchanged": N_("unchanged (already on record)"),
+}
 
 
 def register(app: typer.Typer) -> None:
@@ -67,17 +75,17 @@ def import_cmd(
     if as_json:
         print_json([o.as_dict() for o in outcomes])
         return
-    words = {"recorded": "dicatat", "replaced": "diganti", "unchanged": "tidak berubah (sudah tercatat)"}
     for o in outcomes:
         r = o.result
-        parts = sorted({KIND_LABEL[g.kind] for g in r.groups})
-        extra = f", {len(r.groups)} nilai {' dan '.join(parts)}" if r.groups else ""
-        typer.echo(
-            f"{city} {r.year} ({r.framework_id}): indeks {decimal_text(r.index, places(r.index))}{extra}: "
-            f"{words[o.action]}"
+        said = _("{city} {year} ({framework}): index {index}").format(
+            city=city, year=r.year, framework=r.framework_id, index=decimal_text(r.index, places(r.index))
         )
+        if r.groups:
+            parts = _(" and ").join(sorted({KIND_LABEL[g.kind] for g in r.groups}))
+            said += ", " + _("{n} {kinds} value(s)").format(n=len(r.groups), kinds=parts)
+        typer.echo(said + ": " + _(IMPORT_WORDS[o.action]))
         for c in o.checks:
-            typer.echo(f"  periksa: {c.sentence()}")
+            typer.echo("  " + _("check: {sentence}").format(sentence=c.sentence()))
 
 
 @history_app.command("list")
@@ -100,7 +108,7 @@ def list_cmd(as_: AsOption = None, as_json: JsonOption = False) -> None:
         print_json([r.as_dict() for r in results])
         return
     if not results:
-        typer.echo(f"Belum ada hasil resmi tahun sebelumnya untuk {city}: `spbe history import BERKAS`.")
+        typer.echo(_("No official results of earlier years for {city} yet: `spbe history import FILE`.").format(city=city))
         return
     rows = [
         (
@@ -114,4 +122,5 @@ def list_cmd(as_: AsOption = None, as_json: JsonOption = False) -> None:
         )
         for r in results
     ]
-    typer.echo(table(rows, ["Tahun", "Kerangka", "Indeks", "Predikat", "Domain", "Aspek", "Sumber"]))
+    header = [_("Year"), _("Framework"), _("Index"), _("Predicate"), _("Domain"), _("Aspect"), _("Source")]
+    typer.echo(table(rows, header))

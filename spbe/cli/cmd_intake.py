@@ -118,9 +118,11 @@ def import_file(
     for item in report.created:
         late = "  " + _("LATE") if item.get("late") else ""
         if "aim" in item:
-            typer.echo(f"  - {item['indicator']}: tingkat sasaran {item['aim']}")
+            line = _("{indicator}: level aimed for {level}").format(indicator=item["indicator"], level=item["aim"])
+            typer.echo(f"  - {line}")
         elif "item" in item:
-            typer.echo(f"  - butir {item['item']}: versi {item['version']}{late}")
+            line = _("item {item}: version {version}").format(item=item["item"], version=item["version"])
+            typer.echo(f"  - {line}{late}")
         else:
             line = _("indicator {indicator}: version {version}").format(
                 indicator=item["indicator"], version=item["version"]
@@ -296,8 +298,20 @@ def review(
             )
         )
         return
-    lv = f", level {data['level']}" if data["level"] else ""
-    typer.echo(f"indicator {indicator}: version {data['version']} {data['verdict']}{lv} by {data['assessor']}")
+    said = (
+        _("indicator {indicator}: version {version} {verdict}, level {level}, by {assessor}")
+        if data["level"]
+        else _("indicator {indicator}: version {version} {verdict} by {assessor}")
+    )
+    typer.echo(
+        said.format(
+            indicator=indicator,
+            version=data["version"],
+            verdict=verdict_text(data["verdict"]),
+            level=data["level"],
+            assessor=data["assessor"],
+        )
+    )
     if data["in_stead_of"]:
         warn(_("recorded in the stead of the assigned assessor {assessor}").format(assessor=data["in_stead_of"]))
 
@@ -320,8 +334,6 @@ def thread(
         thread_item(item, as_, as_json)
         return
     assert indicator is not None
-    from zoneinfo import ZoneInfo
-
     from sqlmodel import Session
 
     from spbe.services.cycles import current_cycle
@@ -336,7 +348,7 @@ def thread(
         get_indicator(session, cycle=cycle, number=indicator)
         require_indicator_reader(session, cycle, actor, indicator=indicator)
         entries = indicator_thread(session, cycle=cycle, indicator=indicator)
-        tz = ZoneInfo(cycle.timezone)
+        tz = cycle.timezone
     if as_json:
         print_json({"indicator": indicator, "entries": [e.as_dict() for e in entries]})
         return
@@ -344,21 +356,37 @@ def thread(
         typer.echo(_("indicator {indicator}: nothing submitted yet").format(indicator=indicator))
         return
     for e in entries:
-        when = f"{e.at.astimezone(tz):%Y-%m-%d %H:%M}"
-        who = f"{e.speaker} ({e.speaker_name})" if e.speaker_name else e.speaker
-        if e.kind == "submission":
-            late = " [late]" if e.late else ""
-            typer.echo(f"{when}  v{e.version}  {who}: claims level {e.level}{late}  [{e.source}]")
-            for label, text in (("explanation", e.explanation), ("note", e.note)):
-                if text:
-                    typer.echo(f"      {label}: {text}")
-            for url in e.evidence:
-                typer.echo(f"      evidence: {url}")
-        else:
-            lv = f" (level {e.level})" if e.level else ""
-            typer.echo(f"{when}  v{e.version}  {who}: {e.verdict}{lv}  [{e.source}]")
-            if e.note:
-                typer.echo(f"      note: {e.note}")
+        typer.echo(_thread_head(e, tz))
+        said = [(_("explanation"), e.explanation)] if e.kind == "submission" else []
+        said += [(_("note"), e.note)] + [(_("evidence"), url) for url in e.evidence]
+        for label, text in said:
+            if text:
+                typer.echo(f"      {label}: {text}")
+
+
+# a review's verdict as stored → what a person reads (`spbe thread`, `spbe review`)
+VERDICT_WORDS = {"accept": N_("accepted"), "revise": N_("to be revised")}
+
+
+def verdict_text(verdict: str | None) -> str:
+    """'diterima', 'perlu perbaikan'; a value this table does not know is shown as stored."""
+    return _(VERDICT_WORDS[verdict]) if verdict in VERDICT_WORDS else str(verdict or "-")
+
+
+def _thread_head(e, tz: str) -> str:
+    """The first line of a thread entry: when (the cycle's clock), which version, who, and what they said."""
+    from spbe.formats import datetime_text
+
+    who = f"{e.speaker} ({e.speaker_name})" if e.speaker_name else e.speaker
+    if e.kind == "submission":
+        said = _("claims level {level}").format(level=e.level)
+        if e.late:
+            said += " [" + _("late") + "]"
+    else:
+        said = verdict_text(e.verdict)
+        if e.level:
+            said += " (" + _("level {level}").format(level=e.level) + ")"
+    return f"{datetime_text(e.at, tz)}  v{e.version}  {who}: {said}  [{e.source}]"
 
 
 def links(
@@ -381,21 +409,37 @@ def links(
         from spbe.errors import Unavailable
 
         raise Unavailable(
-            f"server ini tidak dapat menjangkau internet: {report.outage}. Status tautan tidak diubah dan tidak "
-            f"ada OPD yang diberi tahu; koordinator diberi tahu ({report.notices_queued} pesan). Ulangi `spbe links` "
-            "setelah koneksi pulih."
+            _(
+                "this server cannot reach the internet: {outage}. No link status was changed and no OPD was told; "
+                "the coordinators were told ({n} message(s)). Run `spbe links` again once the connection is back."
+            ).format(outage=report.outage, n=report.notices_queued)
         )
     if as_json:
         return
-    counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts().items())) or "no links yet"
-    typer.echo(f"{report.cycle}: {len(report.results)} evidence link(s) checked: {counts}")
+    from spbe.formats import number_text
+    from spbe.linkcheck.policy import status_text
+
+    counts = "; ".join(f"{status_text(k)}: {number_text(v, 0)}" for k, v in sorted(report.counts().items()))
+    typer.echo(
+        _("{cycle}: {n} evidence link(s) checked: {counts}").format(
+            cycle=report.cycle, n=number_text(len(report.results), 0), counts=counts or _("no links yet")
+        )
+    )
     broken = report.broken()
     if broken:
         rows = [
-            (link.indicator, link.opd or "-", result.status, link.url[:70], (result.detail or "")[:60])
+            (
+                link.indicator,
+                link.opd or "-",
+                status_text(result.status, result.http_status),
+                link.url[:70],
+                (result.detail or "")[:60],
+            )
             for link, result in broken
         ]
-        typer.echo(table(rows, ["indicator", "OPD", "status", "link", "detail"]))
+        typer.echo(table(rows, [_("indicator"), "OPD", _("status"), _("link"), _("detail")]))
     typer.echo(
-        f"notices queued: {report.notices_queued} (OPDs with broken links: {', '.join(report.notified_opds) or 'none'})"
+        _("notices queued: {n} (OPDs with broken links: {opds})").format(
+            n=number_text(report.notices_queued, 0), opds=", ".join(report.notified_opds) or _("none")
+        )
     )

@@ -11,6 +11,7 @@ import typer
 
 from spbe.cli.doors import actor_of, at_the_door
 from spbe.cli.output import print_json, warn
+from spbe.i18n import _
 
 AsOption = Annotated[
     str | None, typer.Option("--as", help="Act as this roster id (default: SPBE_ACTOR, else the OS user).")
@@ -42,7 +43,7 @@ def aim(
     from spbe.store.db import require_schema, session_scope
 
     actor = actor_of(as_)
-    _door(actor, f"menetapkan tingkat sasaran indikator {indicator}")
+    _door(actor, _("set the level aimed for on indicator {indicator}").format(indicator=indicator))
     with session_scope(require_schema()) as session:
         result = svc.aim_level(session, cycle=current_cycle(session), actor=actor, indicator=indicator, level=level)
         data = {
@@ -54,8 +55,12 @@ def aim(
     if as_json:
         print_json(data)
         return
-    verb = "ditetapkan" if data["created"] else "sudah tercatat; tidak ada perubahan"
-    typer.echo(f"{data['indicator']} ({data['opd']}): tingkat sasaran {data['level']} {verb}")
+    said = (
+        _("{indicator} ({opd}): level aimed for {level} set")
+        if data["created"]
+        else _("{indicator} ({opd}): level aimed for {level} already on record; nothing changed")
+    )
+    typer.echo(said.format(indicator=data["indicator"], opd=data["opd"], level=data["level"]))
 
 
 def external(
@@ -67,15 +72,17 @@ def external(
     as_json: JsonOption = False,
 ) -> None:
     """Record another agency's index for an external indicator (a coordinator); the framework maps it to 1-5."""
+    from datetime import date as Date
     from fractions import Fraction
 
+    from spbe.formats import date_text
     from spbe.items.provenance import number_text
     from spbe.services import items as svc
     from spbe.services.cycles import current_cycle
     from spbe.store.db import require_schema, session_scope
 
     actor = actor_of(as_)
-    _door(actor, f"mencatat nilai eksternal indikator {indicator}")
+    _door(actor, _("record the external value of indicator {indicator}").format(indicator=indicator))
     with session_scope(require_schema()) as session:
         result = svc.record_external(
             session,
@@ -101,10 +108,21 @@ def external(
         return
     shown = number_text(Fraction(data["value"]), comma=True)
     source = number_text(Fraction(data["source_value"]), comma=True)
-    head = "tercatat" if data["created"] else "sudah tercatat; tidak ada perubahan"
+    said = (
+        _("{indicator}: {index} {source} ({date}) → value {value} ({formula}); recorded")
+        if data["created"]
+        else _("{indicator}: {index} {source} ({date}) → value {value} ({formula}); already on record, nothing changed")
+    )
+    published = date_text(Date.fromisoformat(data["source_date"]), weekday=False) if data["source_date"] else "-"
     typer.echo(
-        f"{data['indicator']}: {data['source_index']} {source} ({data['source_date']}) → nilai {shown} "
-        f"({data['formula']}); {head}"
+        said.format(
+            indicator=data["indicator"],
+            index=data["source_index"],
+            source=source,
+            date=published,
+            value=shown,
+            formula=data["formula"],
+        )
     )
 
 
@@ -116,10 +134,11 @@ def submit_item(item: str, evidence: list[str], note: str | None, as_: str | Non
     from spbe.store.db import require_schema, session_scope
 
     actor = actor_of(as_)
-    _door(actor, f"menjawab butir {item}")
+    doing = _("answer item {item}").format(item=item)
+    _door(actor, doing)
     with session_scope(require_schema()) as session:
         cycle = current_cycle(session)
-        found = find_item(require_items_model(cycle, doing=f"menjawab butir {item}"), item)
+        found = find_item(require_items_model(cycle, doing=doing), item)
         refs = _evidence_refs(
             session, cycle, evidence, actor=actor, opd=svc.item_owner(session, cycle=cycle, item=found)
         )
@@ -138,13 +157,21 @@ def submit_item(item: str, evidence: list[str], note: str | None, as_: str | Non
         print_json(data)
         return
     if not data["created"]:
-        typer.echo(f"butir {data['item']}: sama dengan versi {data['version']}; tidak ada yang dicatat")
+        typer.echo(
+            _("item {item}: identical to version {version}; nothing recorded").format(
+                item=data["item"], version=data["version"]
+            )
+        )
         return
-    typer.echo(f"butir {data['item']}: versi {data['version']} tercatat ({len(data['evidence'])} bukti)")
+    typer.echo(
+        _("item {item}: version {version} recorded ({n} piece(s) of evidence)").format(
+            item=data["item"], version=data["version"], n=len(data["evidence"])
+        )
+    )
     if not data["evidence"]:
-        warn("tanpa bukti: penilaian mandiri menghitung butir ini belum lengkap")
+        warn(_("no evidence: the self-assessment counts this item as incomplete"))
     if data["late"]:
-        warn("dikirim setelah batas waktu: disimpan dan ditandai terlambat")
+        warn(_("submitted after the deadline: kept and flagged late"))
 
 
 def _evidence_refs(session, cycle, entries: list[str], *, actor: str, opd: str | None) -> list[str]:
@@ -162,7 +189,9 @@ def _evidence_refs(session, cycle, entries: list[str], *, actor: str, opd: str |
         try:
             data = path.read_bytes()
         except OSError as exc:
-            raise InputError(f"evidence: berkas {path.name} tidak dapat dibaca ({exc.strerror})") from None
+            raise InputError(
+                _("evidence: the file {name} cannot be read ({reason})").format(name=path.name, reason=exc.strerror)
+            ) from None
         root = evidence_root(get_settings().data_dir)
         row = add_evidence_file(session, cycle=cycle, data=data, name=path.name, opd=opd, actor=actor, root=root)
         out.append(f"file:sha256:{row.sha256}")
@@ -183,7 +212,7 @@ def review_item(
     from spbe.services.cycles import current_cycle
     from spbe.store.db import require_schema, session_scope
 
-    _door(as_, f"menilai butir {item}")
+    _door(as_, _("judge item {item}").format(item=item))
     with session_scope(require_schema()) as session:
         result = svc.review_item(
             session,
@@ -211,56 +240,67 @@ def review_item(
         print_json(data)
         return
     if not data["created"]:
-        typer.echo(f"butir {data['item']}: penilaian yang sama atas versi {data['version']} sudah ada")
+        typer.echo(
+            _("item {item}: the same judgement of version {version} exists; nothing recorded").format(
+                item=data["item"], version=data["version"]
+            )
+        )
         return
     kind_text = f" ({data['kind'].replace('_', ' ')})" if data["kind"] else ""
-    typer.echo(f"butir {data['item']}: versi {data['version']} {data['verdict']}{kind_text} oleh {data['reviewer']}")
+    typer.echo(
+        _("item {item}: version {version} {verdict} by {reviewer}").format(
+            item=data["item"], version=data["version"], verdict=f"{data['verdict']}{kind_text}", reviewer=data["reviewer"]
+        )
+    )
     if data["auto_rejected"]:
         warn(
-            f"butir ini di atas tingkat {data['blocking_level']} yang belum diterima penuh: penilaiannya disimpan, "
-            "tetapi butir tetap ditolak otomatis sampai tingkat itu diterima"
+            _(
+                "this item is above level {level}, which is not fully accepted yet: the judgement is kept, but the "
+                "item stays rejected automatically until that level is accepted"
+            ).format(level=data["blocking_level"])
         )
     if data["in_stead_of"]:
-        warn(f"dicatat menggantikan asesor yang ditugaskan, {data['in_stead_of']}")
+        warn(_("recorded in the stead of the assigned assessor {assessor}").format(assessor=data["in_stead_of"]))
 
 
 def thread_item(item: str, as_: str | None, as_json: bool) -> None:
-    from zoneinfo import ZoneInfo
-
+    """`spbe thread --item CODE`: every answer and judgement of one evidence item, on the cycle's clock."""
     from sqlmodel import Session
 
+    from spbe.formats import datetime_text
     from spbe.services.cycles import current_cycle
     from spbe.services.item_catalog import find_item, require_items_model
     from spbe.services.item_thread import item_thread, require_item_reader
     from spbe.store.db import require_schema
 
     actor = actor_of(as_)
-    _door(actor, f"membaca utas butir {item}")
+    doing = _("read the thread of item {item}").format(item=item)
+    _door(actor, doing)
     with Session(require_schema()) as session:
         cycle = current_cycle(session)
-        found = find_item(require_items_model(cycle, doing=f"membaca utas butir {item}"), item)
+        found = find_item(require_items_model(cycle, doing=doing), item)
         require_item_reader(session, cycle, actor, item=found)
         entries = item_thread(session, cycle=cycle, item=found)
-        tz = ZoneInfo(cycle.timezone)
+        tz = cycle.timezone
     if as_json:
         print_json({"item": found.code, "text": found.text, "entries": [e.as_dict() for e in entries]})
         return
-    typer.echo(f"{found.code} (I{found.indicator} tingkat {found.level}): {found.text}")
+    typer.echo(
+        _("{code} (I{indicator} level {level}): {text}").format(
+            code=found.code, indicator=found.indicator, level=found.level, text=found.text
+        )
+    )
     if not entries:
-        typer.echo("  belum dijawab")
+        typer.echo("  " + _("not answered yet"))
         return
     for e in entries:
-        when = f"{e.at.astimezone(tz):%Y-%m-%d %H:%M}"
+        when = datetime_text(e.at, tz)
         who = f"{e.speaker} ({e.speaker_name})" if e.speaker_name else e.speaker
-        if e.kind == "submission":
-            late = " [terlambat]" if e.late else ""
-            typer.echo(f"{when}  v{e.version}  {who}: menjawab{late}  [{e.source}]")
-            for ref in e.evidence:
-                typer.echo(f"      bukti: {ref}")
-        else:
-            typer.echo(f"{when}  v{e.version}  {who}: {e.verdict}  [{e.source}]")
-        if e.note:
-            typer.echo(f"      catatan: {e.note}")
+        said = _("answers") + (" [" + _("late") + "]" if e.late else "") if e.kind == "submission" else e.verdict
+        typer.echo(f"{when}  v{e.version}  {who}: {said}  [{e.source}]")
+        for label, text in [(_("evidence"), ref) for ref in e.evidence] + [(_("note"), e.note)]:
+            if text:
+                typer.echo(f"      {label}: {text}")
 
 
 def assign_support(indicator: int, opds: list[str], as_: str | None, as_json: bool) -> None:
@@ -270,7 +310,7 @@ def assign_support(indicator: int, opds: list[str], as_: str | None, as_json: bo
     from spbe.store.db import require_schema, session_scope
 
     actor = actor_of(as_)
-    _door(actor, f"menetapkan OPD pendukung indikator {indicator}")
+    _door(actor, _("set the supporting OPDs of indicator {indicator}").format(indicator=indicator))
     wanted = [o for o in opds if o.strip() not in ("", "-")]
     with session_scope(require_schema()) as session:
         result = svc.set_supporting(
@@ -279,7 +319,9 @@ def assign_support(indicator: int, opds: list[str], as_: str | None, as_json: bo
     if as_json:
         print_json({"indicator": f"I{indicator}", "supporting": result})
         return
-    typer.echo(f"I{indicator}: OPD pendukung {', '.join(result) or '(tidak ada)'}")
+    typer.echo(
+        _("I{indicator}: supporting OPDs {opds}").format(indicator=indicator, opds=", ".join(result) or _("(none)"))
+    )
 
 
 def assign_item(item: str, opd: str, as_: str | None, as_json: bool) -> None:
@@ -289,11 +331,15 @@ def assign_item(item: str, opd: str, as_: str | None, as_json: bool) -> None:
     from spbe.store.db import require_schema, session_scope
 
     actor = actor_of(as_)
-    _door(actor, f"memberikan butir {item}")
+    _door(actor, _("give item {item}").format(item=item))
     with session_scope(require_schema()) as session:
         result = svc.give_item(session, cycle=current_cycle(session), actor=actor, code=item, opd=opd)
     if as_json:
         print_json({"item": result.code, "opd": result.opd, "changed": result.changed})
         return
-    tail = "" if result.changed else " (sudah demikian; tidak ada perubahan)"
-    typer.echo(f"butir {result.code}: dijawab oleh {result.opd}{tail}")
+    said = (
+        _("item {item}: answered by {opd}")
+        if result.changed
+        else _("item {item}: answered by {opd} (already so; nothing changed)")
+    )
+    typer.echo(said.format(item=result.code, opd=result.opd))

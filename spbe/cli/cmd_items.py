@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from spbe.cli.output import print_json, table, warn
+from spbe.cli.output import print_json, table, unverified_line, waiting_line, warn
+from spbe.i18n import _
 
 if TYPE_CHECKING:
     from spbe.frameworks import Framework
@@ -38,6 +39,7 @@ def items(
 ) -> None:
     """List the evidence items per indicator and level (code, official code, role, text, source, confidence)."""
     from spbe.errors import InputError
+    from spbe.formats import number_text
     from spbe.items.catalog import parse_indicator_label
 
     fw = _framework(framework, catalog, criteria)
@@ -46,14 +48,22 @@ def items(
     if indicator is not None:
         number = parse_indicator_label(indicator)
         if number is None or number not in numbers:
-            raise InputError(f"--indicator {indicator!r}: bukan indikator {fw.id} (I{numbers[0]}..I{numbers[-1]})")
+            raise InputError(
+                _("--indicator {indicator!r}: not an indicator of {framework} (I{first}..I{last})").format(
+                    indicator=indicator, framework=fw.id, first=numbers[0], last=numbers[-1]
+                )
+            )
         numbers = [number]
     _catalog_warnings(fw, model, numbers)
     if as_json:
         print_json(_catalog_dict(fw, model, numbers))
         return
-    typer.echo(f"Kerangka / framework: {fw.label}")
-    typer.echo(f"Katalog butir: {model.catalog.items_path}  ({len(model.catalog)} butir)")
+    typer.echo(_("Framework: {framework}").format(framework=fw.label))
+    typer.echo(
+        _("Item catalogue: {path}  ({n} items)").format(
+            path=model.catalog.items_path, n=number_text(len(model.catalog), 0)
+        )
+    )
     typer.echo(_rule_line(model.value_rule))
     for number in numbers:
         typer.echo("")
@@ -61,24 +71,30 @@ def items(
         spec = model.external(number)
         if spec is not None:
             typer.echo(
-                f"  Nilai dari {spec.source_index}: {spec.describe()} (keyakinan {spec.provenance.confidence.label})"
+                "  "
+                + _("Value from {index}: {how} (confidence {confidence})").format(
+                    index=spec.source_index, how=spec.describe(), confidence=spec.provenance.confidence.label
+                )
             )
             typer.echo(f"  {spec.note}")
         for level in range(1, 6):
             criterion = model.catalog.criterion(number, level)
-            typer.echo(f"  Tingkat {level} ({fw.level_name(level)})")
+            typer.echo("  " + _("Level {level} ({name})").format(level=level, name=fw.level_name(level)))
             if criterion is not None:
                 typer.echo(f"    {_clip(criterion.text, 220)}")
             rows = model.catalog.items_of(number, level)
             if not rows:
-                typer.echo("    (tidak ada butir: tingkat ini lengkap bila tingkat di bawahnya lengkap)")
+                typer.echo("    " + _("(no items: this level is complete when the level below it is)"))
             for item in rows:
                 official = f" [{item.official_code}]" if item.official_code else ""
-                conditions = "".join(f"\n      syarat: {c.text}" for c in model.conditions_for(item))
-                typer.echo(
-                    f"    {item.code}{official}  peran {item.role.label}; keyakinan {item.confidence.label}\n"
-                    f"      {item.text}\n      sumber: {item.source}{conditions}"
+                conditions = "".join(
+                    "\n      " + _("condition: {text}").format(text=c.text) for c in model.conditions_for(item)
                 )
+                said = _("role {role}; confidence {confidence}").format(
+                    role=item.role.label, confidence=item.confidence.label
+                )
+                source = _("source: {source}").format(source=item.source)
+                typer.echo(f"    {item.code}{official}  {said}\n      {item.text}\n      {source}{conditions}")
 
 
 def score_items_file(path: Path, framework_id: str, *, as_json: bool, rule_id: str | None) -> None:
@@ -99,9 +115,9 @@ def score_items_file(path: Path, framework_id: str, *, as_json: bool, rule_id: s
     sheet = parse_status_rows(rows, model, source=path.name)
     result = score_items(fw, states=sheet.states, readings=sheet.readings, rule_id=rule.id)
     if not fw.verified:
-        warn(f"framework {fw.id} is UNVERIFIED: weights and bounds come from second-hand sources")
+        warn(unverified_line(fw.id))
     if result.waiting_externals:
-        warn("menunggu nilai eksternal (dinilai 1): " + ", ".join(f"I{n}" for n in result.waiting_externals))
+        warn(waiting_line([f"I{n}" for n in result.waiting_externals]))
     if as_json:
         print_json(result.as_dict())
         return
@@ -124,8 +140,8 @@ def score_items_store(*, actor: str, as_json: bool, rule_id: str | None) -> None
 
     with Session(require_schema()) as session:
         cycle = current_cycle(session)
-        require_person(session, cycle, actor, doing="menghitung indeks siklus")
-        model = require_items_model(cycle, doing="menghitung indeks dari butir")
+        require_person(session, cycle, actor, doing=_("compute the index of the cycle"))
+        model = require_items_model(cycle, doing=_("compute the index from the items"))
         snap = take_snapshot(session, cycle)
     try:
         rule = model.rule(rule_id)
@@ -134,45 +150,56 @@ def score_items_store(*, actor: str, as_json: bool, rule_id: str | None) -> None
     fw = framework_of(cycle)
     result = score_items(fw, states=item_statuses(snap), readings=external_readings(snap), rule_id=rule.id)
     if result.waiting_externals:
-        warn("menunggu nilai eksternal (dinilai 1): " + ", ".join(f"I{n}" for n in result.waiting_externals))
+        warn(waiting_line([f"I{n}" for n in result.waiting_externals]))
     if as_json:
         print_json({"cycle": cycle.code, **result.as_dict()})
         return
-    typer.echo(f"Siklus: {cycle.code} (dari penyimpanan: butir diterima sampai sekarang)")
+    typer.echo(_("Cycle: {cycle} (from the store: the items accepted so far)").format(cycle=cycle.code))
     _print_score(result)
 
 
 def _print_score(result: ItemsScore) -> None:
     from spbe.items.provenance import number_text
+    from spbe.number_text import decimal_text
     from spbe.scoring import report_value
 
     fw = result.framework
-    typer.echo(f"Kerangka / framework: {fw.label}")
+    typer.echo(_("Framework: {framework}").format(framework=fw.label))
     typer.echo(_rule_line(result.rule))
-    typer.echo(f"Indeks Pemdi: {result.index} (tepat {number_text(result.exact)})  Predikat: {result.predicate}\n")
+    typer.echo(
+        _("Pemdi index: {index} (exactly {exact})  Predicate: {predicate}").format(
+            index=decimal_text(result.index), exact=number_text(result.exact, comma=True), predicate=result.predicate
+        )
+        + "\n"
+    )
     rows = []
     for v in result.values:
         if v.basis == "external":
             assert v.external is not None
-            basis = "eksternal"
+            basis = _("external")
             how = (
                 v.status
                 if v.reading is None
                 else f"{v.external.source_index}: {number_text(v.reading.source_value, comma=True)}"
             )
         else:
-            basis = "butir"
+            basis = _("items")
             how = "; ".join(
                 f"T{lv.level} {lv.accepted}/{lv.required}"
                 for lv in v.levels
                 if lv.required and lv.level <= (v.blocking_level or 5)
             )
             if v.blocking_level is not None and v.blocking_level < 5:
-                how += f"; di atas T{v.blocking_level} ditolak otomatis"
-        rows.append((f"I{v.indicator}", report_value(v.value), basis, how))
-    typer.echo(table(rows, ["Indikator", "Nilai", "Dasar", "Butir diterima per tingkat (utama)"]) + "\n")
-    typer.echo(table([(a.name, a.weight, a.index) for a in result.score.aspects], ["Aspek", "Bobot %", "Indeks"]))
-    typer.echo(f"\nNilai per indikator menurut aturan '{result.rule.id}' (lihat sumber dan keyakinannya di atas).")
+                how += "; " + _("above L{level} rejected automatically").format(level=v.blocking_level)
+        rows.append((f"I{v.indicator}", decimal_text(report_value(v.value)), basis, how))
+    header = [_("Indicator"), _("Value"), _("Basis"), _("Main items accepted per level")]
+    typer.echo(table(rows, header) + "\n")
+    aspects = [(a.name, decimal_text(a.weight), decimal_text(a.index)) for a in result.score.aspects]
+    typer.echo(table(aspects, [_("Aspect"), _("Weight %"), _("Index")]))
+    typer.echo(
+        "\n"
+        + _("Values per indicator by the rule '{rule}' (see its source and confidence above).").format(rule=result.rule.id)
+    )
 
 
 def _framework(framework_id: str, catalog: Path | None, criteria: Path | None) -> Framework:
@@ -191,29 +218,36 @@ def _model(fw: Framework) -> ItemsModel:
 
 
 def _rule_line(rule: ValueRule) -> str:
-    return (
-        f"Aturan nilai: {rule.name} [{rule.id}]\n"
-        f"  sumber: {rule.source}\n  keyakinan: {rule.provenance.confidence.label}"
-    )
+    head = _("Value rule: {name} [{id}]").format(name=rule.name, id=rule.id)
+    source = _("source: {source}").format(source=rule.source)
+    confidence = _("confidence: {confidence}").format(confidence=rule.provenance.confidence.label)
+    return f"{head}\n  {source}\n  {confidence}"
 
 
 def _indicator_heading(fw: Framework, model: ItemsModel, number: int) -> str:
     ind = fw.indicator(number)
-    basis = "eksternal" if model.is_external(number) else "dinilai dari butir"
-    return f"I{number} {ind.name} (aspek {ind.aspect}, bobot {ind.weight}; {basis})"
+    from spbe.number_text import amount_text
+
+    basis = _("external") if model.is_external(number) else _("scored from its items")
+    return _("I{number} {name} (aspect {aspect}, weight {weight}; {basis})").format(
+        number=number, name=ind.name, aspect=ind.aspect, weight=amount_text(ind.weight), basis=basis
+    )
 
 
 def _catalog_warnings(fw: Framework, model: ItemsModel, numbers: list[int]) -> None:
     if not fw.verified:
-        warn(f"framework {fw.id} is UNVERIFIED: weights and bounds come from second-hand sources")
-    if model.catalog.generated:
+        warn(unverified_line(fw.id))
+    generated = model.catalog.generated
+    if generated:
+        codes = ", ".join(generated[:10]) + (" ..." if len(generated) > 10 else "")
         warn(
-            f"{len(model.catalog.generated)} butir tanpa kode diberi kode baru ({', '.join(model.catalog.generated[:10])}"
-            f"{' ...' if len(model.catalog.generated) > 10 else ''}); tulis kode itu ke berkas agar tetap"
+            _("{n} item(s) without a code were given a new one ({codes}); write those codes into the file to keep them").format(
+                n=len(generated), codes=codes
+            )
         )
-    empty = [f"I{n} tingkat {lv}" for n, lv in model.empty_levels() if n in numbers]
+    empty = [_("I{indicator} level {level}").format(indicator=n, level=lv) for n, lv in model.empty_levels() if n in numbers]
     if empty:
-        warn("tingkat tanpa butir utama (lengkap bila tingkat di bawahnya lengkap): " + ", ".join(empty))
+        warn(_("levels without main items (complete when the level below is): {levels}").format(levels=", ".join(empty)))
 
 
 def _catalog_dict(fw: Framework, model: ItemsModel, numbers: list[int]) -> dict[str, Any]:

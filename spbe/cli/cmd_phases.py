@@ -13,7 +13,7 @@ from typing import Annotated
 import typer
 
 from spbe.cli.doors import actor_of, at_the_door
-from spbe.cli.output import print_json, table, warn
+from spbe.cli.output import flow_run_line, print_json, table, warn
 from spbe.i18n import _
 
 phase_app = typer.Typer(help="Open, check and close the six phases.", no_args_is_help=True)
@@ -51,7 +51,9 @@ def _run(action: str, phase: str, as_json: bool, **params) -> dict:
     from spbe.services.phases import refusal_before_run
 
     if phase not in ALL_PHASES:
-        raise SpbeError(f"unknown phase {phase!r}; phases are: {', '.join(ALL_PHASES)}")
+        raise SpbeError(
+            _("unknown phase {phase!r}; phases are: {phases}").format(phase=phase, phases=", ".join(ALL_PHASES))
+        )
     at_the_door(
         lambda session, cycle: refusal_before_run(
             session, cycle=cycle, action=action, name=phase, now=clock.now(), **params
@@ -92,7 +94,7 @@ def _print_result(result: dict, as_json: bool) -> None:
             typer.echo("  " + _("note: {note}").format(note=n))
         if len(notes) > 50:
             typer.echo("  " + _("… and {n} more (use --json for all)").format(n=len(notes) - 50))
-    typer.echo(f"flow run: {result['flow_run_id']}" + (f"  {result['ui_url']}" if result.get("ui_url") else ""))
+    typer.echo(flow_run_line(result))
 
 
 @phase_app.command("open")
@@ -166,14 +168,14 @@ def assign(
 
     if item is not None or to is not None:
         if item is None or to is None or auto or approve or indicator is not None or support:
-            raise SpbeError("use --item CODE --to OPD on its own")
+            raise SpbeError(_("use --item CODE --to OPD on its own"))
         from spbe.cli.cmd_item_intake import assign_item
 
         assign_item(item, to, as_, as_json)
         return
     if support:
         if indicator is None or owner or assessor or auto or approve:
-            raise SpbeError("--support goes with --indicator N only")
+            raise SpbeError(_("--support goes with --indicator N only"))
         from spbe.cli.cmd_item_intake import assign_support
 
         assign_support(indicator, list(support), as_, as_json)
@@ -181,16 +183,16 @@ def assign(
 
     chosen = sum([auto, indicator is not None, approve])
     if chosen > 1:
-        raise SpbeError("use one of --auto, --indicator N (with --owner/--assessor) or --approve")
+        raise SpbeError(_("use one of --auto, --indicator N (with --owner/--assessor) or --approve"))
     if indicator is not None and not (owner or assessor):
-        raise SpbeError("--indicator needs --owner CODE and/or --assessor ID")
+        raise SpbeError(_("--indicator needs --owner CODE and/or --assessor ID"))
     actor = _actor(as_)
     if chosen == 0:
         _show_assignments(actor, as_json)
         return
     from spbe.services.people import require_coordinator
 
-    doing = "approve the assignment" if approve else "assign assessors" if auto else "change the assignment"
+    doing = _("approve the assignment") if approve else _("assign assessors") if auto else _("change the assignment")
     at_the_door(lambda session, cycle: require_coordinator(session, cycle, actor, doing=doing))
     from spbe.flow_client import run_flow_command
 
@@ -210,7 +212,7 @@ def assign(
     typer.echo(result["message"])
     if result.get("loads"):
         typer.echo(_("load per assessor: ") + ", ".join(f"{k}={v}" for k, v in sorted(result["loads"].items())))
-    typer.echo(f"flow run: {result['flow_run_id']}" + (f"  {result['ui_url']}" if result.get("ui_url") else ""))
+    typer.echo(flow_run_line(result))
 
 
 def _show_assignments(actor: str, as_json: bool) -> None:
@@ -272,7 +274,7 @@ def attend(
         print_json(result)
         return
     typer.echo(result["message"])
-    typer.echo(f"flow run: {result['flow_run_id']}" + (f"  {result['ui_url']}" if result.get("ui_url") else ""))
+    typer.echo(flow_run_line(result))
 
 
 def people(
@@ -288,7 +290,7 @@ def people(
     from spbe.services.people import list_people, require_person
 
     if role and role not in ROLES:
-        raise SpbeError(f"unknown role {role!r}; roles are: {', '.join(ROLES)}")
+        raise SpbeError(_("unknown role {role!r}; roles are: {roles}").format(role=role, roles=", ".join(ROLES)))
     actor = _actor(as_)
 
     def read(session, cycle) -> list[dict]:
@@ -326,8 +328,9 @@ def status(as_: AsOption = None, as_json: JsonOption = False) -> None:
     from datetime import datetime
     from fractions import Fraction
 
+    from spbe.cli.output import waiting_line
     from spbe.domain.phases import state_text
-    from spbe.formats import datetime_text
+    from spbe.formats import datetime_text, number_text
     from spbe.number_text import decimal_text, exact_text
 
     tz = data["timezone"]
@@ -341,24 +344,29 @@ def status(as_: AsOption = None, as_json: JsonOption = False) -> None:
         )
     )
     standing = data["index"]
-    basis = "butir diterima" if "items" in standing else "tervalidasi, selebihnya klaim/level 1"
+    basis = _("items accepted") if "items" in standing else _("validated, the rest claimed or level 1")
+    exact = Fraction(standing["index_exact"])
     typer.echo(
-        f"Indeks saat ini ({basis}): {decimal_text(Fraction(standing['index_exact']))} "
-        f"(tepat {exact_text(Fraction(standing['index_exact']))})  Predikat: {standing['predicate']}"
+        _("Current index ({basis}): {index} (exactly {exact})  Predicate: {predicate}").format(
+            basis=basis, index=decimal_text(exact), exact=exact_text(exact), predicate=standing["predicate"]
+        )
     )
     if standing["bound_note"]:
-        typer.echo(f"Catatan: {standing['bound_note']}.")
+        typer.echo(_("Note: {note}.").format(note=standing["bound_note"]))
     if "items" in standing:
-        c = standing["items"]
+        c = {k: number_text(v, 0) if isinstance(v, int) else v for k, v in standing["items"].items()}
         typer.echo(
-            f"Butir: {c['total']} (diterima {c['diterima']}, revisi {c['revisi']}, proses {c['proses']}, "
-            f"belum {c['belum']}, ditolak otomatis {c['ditolak_otomatis']}); wajib sampai tingkat sasaran: "
-            f"{c['required_now']}; tingkat sasaran ditetapkan pada {c['aimed_indicators']} indikator"
+            _(
+                "Items: {total} (accepted {diterima}, to revise {revisi}, in progress {proses}, not yet {belum}, "
+                "rejected automatically {ditolak_otomatis}); required up to the levels aimed for: {required_now}; "
+                "level aimed for set on {aimed_indicators} indicator(s)"
+            ).format(**c)
         )
         if standing["waiting_externals"]:
-            typer.echo(f"Menunggu nilai eksternal (dinilai 1): {', '.join(standing['waiting_externals'])}")
+            line = waiting_line(standing["waiting_externals"])
+            typer.echo(line[:1].upper() + line[1:])  # a line of its own, not a warning
     if data.get("history"):
-        typer.echo(f"Catatan skala: {data['history']['note']}")
+        typer.echo(_("Note on the scale: {note}").format(note=data["history"]["note"]))
     typer.echo(
         table(
             [(p["name"], state_text(p["state"]), local(p["opens"]), local(p["deadline"])) for p in data["phases"]],

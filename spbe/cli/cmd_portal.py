@@ -7,6 +7,7 @@ from typing import Annotated
 import typer
 
 from spbe.cli.doors import actor_of
+from spbe.i18n import _
 
 portal_app = typer.Typer(help="The self-service portal: pages, personal links.", no_args_is_help=False)
 
@@ -20,7 +21,7 @@ def _subject(opd: str | None, assessor: str | None, coordinator: str | None) -> 
 
     given = [(k, v) for k, v in (("opd", opd), ("assessor", assessor), ("coordinator", coordinator)) if v]
     if len(given) != 1:
-        raise InputError("give exactly one of --opd CODE, --assessor ID or --coordinator ID")
+        raise InputError(_("give exactly one of --opd CODE, --assessor ID or --coordinator ID"))
     return given[0]
 
 
@@ -67,9 +68,11 @@ def revoke(
     """End a personal link now."""
     from spbe.portal.links import revoke_link
     from spbe.services.cycles import current_cycle
+    from spbe.services.people import role_text
     from spbe.store.db import require_schema, session_scope
 
     kind, subject = _subject(opd, assessor, coordinator)
     with session_scope(require_schema()) as session:
         changed = revoke_link(session, cycle=current_cycle(session), actor=actor_of(as_), kind=kind, subject=subject)
-    typer.echo(f"{kind} {subject}: " + ("link revoked" if changed else "already revoked"))
+    said = _("{kind} {subject}: link revoked") if changed else _("{kind} {subject}: already revoked")
+    typer.echo(said.format(kind="OPD" if kind == "opd" else role_text(kind), subject=subject))

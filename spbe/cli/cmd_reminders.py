@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from spbe.cli.doors import actor_of, at_the_door
-from spbe.cli.output import print_json, table, warn
+from spbe.cli.output import flow_run_line, print_json, table, warn
 from spbe.i18n import _
 
 JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON.")]
@@ -101,7 +101,7 @@ def remind(
             warn(_("not delivered: {key} → {recipient}: {error}").format(key=d["key"], recipient=d["recipient"],
                                                                           error=d.get("error")))
     if result.get("flow_run_id"):
-        typer.echo(f"flow run: {result['flow_run_id']}" + (f"  {result['ui_url']}" if result.get("ui_url") else ""))
+        typer.echo(flow_run_line(result))
 
 
 def outbox(
@@ -124,7 +124,9 @@ def outbox(
     from spbe.store.tables_reminders import FINAL_STATES, OUTBOX_STATES, OutboxMessage
 
     if state is not None and state not in OUTBOX_STATES:
-        raise InputError(f"--state {state!r} is not a state; states: {', '.join(OUTBOX_STATES)}")
+        raise InputError(
+            _("--state {state!r} is not a state; states: {states}").format(state=state, states=", ".join(OUTBOX_STATES))
+        )
     engine = require_schema()
     actor = actor_of(as_)
     with Session(engine) as session:
@@ -157,12 +159,15 @@ def outbox(
     if as_json:
         print_json({"cycle": cycle.code, "counts": counts, "messages": listed})
         return
-    typer.echo(f"outbox of {cycle.code}: " + ", ".join(f"{k} {v}" for k, v in counts.items()))
-    if listed:
-        tz = cycle.timezone
-        from zoneinfo import ZoneInfo
+    from spbe.formats import datetime_text, number_text
 
-        zone = ZoneInfo(tz)
+    typer.echo(
+        _("outbox of {cycle}: {counts}").format(
+            cycle=cycle.code, counts=", ".join(f"{k} {number_text(v, 0)}" for k, v in counts.items()) or "-"
+        )
+    )
+    if listed:
+        zone = cycle.timezone
         body = [
             (
                 r["id"],
@@ -170,12 +175,13 @@ def outbox(
                 r["kind"],
                 r["recipient"],
                 r["attempts"],
-                f"{r['not_before'].astimezone(zone):%a %d %b %H:%M}",
+                datetime_text(r["not_before"], zone),
                 (r["last_error"] or r["cancel_reason"] or "")[:60],
             )
             for r in listed
         ]
-        typer.echo(table(body, ["id", "state", "kind", "recipient", "tries", "not before (local)", "last error"]))
+        header = ["id", _("state"), _("kind"), _("recipient"), _("tries"), _("not before"), _("last error")]
+        typer.echo(table(body, header))
 
 
 def serve(
@@ -205,20 +211,27 @@ def serve(
     stop = threading.Event()
 
     def _stop(signum, _frame) -> None:
-        typer.echo(f"{signal.Signals(signum).name}: stopping after running jobs finish", err=True)
+        typer.echo(
+            _("{signal}: stopping after running jobs finish").format(signal=signal.Signals(signum).name), err=True
+        )
         stop.set()
 
     signal.signal(signal.SIGTERM, _stop)
     signal.signal(signal.SIGINT, _stop)
 
     def started(keeper) -> None:
-        typer.echo(f"timekeeper started as {keeper.holder} (zona {keeper.zone}); jobs:")
+        from datetime import datetime
+
+        from spbe.formats import datetime_text
+
+        typer.echo(_("timekeeper started as {holder} (zone {zone}); jobs:").format(holder=keeper.holder, zone=keeper.zone))
         for job in keeper.describe():
-            typer.echo(f"  {job['id']:<40} next {job['next_run'] or '-'}")
+            when = datetime_text(datetime.fromisoformat(job["next_run"]), keeper.zone) if job["next_run"] else "-"
+            typer.echo(f"  {job['id']:<40} " + _("next {when}").format(when=when))
         sys_flush()
 
     run_timekeeper(stop, engine=engine, on_start=started, every_minutes=every)
-    typer.echo("timekeeper stopped")
+    typer.echo(_("timekeeper stopped"))
 
 
 def sys_flush() -> None:

@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from spbe.cli.output import print_json, table, warn
+from spbe.cli.output import print_json, table, unverified_line, warn
 from spbe.i18n import _
 
 if TYPE_CHECKING:
@@ -102,7 +102,7 @@ def plan_cmd(
     extra: dict[str, object]
     if levels is not None:
         if basis is not None:
-            warn("--basis is ignored: the levels come from " + levels.name)
+            warn(_("--basis is ignored: the levels come from {file}").format(file=levels.name))
         level_map = read_levels(levels, fw)
         extra = {"levels_source": levels.name, "basis": None}
     else:
@@ -127,7 +127,7 @@ def plan_cmd(
     if result.target_warning:
         warn(result.target_warning)
     if not fw.verified:
-        warn(f"kerangka {fw.id} BELUM TERVERIFIKASI: bobot dan batas predikat dari sumber sekunder")
+        warn(unverified_line(fw.id))
     if as_json:
         print_json(result.as_dict() | {"history": ctx.scale_caveat})
         return
@@ -155,30 +155,56 @@ def _plan_items(ctx: _Context, wanted: Decimal | None, costs: Path | None, as_js
     if as_json:
         print_json(item_plan_dict(plan, todos) | {"history": ctx.scale_caveat})
         return
-    typer.echo(f"{ctx.city} {ctx.year} · {fw.label} · status butir dari penyimpanan")
-    typer.echo(f"Aturan nilai: {plan.rule.name} (sumber: {plan.rule.source}; keyakinan: {plan.rule.confidence})")
-    typer.echo(f"Indeks saat ini: {num(plan.index_before)} (tepat {exact_text(plan.index_before)})")
-    typer.echo(f"Target: indeks tepat {num(plan.target)}")
+    typer.echo(
+        _("{city} {year} · {framework} · item statuses from the store").format(
+            city=ctx.city, year=ctx.year, framework=fw.label
+        )
+    )
+    typer.echo(
+        _("Value rule: {name} (source: {source}; confidence: {confidence})").format(
+            name=plan.rule.name, source=plan.rule.source, confidence=plan.rule.confidence
+        )
+    )
+    typer.echo(
+        _("Current index: {index} (exactly {exact})").format(
+            index=num(plan.index_before), exact=exact_text(plan.index_before)
+        )
+    )
+    typer.echo(_("Target: exact index {target}").format(target=num(plan.target)))
     if ctx.scale_caveat:
-        typer.echo(f"Catatan skala: {ctx.scale_caveat['note']}")
+        typer.echo(_("Note on the scale: {note}").format(note=ctx.scale_caveat["note"]))
     if plan.fixed_externals:
-        typer.echo("Indikator eksternal tetap: " + ", ".join(f"I{n}" for n in plan.fixed_externals))
+        typer.echo(
+            _("External indicators held fixed: {indicators}").format(
+                indicators=", ".join(f"I{n}" for n in plan.fixed_externals)
+            )
+        )
     if plan.already_met:
-        typer.echo("Sudah tercapai: tidak ada butir yang perlu ditambah.")
+        typer.echo(_("Already reached: no item needs to be added."))
         return
     if not plan.reachable:
-        typer.echo(f"Tidak dapat dicapai: dengan semua butir diterima indeks tepat {num(plan.best_reachable)}.")
+        typer.echo(
+            _("Out of reach: with every item accepted the exact index is {index}.").format(
+                index=num(plan.best_reachable)
+            )
+        )
+    header = [_("Item"), _("Ind."), _("Lv."), _("Owner"), _("Now"), _("Evidence"), _("Cost")]
     for todo in todos:
-        typer.echo(f"\n{todo.opd} {todo.name}: {len(todo.rows)} butir")
+        typer.echo("\n" + _("{opd} {name}: {n} item(s)").format(opd=todo.opd, name=todo.name, n=len(todo.rows)))
         rows = [
             (t.code, f"I{t.item.indicator}", t.item.level, role, t.state.label, _short(t.item.text, 60),
              amount_text(t.cost))
             for t, role in todo.rows
         ]
-        typer.echo(table(rows, ["Butir", "Ind.", "Tk.", "Pemilik", "Sekarang", "Bukti", "Biaya"]))
+        typer.echo(table(rows, header))
     typer.echo(
-        f"\nIndeks setelah rencana: {num(plan.index_after)} (tepat {exact_text(plan.index_after)}); "
-        f"{len(plan.items)} butir, biaya {amount_text(plan.total_cost)}"
+        "\n"
+        + _("Index after the plan: {index} (exactly {exact}); {n} item(s), cost {cost}").format(
+            index=num(plan.index_after),
+            exact=exact_text(plan.index_after),
+            n=len(plan.items),
+            cost=amount_text(plan.total_cost),
+        )
     )
 
 
@@ -190,27 +216,40 @@ def _print_plan(view: PlanView, ctx: _Context, with_costs: bool) -> None:
     fw = view.framework
     source = view.extra.get("levels_source")
     basis = view.extra.get("basis")
-    typer.echo(f"{ctx.city} {ctx.year} · {fw.label} · level dari {source}" + (f" ({basis})" if basis else ""))
-    typer.echo(f"Indeks saat ini: {num(p.index_before)} (tepat {exact_text(p.exact_before)}, {p.predicate_before})")
-    typer.echo(f"Target: indeks tepat {num(p.target)} ({_predicate(view, p.target)})")
+    head = _("{city} {year} · {framework} · levels from {source}").format(
+        city=ctx.city, year=ctx.year, framework=fw.label, source=source
+    )
+    typer.echo(head + (f" ({basis})" if basis else ""))
+    typer.echo(
+        _("Current index: {index} (exactly {exact}, {predicate})").format(
+            index=num(p.index_before), exact=exact_text(p.exact_before), predicate=p.predicate_before
+        )
+    )
+    typer.echo(
+        _("Target: exact index {target} ({predicate})").format(target=num(p.target), predicate=_predicate(view, p.target))
+    )
     for note in view.notes:
-        typer.echo(f"Catatan: {note}")
+        typer.echo(_("Note: {note}").format(note=note))
     if ctx.scale_caveat:
-        typer.echo(f"Catatan skala: {ctx.scale_caveat['note']}")
+        typer.echo(_("Note on the scale: {note}").format(note=ctx.scale_caveat["note"]))
     if p.note_before:
-        typer.echo(f"Catatan: {p.note_before}.")
+        typer.echo(_("Note: {note}.").format(note=p.note_before))
     typer.echo("")
     if p.already_met:
         typer.echo(
-            f"Sudah tercapai: indeks tepat {exact_text(p.exact_before)} ≥ target {num(p.target)}. Tidak perlu kenaikan."
+            _("Already reached: exact index {exact} ≥ target {target}. No raise is needed.").format(
+                exact=exact_text(p.exact_before), target=num(p.target)
+            )
         )
         return
     if not p.reachable:
         typer.echo(
-            f"Tidak dapat dicapai: indeks tertinggi yang diizinkan batas level {num(p.best_reachable)} "
-            f"(tepat {exact_text(p.best_reachable_exact)}) di bawah target {num(p.target)}."
+            _(
+                "Out of reach: the highest index the level limits allow, {index} (exactly {exact}), is below the "
+                "target {target}."
+            ).format(index=num(p.best_reachable), exact=exact_text(p.best_reachable_exact), target=num(p.target))
         )
-        typer.echo("Kenaikan ke batas masing-masing indikator memberi:\n")
+        typer.echo(_("Raising each indicator to its limit gives:") + "\n")
     rows = []
     for r in p.raises:
         owner = view.owner(r)
@@ -224,20 +263,21 @@ def _print_plan(view: PlanView, ctx: _Context, with_costs: bool) -> None:
                 amount_text(r.cost),
             )
         )
-    header = ["No", "Indikator", "OPD pemilik", "Level", "Tambahan indeks", "Biaya"]
+    header = [_("No."), _("Indicator"), _("Owner OPD"), _("Level"), _("Index gain"), _("Cost")]
     typer.echo(table(rows, header))
     typer.echo("")
     total = (
-        f"Total biaya: {amount_text(p.total_cost)} ({view.steps} kenaikan level, {len(p.raises)} indikator)"
+        _("Total cost: {cost} ({steps} level raise(s), {n} indicator(s))")
         if with_costs
-        else f"Total: {view.steps} kenaikan level pada {len(p.raises)} indikator"
-    )
+        else _("Total: {steps} level raise(s) on {n} indicator(s)")
+    ).format(cost=amount_text(p.total_cost), steps=view.steps, n=len(p.raises))
     typer.echo(
-        f"Indeks setelah rencana: {num(p.index_after)} (tepat {exact_text(p.exact_after)})  "
-        f"Predikat: {p.predicate_after}  {total}"
+        _("Index after the plan: {index} (exactly {exact})  Predicate: {predicate}  {total}").format(
+            index=num(p.index_after), exact=exact_text(p.exact_after), predicate=p.predicate_after, total=total
+        )
     )
     if p.note_after:
-        typer.echo(f"Catatan: {p.note_after}.")
+        typer.echo(_("Note: {note}.").format(note=p.note_after))
 
 
 def _predicate(view: PlanView, index: Decimal) -> str:
@@ -258,9 +298,9 @@ def _parse_target(text: str) -> Decimal:
     try:
         value = Decimal(text.strip().replace(",", "."))
     except InvalidOperation:
-        raise SpbeError(f"--target {text!r} is not a number (e.g. 4.20)") from None
+        raise SpbeError(_("--target {text!r} is not a number (e.g. 4.20)").format(text=text)) from None
     if not value.is_finite() or not Decimal(1) <= value <= Decimal(5):
-        raise SpbeError(f"--target {text} is outside 1.00-5.00")
+        raise SpbeError(_("--target {text} is outside 1.00-5.00").format(text=text))
     return value.quantize(Decimal("0.01")) if value.as_tuple().exponent >= -2 else value  # type: ignore[operator]
 
 
@@ -289,7 +329,11 @@ def _store_context() -> _Context:
 
     settings = get_settings()
     if settings.is_sqlite and not Path(settings.database_url.split("///", 1)[-1]).exists():
-        raise SpbeError(f"the store at {settings.database_label} does not exist: run `spbe init` or give --levels")
+        raise SpbeError(
+            _("the store at {store} does not exist: run `spbe init` or give --levels").format(
+                store=settings.database_label
+            )
+        )
     engine = require_schema()
     with Session(engine) as session:
         cycle = current_cycle(session)
@@ -308,7 +352,7 @@ def _store_context() -> _Context:
         target_predicate=cycle.target_predicate,
         owners=owners,
         snapshot=snapshot,
-        source=f"store {settings.database_label}, cycle {cycle.code}",
+        source=_("store {store}, cycle {cycle}").format(store=settings.database_label, cycle=cycle.code),
         scale_caveat=cycle_scale_caveat(cycle, framework_of(cycle)),
     )
 
@@ -376,9 +420,11 @@ def report_cmd(
     from spbe.store.db import require_schema, session_scope
 
     if out is None and not send:
-        raise InputError("spbe report: beri --out FOLDER (menyusun laporan) atau --send [BUILD] (mengirimkannya)")
+        raise InputError(_("spbe report: give --out FOLDER (build the report) or --send [BUILD] (send it)"))
     if out is not None and build is not None:
-        raise InputError("spbe report: BUILD hanya dipakai tanpa --out (--out --send mengirim laporan yang baru disusun)")
+        raise InputError(
+            _("spbe report: BUILD is used only without --out (--out --send sends the report just built)")
+        )
     actor = actor_of(as_)
     engine = require_schema()
     queued = None
@@ -406,27 +452,38 @@ def report_cmd(
     if as_json:
         print_json(result.summary() | ({"sent": True, "queued": queued} if send else {"sent": False}))
         return
-    typer.echo(f"Laporan {data.city} {data.year} (#{result.report_id})")
+    typer.echo(_("Report {city} {year} (#{build})").format(city=data.city, year=data.year, build=result.report_id))
     typer.echo(
-        f"{data.index_name}: {num(data.index)} (tepat {exact_text(data.exact)})  Predikat: {data.predicate}  "
-        f"(dasar {data.basis_label})"
+        _("{index_name}: {index} (exactly {exact})  Predicate: {predicate}  (basis {basis})").format(
+            index_name=data.index_name,
+            index=num(data.index),
+            exact=exact_text(data.exact),
+            predicate=data.predicate,
+            basis=data.basis_label,
+        )
     )
     if data.index_note:
-        typer.echo(f"Catatan: {data.index_note}.")
+        typer.echo(_("Note: {note}.").format(note=data.index_note))
+    reached = _("reached") if data.target_met else _("short by {gap}").format(gap=num(data.gap))
     typer.echo(
-        f"Target: {num(data.plan_target)} ({data.target_predicate}): "
-        + ("tercapai" if data.target_met else f"kurang {num(data.gap)}")
+        _("Target: {target} ({predicate}): {reached}").format(
+            target=num(data.plan_target), predicate=data.target_predicate, reached=reached
+        )
     )
     if out is not None:
         for fmt, path in result.files.items():
             typer.echo(f"  {fmt:<6} {path}")
     if send:
         typer.echo(
-            f"Laporan #{result.report_id} dikirim kepada pimpinan: {queued} pesan baru diantrekan "
-            "(dikirim oleh timekeeper pada jam kirim berikutnya, atau `spbe remind`); laporan ini kini laporan resmi."
+            _(
+                "Report #{build} sent to leadership: {n} new message(s) queued (sent by the timekeeper in the next "
+                "sending hours, or `spbe remind`); this report is now the report of record."
+            ).format(build=result.report_id, n=queued)
         )
     else:
-        typer.echo("Belum dikirim kepada pimpinan: `spbe report --send " + str(result.report_id) + "` mengirimkannya.")
+        typer.echo(
+            _("Not sent to leadership yet: `spbe report --send {build}` sends it.").format(build=result.report_id)
+        )
 
 
 def calendar_cmd(
@@ -440,5 +497,9 @@ def calendar_cmd(
     from spbe.ics import export_calendar
 
     result = export_calendar(out, config)
-    typer.echo(f"{result.events} acara ({result.phases} tahap, {result.deadlines} batas waktu) → {out}")
-    typer.echo(f"(sumber: {result.source})")
+    typer.echo(
+        _("{events} event(s) ({phases} phase(s), {deadlines} deadline(s)) → {out}").format(
+            events=result.events, phases=result.phases, deadlines=result.deadlines, out=out
+        )
+    )
+    typer.echo(_("(source: {source})").format(source=result.source))

@@ -30,4 +30,31 @@ def table(rows: Sequence[Sequence[Any]], header: Sequence[str]) -> str:
 
 
 def warn(message: str) -> None:
-    sys.stderr.write(f"peringatan / warning: {message}\n")
+    """A warning on stderr, beside the error's "galat:" (spbe.cli.main): "peringatan: ..."."""
+    from spbe.i18n import _
+
+    sys.stderr.write(_("warning: {message}").format(message=message) + "\n")
+
+
+def flow_run_line(result: dict[str, Any]) -> str:
+    """"flow run: ID" (Prefect's own term), with the run's UI link where a server gave one."""
+    from spbe.i18n import _
+
+    line = _("flow run: {id}").format(id=result["flow_run_id"])
+    return f"{line}  {result['ui_url']}" if result.get("ui_url") else line
+
+
+def waiting_line(indicators: Sequence[str]) -> str:
+    """The external indicators still without the agency's value ("I5, I7"): each is scored 1 meanwhile."""
+    from spbe.i18n import _
+
+    return _("waiting for external values (scored 1): {indicators}").format(indicators=", ".join(indicators))
+
+
+def unverified_line(framework_id: str) -> str:
+    """What every score, plan and catalog says first about a framework whose weights are not yet verified."""
+    from spbe.i18n import _
+
+    return _("framework {framework} is UNVERIFIED: weights and predicate bounds come from second-hand sources").format(
+        framework=framework_id
+    )

@@ -14,6 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from spbe.errors import InputError
+from spbe.i18n import _
+from spbe.intake.places import line as line_place
+from spbe.intake.places import line_cell
 from spbe.items.catalog import indicator_label, parse_indicator_label
 from spbe.items.externals import ExternalReading
 from spbe.items.model import ItemsModel
@@ -39,52 +42,67 @@ def parse_status_rows(rows: Iterable[tuple[int, Mapping[str, str]]], model: Item
     readings: dict[int, ExternalReading] = {}
     lines: dict[str, int] = {}
     for line, row in rows:
-        where = f"baris {line}"
+        where = line_place(line)
+        at_code = line_cell(line, "code")
         if "__extra__" in row:
-            problems.append(f"{where}: sel berlebih di luar header: {row['__extra__']!r}")
+            problems.append(f"{where}: " + _("extra cells beyond the header: {cells!r}").format(cells=row["__extra__"]))
         code = row.get("code", "").strip()
         if not code:
-            problems.append(f"{where}, kolom 'code': kosong")
+            problems.append(f"{at_code}: " + _("empty"))
             continue
         item = model.catalog.find(code)
         if item is not None:
             key = item.code
             if key in lines:
-                problems.append(f"{where}, kolom 'code': butir {key} sudah ada di baris {lines[key]}")
+                problems.append(
+                    f"{at_code}: " + _("item {item} is already on line {first}").format(item=key, first=lines[key])
+                )
                 continue
             lines[key] = line
-            state = _state(row, where, problems)
+            state = _state(row, line, problems)
             if state is not None:
                 states[key] = state
             continue
         number = parse_indicator_label(code)
         if number is None or number not in model.indicator_numbers:
-            problems.append(f"{where}, kolom 'code': {code!r} bukan kode butir maupun indikator eksternal")
+            neither = _("{code!r} is neither an item code nor an external indicator").format(code=code)
+            problems.append(f"{at_code}: {neither}")
             continue
         label = indicator_label(number)
         spec = model.external(number)
         if spec is None:
             example = ", ".join(i.code for i in model.catalog.items_of(number)[:2])
             problems.append(
-                f"{where}, kolom 'code': {label} dinilai dari butirnya, bukan nilai langsung; "
-                f"tulis status per butir ({example}, ...)"
+                f"{at_code}: "
+                + _(
+                    "{label} is scored from its items, not given a value; write a status per item ({example}, ...)"
+                ).format(label=label, example=example)
             )
             continue
         if label in lines:
-            problems.append(f"{where}, kolom 'code': nilai {label} sudah ada di baris {lines[label]}")
+            again = _("the value of {label} is already on line {first}").format(label=label, first=lines[label])
+            problems.append(f"{at_code}: {again}")
             continue
         lines[label] = line
         column = "value" if row.get("value", "").strip() else "status"
         raw = row.get(column, "").strip()
         value = parse_number(raw)
         if value is None:
-            problems.append(f"{where}, kolom '{column}': {raw!r} bukan angka untuk {label} ({spec.input_label})")
+            problems.append(
+                f"{line_cell(line, column)}: "
+                + _("{raw!r} is not a number for {label} ({what})").format(raw=raw, label=label, what=spec.input_label)
+            )
             continue
         if not spec.input_min <= value <= spec.input_max:
             problems.append(
-                f"{where}, kolom '{column}': {number_text(value, comma=True)} di luar "
-                f"{number_text(spec.input_min, comma=True)}–{number_text(spec.input_max, comma=True)} "
-                f"untuk {label} ({spec.input_label})"
+                f"{line_cell(line, column)}: "
+                + _("{value} is outside {low}–{high} for {label} ({what})").format(
+                    value=number_text(value, comma=True),
+                    low=number_text(spec.input_min, comma=True),
+                    high=number_text(spec.input_max, comma=True),
+                    label=label,
+                    what=spec.input_label,
+                )
             )
             continue
         readings[number] = ExternalReading(number, value)
@@ -93,28 +111,34 @@ def parse_status_rows(rows: Iterable[tuple[int, Mapping[str, str]]], model: Item
     return StatusSheet(states, readings, lines)
 
 
-def _state(row: Mapping[str, str], where: str, problems: list[str]) -> ItemState | None:
+def _state(row: Mapping[str, str], line: int, problems: list[str]) -> ItemState | None:
+    at_status, at_kind = line_cell(line, "status"), line_cell(line, "kind")
     raw = row.get("status", "").strip()
     word = " ".join(raw.lower().split())
     if word == ItemStatus.DITOLAK_OTOMATIS.value:
         problems.append(
-            f"{where}, kolom 'status': 'ditolak otomatis' tidak diisi; alat menurunkannya dari tingkat di bawahnya"
+            f"{at_status}: "
+            + _("'ditolak otomatis' is not entered; the tool derives it from the level below")
         )
         return None
     try:
         status = ItemStatus(word)
     except ValueError:
-        shown = repr(raw) if raw else "kosong"
-        problems.append(f"{where}, kolom 'status': {shown} bukan status; pilih {_STATUS_WORDS}")
+        shown = repr(raw) if raw else _("empty")
+        unknown = _("{shown} is not a status; choose {words}").format(shown=shown, words=_STATUS_WORDS)
+        problems.append(f"{at_status}: {unknown}")
         return None
     raw_kind = " ".join(row.get("kind", "").lower().split())
     if not raw_kind:
         return ItemState(status)
     if status is not ItemStatus.REVISI:
-        problems.append(f"{where}, kolom 'kind': alasan hanya untuk status revisi, bukan {status.value}")
+        problems.append(
+            f"{at_kind}: " + _("a reason is only for the status revisi, not {status}").format(status=status.value)
+        )
         return None
     try:
         return ItemState(status, RevisionKind(raw_kind))
     except ValueError:
-        problems.append(f"{where}, kolom 'kind': {raw_kind!r} bukan alasan revisi; pilih {_KIND_WORDS}")
+        unknown = _("{kind!r} is not a revision reason; choose {words}").format(kind=raw_kind, words=_KIND_WORDS)
+        problems.append(f"{at_kind}: {unknown}")
         return None

@@ -10,8 +10,10 @@ from decimal import Decimal
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from spbe.csvio import read_rows
+from spbe.csvio import read_rows, require_header
 from spbe.errors import InputError
+from spbe.i18n import _
+from spbe.intake.places import line_cell
 from spbe.items.planner import UNASSIGNED, ItemPlan, plan_items
 from spbe.planner import default_target
 from spbe.report.planning import parse_cost
@@ -29,20 +31,19 @@ def read_item_costs(path: Path, framework: Framework) -> dict[str, Decimal]:
     catalog = framework.items.catalog
     header, rows = read_rows(path)
     problems: list[str] = []
-    missing = [c for c in ("code", "cost") if c not in header]
-    if missing:
-        raise InputError([f"baris 1: kolom wajib tidak ada: {', '.join(missing)}"], source=path.name)
+    require_header(header, ["code", "cost"], path.name)
     out: dict[str, Decimal] = {}
     for line, row in rows:
         item = catalog.find(row.get("code", ""))
         if item is None:
-            problems.append(f"baris {line}, kolom 'code': {row.get('code', '')!r} bukan kode butir")
+            unknown = _("{code!r} is not an item code").format(code=row.get("code", ""))
+            problems.append(f"{line_cell(line, 'code')}: {unknown}")
             continue
         cost = parse_cost(row.get("cost", ""))
         if isinstance(cost, str):
-            problems.append(f"baris {line}, kolom 'cost': {cost}")
+            problems.append(f"{line_cell(line, 'cost')}: {cost}")
         elif item.code in out:
-            problems.append(f"baris {line}, kolom 'code': butir {item.code} sudah ada")
+            problems.append(f"{line_cell(line, 'code')}: " + _("item {item} is already listed").format(item=item.code))
         else:
             out[item.code] = cost
     if problems:

@@ -14,6 +14,7 @@ from decimal import Decimal, InvalidOperation
 from pathlib import Path
 
 from spbe.frameworks import Framework
+from spbe.i18n import _
 from spbe.levels_file import parse_level, read_int_column
 from spbe.planner import Plan, Raise, default_target, plan
 
@@ -30,19 +31,21 @@ def parse_cost(raw: str) -> Decimal | str:
     """
     text = raw.strip()
     if not text:
-        return "is empty; expected a positive number such as 1 or 2.5"
+        return _("is empty; expected a positive number such as 1 or 2.5")
     if _THOUSANDS.match(text):
-        return f"{text!r} is ambiguous (thousands separator or decimal point?); write it without separators"
+        return _("{text!r} is ambiguous (thousands separator or decimal point?); write it without separators").format(
+            text=text
+        )
     if _DECIMAL_COMMA.match(text):
         text = text.replace(",", ".")
     if not _NUMBER.match(text):
-        return f"{raw.strip()!r} is not a positive number"
+        return _("{text!r} is not a positive number").format(text=raw.strip())
     try:
         value = Decimal(text)
     except InvalidOperation:  # pragma: no cover - the pattern admits only valid decimals
-        return f"{raw.strip()!r} is not a number"
+        return _("{text!r} is not a number").format(text=raw.strip())
     if value <= 0:
-        return f"{raw.strip()} must be greater than 0"
+        return _("{text} must be greater than 0").format(text=raw.strip())
     return value
 
 

@@ -107,3 +107,21 @@ def test_the_help_texts_of_the_cli_are_held_by_the_catalog_check(monkeypatch: py
 
     monkeypatch.setattr(i18n_catalog, "read", untranslated)
     assert problems() == [f"id.po has no Indonesian for {docstring!r}"]
+
+
+def test_no_message_is_hidden_inside_an_f_string():
+    """Babel does not read a call inside an f-string's braces: `f"{_('late')}"` is never extracted, so the
+    catalog check stays silent while the word is shown in English. Such a call is written outside the f-string."""
+    import re
+
+    from spbe.settings import PROJECT_ROOT
+
+    hidden = re.compile(r"""\{\s*(?:_|gettext|ngettext)\(\s*(?:'[^']*'|"[^"]*")""")
+    found = [
+        f"{path.relative_to(PROJECT_ROOT)}:{number}"
+        for folder in ("spbe", "flows", "tasks")
+        for path in sorted((PROJECT_ROOT / folder).rglob("*.py"))
+        for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1)
+        if hidden.search(line) and ('f"' in line or "f'" in line)
+    ]
+    assert found == []

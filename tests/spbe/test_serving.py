@@ -103,7 +103,10 @@ def test_serve_asks_for_approval_in_the_ui_and_restarts_without_duplicates(tmp_p
         # shuts down, and a process that suspended a second ago may still be tracked (see README, Serving)
         _wait(lambda: not _children(procs[-1].pid), "the suspended run's process to exit", timeout=60)
         assert _stop(procs.pop()) == 0
-        assert "spbe serve stopped" in log.read_text()
+        said = log.read_text()  # the start-up lines, in Indonesian
+        assert f"Server Prefect: {server.api_url}" in said and "melayani " in said and " deployment (mis. " in said
+        assert "timekeeper " in said and "(zona Asia/Jakarta)" in said and " tugas dari jadwal" in said
+        assert "spbe serve berhenti" in said and "serving" not in said and "job(s)" not in said
         procs.append(_spawn_serve(env, log))
         _wait(lambda: log.read_text().count("timekeeper ") >= 2, "the restarted timekeeper")
         time.sleep(3)  # time for a duplicate to appear, were the key not honoured
@@ -160,6 +163,24 @@ def test_commands_find_the_server_that_serve_started(tmp_path: Path):
         server.stop()
     checked = run_spbe("phase", "check", "locus", env=env)  # the noted server is gone: fall back, and say so
     assert checked.code == 0 and "running on a temporary local one, which adds about 10 s" in checked.err
+
+
+def test_serve_with_a_server_that_does_not_answer_says_what_to_do(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
+    from spbe.errors import PrefectUnavailable
+    from spbe.serving import connect_or_start_server
+    from spbe.settings import get_settings
+
+    monkeypatch.setenv("PREFECT_API_URL", "http://127.0.0.1:9/api")  # the discard port: nothing answers
+    get_settings.cache_clear()
+    said: list[str] = []
+    try:
+        with pytest.raises(PrefectUnavailable) as caught:
+            connect_or_start_server(tmp_path, said.append)
+    finally:
+        get_settings.cache_clear()
+    text = str(caught.value)
+    assert text.startswith("server Prefect http://127.0.0.1:9/api (PREFECT_API_URL) tidak menjawab /health")
+    assert "kosongkan PREFECT_API_URL" in text and said == []
 
 
 def test_serve_under_spbe_now_says_its_schedule_runs_on_the_real_clock():

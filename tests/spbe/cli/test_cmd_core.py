@@ -21,9 +21,11 @@ def test_init_prints_store_and_is_idempotent(tmp_path: Path):
     env = _env(tmp_path)
     first = run_spbe("init", env=env)
     assert first.code == 0, first.err
-    assert "spbe.db" in first.out and "loaded" in first.out
+    assert "spbe.db" in first.out and "siklus: pekalongan-2025 dimuat dari" in first.out
+    assert "skema: dibuat pada versi" in first.out
     second = run_spbe("init", env=env)
-    assert second.code == 0 and "cycle:  pekalongan-2025 unchanged" in second.out and "schema: unchanged" in second.out
+    assert second.code == 0 and "siklus: pekalongan-2025 tidak berubah" in second.out
+    assert "skema: tidak berubah pada versi" in second.out
 
 
 def test_timeline_json_shape(tmp_path: Path):
@@ -44,8 +46,10 @@ def test_timeline_reads_the_store_after_init(tmp_path: Path):
     env = _env(tmp_path)
     assert run_spbe("init", env=env).code == 0
     result = run_spbe("timeline", env=env)
-    assert result.code == 0 and "pending" in result.out and "store sqlite" in result.out
-    assert "libur Mon 18 Aug 2025: Cuti Bersama Hari Kemerdekaan" in result.out
+    assert result.code == 0 and "belum dibuka" in result.out and "store sqlite" in result.out
+    assert "libur Senin, 18 Agustus 2025: Cuti Bersama Hari Kemerdekaan" in result.out
+    assert "Senin, 1 September 2025 pukul 08.00 WIB" in result.out  # self-assessment opens, on the cycle's clock
+    assert "target 4,00 (Memuaskan)" in result.out and "hari kerja" in result.out
 
 
 def test_clock_override(monkeypatch: pytest.MonkeyPatch):

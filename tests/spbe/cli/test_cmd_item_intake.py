@@ -69,6 +69,12 @@ def test_an_items_cycle_on_the_command_line(tmp_path: Path):
     assert "dijawab oleh DINKOMINFO" in ok("assign", "--item", "I2-L2-01", "--to", "DINKOMINFO", env=env)
     thread = ok("thread", "--item", "I2-L1-02", env=admin)
     assert "menjawab" in thread and "revisi (bukti tidak tepat)" in thread and "Notulen belum" in thread
+    lines = thread.splitlines()  # in Indonesian, on the cycle's clock: no "%Y-%m-%d", no English label
+    assert lines[0].startswith("I2-L1-02 (I2 tingkat 1): ")
+    assert lines[1].startswith("Rabu, 1 Juli 2026 pukul 10.00 WIB  v1")
+    assert any(line.startswith("      bukti: ") for line in lines)
+    assert "      catatan: Notulen belum ditandatangani" in lines
+    assert not any(word in thread for word in ("2026-07-01", "evidence:", "note:", "answers"))
     status = ok("status", env=env)
     assert "Indeks saat ini (butir diterima)" in status and "diterima 1, revisi 1" in status
     assert "Menunggu nilai eksternal (dinilai 1): I6, I7, I18" in status

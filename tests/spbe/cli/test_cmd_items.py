@@ -144,10 +144,10 @@ def test_score_items_text_names_the_rule_and_excel_files_work(tmp_path: Path):
     path = _write(tmp_path, ACEH_LIKE, bom=True, semicolon=True)
     result = run_spbe("score", "--framework", "pemdi-2026", "--items", str(path))
     assert result.code == 0, result.err
-    assert "Indeks Pemdi: 1.31" in result.out and "Predikat: Kurang" in result.out
+    assert "Indeks Pemdi: 1,31" in result.out and "Predikat: Kurang" in result.out
     assert "Aturan nilai: Lebar tingkat" in result.out and "keyakinan: rendah-sedang" in result.out
     assert "sumber: inferensi dari nilai resmi Kab. Aceh Tengah 2026" in result.out
-    assert "I5         3.75   eksternal" in result.out
+    assert "I5         3,75   eksternal" in result.out
     strict = run_spbe("score", "-f", "pemdi-2026", "--items", str(path), "--value-rule", "tingkat-utuh", "--json")
     data = json.loads(strict.out)
     assert data["value_rule"]["id"] == "tingkat-utuh"
@@ -171,7 +171,7 @@ def test_score_items_errors_name_row_and_column_and_print_nothing(tmp_path: Path
 def test_score_needs_exactly_one_input_and_an_items_framework(tmp_path: Path):
     path = _write(tmp_path, ACEH_LIKE)
     result = run_spbe("score", "--framework", "pemdi-2026")
-    assert result.code != 0 and "exactly one of --levels" in result.err
+    assert result.code != 0 and "beri tepat satu dari --levels BERKAS.csv atau --items BERKAS.csv" in result.err
     result = run_spbe("score", "--items", str(path))  # default framework scores levels
     assert result.code != 0 and "per tingkat" in result.err and "Traceback" not in result.err
     result = run_spbe("score", "-f", "pemdi-2026", "--items", str(path), "--value-rule", "nope")

@@ -61,9 +61,9 @@ def test_remind_dry_run_then_for_real_then_outbox(tmp_path: Path):
     data = json.loads(out.out)
     assert data["counts"]["sent"] == 14 and len(data["messages"]) == 14
     text = run_spbe("outbox", env=env)
-    assert text.code == 0 and "sent 14" in text.out
+    assert text.code == 0 and "kotak keluar pekalongan-2025: " in text.out and "sent 14" in text.out
     bad = run_spbe("outbox", "--state", "lost", env=env)
-    assert bad.code == 1 and "galat: --state 'lost' is not a state" in bad.err and "Traceback" not in bad.err
+    assert bad.code == 1 and "galat: --state 'lost' bukan keadaan pesan" in bad.err and "Traceback" not in bad.err
 
 
 def test_remind_outside_hours_says_when_and_sends_nothing(tmp_path: Path):
@@ -96,11 +96,11 @@ def test_serve_timekeeper_only_runs_until_sigterm(tmp_path: Path):
         deadline = time.monotonic() + 30
         while not any(line.strip().startswith("remind") for line in seen) and time.monotonic() < deadline:
             seen.append(proc.stdout.readline())  # the job list follows the start line
-        assert any("timekeeper started" in line for line in seen), seen
+        assert any("timekeeper berjalan sebagai" in line for line in seen), seen
         proc.send_signal(signal.SIGTERM)
         out, err = proc.communicate(timeout=30)
     finally:
         if proc.poll() is None:
             proc.kill()
     assert proc.returncode == 0, err
-    assert "timekeeper stopped" in out and "SIGTERM" in err
+    assert "timekeeper berhenti" in out and "SIGTERM: berhenti setelah tugas yang berjalan selesai" in err

@@ -85,7 +85,7 @@ def test_human_output_lists_raises_with_owner_and_the_result(tmp_path: Path, no_
     out = result.out
     assert "Indeks saat ini: 3,93 (tepat 3,925, Sangat Baik)" in out
     assert "Target: indeks tepat 4,10 (Sangat Baik)" in out
-    assert "No  Indikator" in out and "OPD pemilik" in out and "Tambahan indeks" in out
+    assert "No.  Indikator" in out and "OPD pemilik" in out and "Tambahan indeks" in out
     assert "4 (Kolaborasi) → 5 (Optimalisasi)" in out  # service indicators on their own scale
     assert "Indeks setelah rencana: 4,10 (tepat 4,10)  Predikat: Sangat Baik" in out
     assert "peringatan" not in result.err  # an explicit target needs no warning
@@ -156,12 +156,12 @@ def test_bad_costs_and_caps_files_name_line_and_field(tmp_path: Path, no_store: 
     assert result.code == 1 and result.out == "" and "Traceback" not in result.err
     for words in (
         "costs.csv: 6 problems",
-        "line 2, field 'cost': 'abc' is not a positive number",
-        "line 3, field 'cost': 0 must be greater than 0",
-        "line 4, field 'cost': '1.500' is ambiguous",
-        "line 5, field 'indicator': 99 is not an indicator of permenpanrb-59-2020",
-        "line 6, field 'cost': '-1' is not a positive number",
-        "line 7, field 'indicator': indicator 4 appears again (first on line 6)",
+        "baris 2, kolom 'cost': 'abc' bukan angka positif",
+        "baris 3, kolom 'cost': 0 harus lebih dari 0",
+        "baris 4, kolom 'cost': '1.500' ambigu (pemisah ribuan atau tanda desimal?)",
+        "baris 5, kolom 'indicator': 99 bukan indikator permenpanrb-59-2020",
+        "baris 6, kolom 'cost': '-1' bukan angka positif",
+        "baris 7, kolom 'indicator': indikator 4 muncul lagi (pertama di baris 6)",
     ):
         assert words in result.err, words
     caps = write_column(tmp_path / "max.csv", "maks", {1: 6})
@@ -171,9 +171,9 @@ def test_bad_costs_and_caps_files_name_line_and_field(tmp_path: Path, no_store: 
 
 def test_bad_target_and_missing_store(tmp_path: Path, no_store: dict[str, str]):
     result = run_spbe("plan", "--target", "tinggi", env=no_store)
-    assert result.code == 1 and "--target 'tinggi' is not a number" in result.err
+    assert result.code == 1 and "--target 'tinggi' bukan angka (mis. 4,20)" in result.err
     result = run_spbe("plan", env=no_store)
-    assert result.code == 1 and "does not exist: run `spbe init` or give --levels" in result.err
+    assert result.code == 1 and "tidak ada: jalankan `spbe init` atau beri --levels" in result.err
     assert "Traceback" not in result.err
 
 
@@ -194,14 +194,14 @@ def test_costs_that_parse(raw: str, expected: Decimal):
 @pytest.mark.parametrize(
     ("raw", "words"),
     [
-        ("", "is empty"),
-        ("0", "greater than 0"),
-        ("-2", "not a positive number"),
-        ("1.000", "ambiguous"),
-        ("1,250", "ambiguous"),
-        ("NaN", "not a positive number"),
-        ("1e3", "not a positive number"),
-        ("Rp 5", "not a positive number"),
+        ("", "kosong; isi angka positif seperti 1 atau 2,5"),
+        ("0", "harus lebih dari 0"),
+        ("-2", "bukan angka positif"),
+        ("1.000", "ambigu"),
+        ("1,250", "ambigu"),
+        ("NaN", "bukan angka positif"),
+        ("1e3", "bukan angka positif"),
+        ("Rp 5", "bukan angka positif"),
     ],
 )
 def test_costs_that_do_not(raw: str, words: str):
@@ -211,5 +211,5 @@ def test_costs_that_do_not(raw: str, words: str):
 
 def test_read_costs_keeps_unlisted_indicators_out(tmp_path: Path):
     assert read_costs(write_column(tmp_path / "c.csv", "cost", {3: "1.5"}), FW) == {3: Decimal("1.5")}
-    with pytest.raises(InputError, match="line 2, field 'cost'"):
+    with pytest.raises(InputError, match="baris 2, kolom 'cost': 'x' bukan angka positif"):
         read_costs(write_column(tmp_path / "d.csv", "cost", {3: "x"}), FW)

@@ -85,11 +85,11 @@ def test_pemdi_is_confirmed_and_an_unverified_framework_is_still_flagged(tmp_pat
 @pytest.mark.parametrize(
     ("change", "line", "field", "words"),
     [
-        ({5: 0}, 6, "level", "0 is outside 1-5"),
-        ({5: 6}, 6, "level", "6 is outside 1-5"),
-        ({5: "3.5"}, 6, "level", "'3.5' is not a whole number"),
-        ({5: "tiga"}, 6, "level", "'tiga' is not a whole number"),
-        ({5: ""}, 6, "level", "is empty"),
+        ({5: 0}, 6, "level", "0 di luar 1–5"),
+        ({5: 6}, 6, "level", "6 di luar 1–5"),
+        ({5: "3.5"}, 6, "level", "'3.5' bukan bilangan bulat 1–5"),
+        ({5: "tiga"}, 6, "level", "'tiga' bukan bilangan bulat"),
+        ({5: ""}, 6, "level", "kosong; isi bilangan bulat 1–5"),
     ],
 )
 def test_bad_levels_name_line_and_field(tmp_path: Path, change, line, field, words):
@@ -97,7 +97,7 @@ def test_bad_levels_name_line_and_field(tmp_path: Path, change, line, field, wor
     levels.update(change)
     result = run_spbe("score", "--levels", str(write_levels(tmp_path / "l.csv", levels)))
     assert result.code != 0
-    assert f"line {line}, field '{field}'" in result.err and words in result.err
+    assert f"baris {line}, kolom '{field}': {words}" in result.err  # the CSV reader's words for the place
     assert "Traceback" not in result.err and result.out == ""
 
 
@@ -107,10 +107,10 @@ def test_unknown_duplicated_and_missing_indicators(tmp_path: Path):
     path = write_levels(tmp_path / "l.csv", levels, extra_rows=["48,3", "7,4", "x,3"])
     result = run_spbe("score", "--levels", str(path))
     assert result.code != 0
-    assert "line 48, field 'indicator': 48 is not an indicator of permenpanrb-59-2020" in result.err
-    assert "line 49, field 'indicator': indicator 7 appears again (first on line 8)" in result.err
-    assert "line 50, field 'indicator': 'x' is not an indicator number" in result.err
-    assert "indicators missing (every indicator must appear once): 30" in result.err
+    assert "baris 48, kolom 'indicator': 48 bukan indikator permenpanrb-59-2020 (1–47)" in result.err
+    assert "baris 49, kolom 'indicator': indikator 7 muncul lagi (pertama di baris 8)" in result.err
+    assert "baris 50, kolom 'indicator': 'x' bukan nomor indikator" in result.err
+    assert "indikator tidak ada (setiap indikator harus muncul sekali): 30" in result.err
     assert "Traceback" not in result.err
 
 

@@ -363,11 +363,13 @@ def test_the_commands_end_to_end(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert text.code == 0, text.err
     lines = text.out.splitlines()
     assert (
-        lines[0].startswith("2025-09-10 10:00  v1  BAPPERIDA (Badan Perencanaan")
+        lines[0].startswith("Rabu, 10 September 2025 pukul 10.00 WIB  v1  BAPPERIDA (Badan Perencanaan")
+        and "mengklaim level 3" in lines[0]
         and "[import:bapperida.xlsx]" in lines[0]
     )
-    assert any("v1  koordinator (Rina Kusumawati): revise  [cli]" in line for line in lines)
-    assert "note: Perwal belum diundangkan" in text.out and "2025-11-10 10:00  v2  BAPPERIDA" in text.out
+    assert any("v1  koordinator (Rina Kusumawati): perlu perbaikan  [cli]" in line for line in lines)
+    assert "catatan: Perwal belum diundangkan" in text.out
+    assert "Senin, 10 November 2025 pukul 10.00 WIB  v2  BAPPERIDA" in text.out
 
 
 def test_an_apostrophe_a_person_typed_is_kept_and_only_the_templates_own_is_taken_off(engine, tmp_path: Path):

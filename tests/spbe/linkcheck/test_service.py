@@ -330,4 +330,21 @@ def test_spbe_links_as_a_command(tmp_path: Path):
         (12, "BAPPERIDA", "ok"),
         (12, "BAPPERIDA", "not_found"),
     ]
-    assert "2 evidence link(s) checked: not_found 1, ok 1" in text.out and "notices queued: 0" in text.out
+    lines = text.out.splitlines()
+    assert lines[0] == "pekalongan-2025: 2 tautan bukti diperiksa: tautan tidak dapat dibuka (404): 1; dapat dibuka: 1"
+    assert lines[1].split() == ["indikator", "OPD", "status", "tautan", "rincian"]  # the broken links' table
+    assert lines[3].startswith("12         BAPPERIDA  tautan tidak dapat dibuka (404)  http://127.0.0.1:")
+    assert lines[-1] == "pemberitahuan diantrekan: 0 (OPD dengan tautan rusak: BAPPERIDA)"
+    assert not any(word in text.out for word in ("checked", "notices queued", "indicator", "link ", "detail"))
+
+
+def test_spbe_links_without_links_says_so_in_indonesian(tmp_path: Path):
+    url = f"sqlite:///{tmp_path / 'data/spbe.db'}"
+    env = {"SPBE_DATA_DIR": str(tmp_path / "data"), "SPBE_DATABASE_URL": url, "SPBE_NOW": "2025-10-01T09:00:00+07:00"}
+    loaded_store(url, cycle_file=cycle_file(tmp_path))
+    text = run_spbe("links", env=env)
+    assert text.code == 0, text.err
+    assert text.out.splitlines() == [
+        "pekalongan-2025: 0 tautan bukti diperiksa: belum ada tautan",
+        "pemberitahuan diantrekan: 0 (OPD dengan tautan rusak: tidak ada)",
+    ]
