@@ -870,9 +870,18 @@ def print_summary(console, result: DemoResult, year: Year) -> None:
     )
 
 
+def _num(value, places: int = 2) -> str:
+    """'3,65': a figure of the summary (kept as text for JSON) in the reader's format."""
+    from decimal import Decimal
+
+    from spbe.formats import number_text
+
+    return number_text(Decimal(value) if isinstance(value, str) else value, places)
+
+
 def say_target(say: Callable[[str], None], s: dict) -> bool:
     """The target and the gap to it; True when it is met already (said so)."""
-    say(f"  Target      : {s['target']}  selisih: {s['gap']}")
+    say(f"  Target      : {_num(s['target'])}  selisih: {_num(s['gap'])}")
     if s["target_note"]:
         say(f"  Catatan     : {s['target_note']}")
     if s["plan"].already_met:
@@ -882,27 +891,27 @@ def say_target(say: Callable[[str], None], s: dict) -> bool:
 
 
 def print_level_summary(say: Callable[[str], None], s: dict) -> None:
-    say(f"  Indeks SPBE : {s['index']}  Predikat: {s['predicate']}")
+    say(f"  Indeks SPBE : {_num(s['index'])}  Predikat: {s['predicate']}")
     if s.get("bound_note"):
         say(f"  Catatan     : {s['bound_note']}")
     p = s["plan"]
     if say_target(say, s):
         return
     if not p.reachable:
-        say(f"  Target tidak terjangkau (terbaik: {p.best_reachable}).")
+        say(f"  Target tidak terjangkau (terbaik: {_num(p.best_reachable)}).")
     else:
-        say(f"  Kenaikan termurah menuju {p.target} ({len(p.raises)} indikator, {p.total_cost} langkah):")
+        say(f"  Kenaikan termurah menuju {_num(p.target)} ({len(p.raises)} indikator, {p.total_cost} langkah):")
         for r in sorted(p.raises, key=lambda r: -r.gain)[:5]:
             say(
                 f"    - indikator {r.number} ({s['owners'].get(r.number) or '-'}): {r.from_level} → "
-                f"{r.to_level}, +{float(r.gain):.4f}  {r.name[:60]}"
+                f"{r.to_level}, +{_num(r.gain, 4)}  {r.name[:60]}"
             )
 
 
 def print_item_summary(say: Callable[[str], None], s: dict) -> None:
     from spbe.number_text import decimal_text
 
-    say(f"  Indeks Pemdi: {s['index']}  Predikat: {s['predicate']}")
+    say(f"  Indeks Pemdi: {_num(s['index'])}  Predikat: {s['predicate']}")
     rule = s["rule"]
     say(f"  Aturan nilai: {rule.name} (sumber: {rule.source}; keyakinan: {rule.confidence})")
     if s["waiting_externals"]:
