@@ -149,7 +149,9 @@ def temporary_server_note() -> str | None:
     """What it costs when no server is configured: said plainly before a command runs a flow."""
     if api_url():
         return None
-    return (
+    from spbe.i18n import _
+
+    return _(
         "no Prefect server configured (PREFECT_API_URL unset): running on a temporary local one, "
         "which adds about 10 s to this command; start `spbe serve` (or `prefect server start`) to avoid it"
     )

@@ -206,7 +206,7 @@ class Year:
             if lines[0] not in self.refusals:  # said once; the timekeeper simply tries again later
                 self.refusals.add(lines[0])
                 more = "".join(f"\n    {line.strip()}" for line in lines[1:4])
-                self.say(f"{self.stamp()}  {kind} ditolak / refused: {lines[0]}{more}")
+                self.say(f"{self.stamp()}  {kind} ditolak: {lines[0]}{more}")
             return None
         finally:
             self.timings[kind].append(time.perf_counter() - started)
@@ -752,15 +752,15 @@ def run_demo(*, seed: int, data_dir: Path, interactive: bool | None = None, cycl
 
     api = get_settings().prefect_api_url
     if api and healthy(api):
-        console.print(f"Prefect server: {api} (already running)")
+        console.print(f"Server Prefect: {api} (sudah berjalan)")
     else:
-        console.print("Menyalakan server Prefect lokal (SQLite)… / starting a local Prefect server")
+        console.print("Menyalakan server Prefect lokal (SQLite)…")
         server = start_local_server(home=data_dir / "prefect")
         use_server(server.api_url, server.ui_url)
         api = server.api_url
     server_seconds = time.perf_counter() - server_started
     ui = api.removesuffix("/api")
-    console.print(f"Prefect UI: {ui}  (server up in {server_seconds:.1f} s)")
+    console.print(f"Prefect UI: {ui}  (server siap dalam {_num(server_seconds, 1)} detik)")
 
     progress = Progress(
         TextColumn("{task.description:<18}"),
@@ -823,7 +823,7 @@ def run_demo(*, seed: int, data_dir: Path, interactive: bool | None = None, cycl
     _flush_logs()
     if server is not None:
         if interactive:
-            console.print(f"\nPrefect UI tetap menyala di {ui} — tekan Ctrl-C untuk berhenti / Ctrl-C to stop")
+            console.print(f"\nPrefect UI tetap menyala di {ui} — tekan Ctrl-C untuk berhenti")
             try:
                 while True:
                     time.sleep(3600)
@@ -833,7 +833,7 @@ def run_demo(*, seed: int, data_dir: Path, interactive: bool | None = None, cycl
         if not interactive:
             console.print(
                 "Server Prefect demo dihentikan: tautan UI di atas tidak aktif lagi (`spbe demo --keep-ui` "
-                "membiarkannya menyala) / the demo's Prefect server stopped: the UI link above is dead now"
+                "membiarkannya menyala)"
             )
     return result
 

@@ -162,7 +162,7 @@ def test_commands_find_the_server_that_serve_started(tmp_path: Path):
     finally:
         server.stop()
     checked = run_spbe("phase", "check", "locus", env=env)  # the noted server is gone: fall back, and say so
-    assert checked.code == 0 and "running on a temporary local one, which adds about 10 s" in checked.err
+    assert checked.code == 0 and "berjalan di server lokal sementara, yang menambah sekitar 10 detik" in checked.err
 
 
 def test_serve_with_a_server_that_does_not_answer_says_what_to_do(monkeypatch: pytest.MonkeyPatch, tmp_path: Path):
