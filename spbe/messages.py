@@ -123,6 +123,15 @@ def nama_level(level: object, framework_id: str, indicator: int) -> str:
     return load_framework(framework_id).level_text(level, indicator=indicator) if level is not None else "-"
 
 
+def program_name(cycle: object) -> str:
+    """What the evaluation is called in a message about `cycle`: "SPBE" (59/2020), "Pemdi" (8/2026); messages
+    say "[Pemdi 2026]", "Admin Pemdi", "Evaluasi Pemdi" on a Pemdi cycle as its notices always did."""
+    from spbe.frameworks import load_framework
+
+    framework_id = getattr(cycle, "framework_id", None)
+    return load_framework(framework_id).short_name if framework_id else "SPBE"
+
+
 def render(template: str, **context) -> tuple[str, str]:
     """Render `template` (e.g. 'notice_self_assessment.txt.j2') → (subject, body).
 
@@ -131,6 +140,7 @@ def render(template: str, **context) -> tuple[str, str]:
     MAX_MESSAGE is rendered again with `listed` set, as large as fits, for templates that list
     `[:listed | default(50)]` and count the rest."""
     context.setdefault("answer_link", None)
+    context.setdefault("program", program_name(context.get("cycle")))
     message = _render(template, context)
     if message_length(*message) > MAX_MESSAGE and "listed" not in context:  # a template listing `[:listed]` lists fewer
         return fitted(lambda listed: _render(template, {**context, "listed": listed}), total=LISTED)
