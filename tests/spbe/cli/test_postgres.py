@@ -30,8 +30,8 @@ def test_commands_on_postgres(prefect_harness, pg_url, tmp_path):
     }
     init = run_spbe("init", env=env)
     assert init.code == 0, init.err
-    assert "postgresql+psycopg://" in init.out and "loaded" in init.out
-    assert "unchanged" in run_spbe("init", env=env).out
+    assert "postgresql+psycopg://" in init.out and "dimuat dari" in init.out  # init speaks Indonesian now (cli-output)
+    assert "tidak berubah" in run_spbe("init", env=env).out
     timeline = json.loads(run_spbe("timeline", "--json", env=env).out)
     assert timeline["phases"][0]["state"] == "pending"
     opened = run_spbe("phase", "open", "locus", env=env)
