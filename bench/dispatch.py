@@ -140,53 +140,6 @@ def prepare_store(url: str, count: int):
     return engine, cycle
 
 
-def payloads(engine, cycle) -> list[tuple[str, dict]]:
-    """What the dispatcher will send, built the same way, for the bare loop."""
-    from sqlmodel import Session, select
-
-    from spbe.channels.base import Outgoing, Recipient
-    from spbe.channels.webhook import WebhookChannel
-    from spbe.store import models as m
-    from spbe.store.tables_reminders import OutboxMessage
-
-    channel = WebhookChannel(url="http://unused")
-    with Session(engine) as session:
-        people = {p.key: p for p in session.exec(select(m.Person).where(m.Person.cycle_id == cycle.id))}
-        out = []
-        for row in session.exec(select(OutboxMessage).order_by(OutboxMessage.id)):
-            p = people[row.recipient]
-            msg = Outgoing(
-                row.id,
-                row.key,
-                row.kind,
-                row.phase,
-                row.subject,
-                row.body,
-                Recipient(p.key, p.name, p.email, p.phone, p.telegram),
-                1,
-                cycle.code,
-            )
-            out.append((row.key, channel.payload(msg)))
-    return out
-
-
-async def bare_loop(url: str, items: list[tuple[str, dict]], concurrency: int) -> float:
-    import httpx
-
-    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
-    gate = asyncio.Semaphore(concurrency)
-    async with httpx.AsyncClient(limits=limits, timeout=10) as client:
-
-        async def one(key: str, payload: dict) -> None:
-            async with gate:
-                r = await client.post(url, json=payload, headers={"Idempotency-Key": key})
-                r.raise_for_status()
-
-        start = time.perf_counter()
-        await asyncio.gather(*(one(k, p) for k, p in items))
-        return time.perf_counter() - start
-
-
 def run_dispatcher(engine, cycle, url: str, concurrency: int, batch: int) -> tuple[float, dict]:
     from spbe import clock
     from spbe.services import delivery_settings as ds
@@ -250,12 +203,14 @@ def main() -> None:
     if args.serve:
         serve(args.serve)
         return
+    from _baseline import bare_loop, webhook_payloads  # bench/, the script's own folder
+
     os.environ.setdefault("SPBE_DATA_DIR", tempfile.mkdtemp(prefix="spbe-bench-"))
     url = args.database_url or f"sqlite:///{tempfile.mkdtemp(prefix='spbe-bench-')}/spbe.db"
     server, base = start_server()
     try:
         engine, cycle = prepare_store(url, args.messages)
-        items = payloads(engine, cycle)
+        items = webhook_payloads(engine, [cycle.id])
         target = base + "/spbe"
         bare_rates, disp_rates, breakdowns = [], [], []
         for _ in range(args.rounds):

@@ -57,7 +57,10 @@ def fitted(
 ) -> T:
     """`listing(listed)` (by default a (subject, body) pair) with as many of `total` things listed as fit in
     MAX_MESSAGE (at most `most`), at least one; the template counts the rest. A message grows with `listed`,
-    so the largest that fits is found by bisection: a handful of renders, not one per item."""
+    so the largest that fits is searched between one line and all of them: the first probe is where the
+    two ends' lengths say the limit falls (lines are of similar length, so it is usually right or one
+    off), its neighbour next, then bisection. A national sweep renders thousands of reminders: three or
+    four renders each, not one per item."""
     high = total if most is None else min(total, most)
     best = listing(high)
     if length(best) <= MAX_MESSAGE or high <= 1:
@@ -65,6 +68,16 @@ def fitted(
     low, fits = 1, listing(1)  # one line is always shown, even when it alone does not fit
     if length(fits) > MAX_MESSAGE:
         return fits
+    per_line = (length(best) - length(fits)) / (high - 1)
+    guess = 1 + int((MAX_MESSAGE - length(fits)) // per_line) if per_line > 0 else None
+    for _ in range(2):  # the estimate, then its neighbour on the side the estimate did not settle
+        if guess is None or not low < guess < high:
+            break
+        candidate = listing(guess)
+        if length(candidate) <= MAX_MESSAGE:
+            low, fits, guess = guess, candidate, guess + 1
+        else:
+            high, guess = guess, guess - 1
     while high - low > 1:  # `low` fits, `high` does not
         middle = (low + high) // 2
         candidate = listing(middle)

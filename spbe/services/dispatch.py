@@ -39,9 +39,9 @@ from spbe import clock
 from spbe.channels.base import BuildError, Outcome, Outgoing, Redactor
 from spbe.channels.ratelimit import RateLimiter
 from spbe.services.delivery_settings import DispatchSettings, route, safe_batch
-from spbe.services.outbox_leases import Claimed, Result, claim, reclaim, record_results
+from spbe.services.outbox_leases import Claimed, Result, claim, expired_cycles, reclaim, record_results
 
-__all__ = ["DispatchReport", "dispatch", "dispatch_now", "worker_id"]
+__all__ = ["DispatchReport", "dispatch", "dispatch_many", "dispatch_now", "worker_id"]
 
 
 @dataclass
@@ -86,8 +86,10 @@ async def dispatch(
     max_messages: int | None = None,
     client: Any = None,
     jitter: Callable[[], float] = random.random,
+    reclaim_first: bool = True,
 ) -> DispatchReport:
-    """Deliver what is due now, batch after batch, until nothing is left (or `max_messages` were claimed)."""
+    """Deliver what is due now, batch after batch, until nothing is left (or `max_messages` were claimed).
+    `reclaim_first=False` skips taking back expired leases: for a caller that knows there are none."""
     import httpx
 
     from spbe.store.db import get_engine
@@ -107,7 +109,8 @@ async def dispatch(
     }
     redact = settings.redactor
     try:
-        report.reclaimed += await asyncio.to_thread(reclaim, engine, cycle_id, settings, redact)
+        if reclaim_first:
+            report.reclaimed += await asyncio.to_thread(reclaim, engine, cycle_id, settings, redact)
         while max_messages is None or report.claimed < max_messages:
             now = clock.now()
             if not settings.window.contains(now):
@@ -120,6 +123,7 @@ async def dispatch(
             if not batch:
                 break
             report.claimed += len(batch)
+            retried_before = len(report.retried)
 
             async def deliver(c: Claimed) -> Result:
                 async with gate:
@@ -134,6 +138,8 @@ async def dispatch(
                     await asyncio.to_thread(_record, engine, done, report, settings, redact, jitter)
             if pending:
                 await asyncio.to_thread(_record, engine, pending, report, settings, redact, jitter)
+            if len(batch) < size and len(report.retried) == retried_before:
+                break  # a short batch with nothing put back: nothing else is due now (saves an empty claim)
     finally:
         if own_client:
             await client.aclose()
@@ -155,6 +161,49 @@ def _tls_context():
 def dispatch_now(**kwargs: Any) -> DispatchReport:
     """`dispatch` for synchronous callers (CLI, the timekeeper's threads)."""
     return asyncio.run(dispatch(**kwargs))
+
+
+CYCLES_AT_ONCE = 16  # a national dispatch: cycles whose claims, deliveries and results overlap
+
+
+async def dispatch_many(
+    cycles: list[tuple[int, DispatchSettings]],
+    *,
+    engine: Engine | None = None,
+    at_once: int = CYCLES_AT_ONCE,
+    jitter: Callable[[], float] = random.random,
+) -> list[DispatchReport]:
+    """`dispatch` for many cycles (a national deployment: one cycle per agency) in one event loop over one
+    pooled client. One cycle at a time, a small agency's few messages each paid a new client, new
+    connections and a claim round trip with nothing in flight meanwhile (bench/national.py: 114 msg/s);
+    here up to `at_once` cycles run together, so one cycle's claim or result write overlaps another's
+    deliveries. Each cycle keeps its own settings (channels, rates, window) and its own report."""
+    import httpx
+
+    from spbe.store.db import get_engine
+
+    engine = engine or get_engine()
+    worker = worker_id()
+    widest = max((s.concurrency for _, s in cycles), default=1)
+    timeout = max((s.timeout for _, s in cycles), default=10.0)
+    limits = httpx.Limits(max_connections=widest, max_keepalive_connections=widest)
+    gate = asyncio.Semaphore(max(1, at_once))
+    async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(timeout), verify=_tls_context()) as client:
+
+        async def one(cycle_id: int, settings: DispatchSettings, expired: bool) -> DispatchReport:
+            async with gate:
+                return await dispatch(
+                    cycle_id=cycle_id,
+                    settings=settings,
+                    engine=engine,
+                    worker=worker,
+                    client=client,
+                    jitter=jitter,
+                    reclaim_first=expired,
+                )
+
+        expired = await asyncio.to_thread(expired_cycles, engine, [cid for cid, _ in cycles], clock.now())
+        return list(await asyncio.gather(*(one(cid, s, cid in expired) for cid, s in cycles)))
 
 
 def _record(

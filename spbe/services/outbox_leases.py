@@ -87,16 +87,32 @@ def claim(
             session.commit()
             return []
         keys = {r["recipient"] for r in rows}
-        people = {
-            p.key: Recipient(p.key, p.name, p.email, p.phone, p.telegram, tuple(p.channels or ()))
-            for p in session.execute(
-                select(m.Person).where(m.Person.cycle_id == cycle_id, m.Person.key.in_(keys))  # type: ignore[attr-defined]
-            ).scalars()
+        P = m.Person
+        people = {  # the recipients and the cycle's code in one narrow query: a national dispatch claims per cycle
+            key: Recipient(key, name, email, phone, telegram, tuple(channels or ()))
+            for key, name, email, phone, telegram, channels in session.execute(
+                select(P.key, P.name, P.email, P.phone, P.telegram, P.channels).where(
+                    P.cycle_id == cycle_id, P.key.in_(keys)  # type: ignore[attr-defined]
+                )
+            )
         }
-        code = session.get(m.Cycle, cycle_id).code  # type: ignore[union-attr]
+        code = session.execute(select(m.Cycle.code).where(m.Cycle.id == cycle_id)).scalar_one()
         session.commit()
     rows.sort(key=lambda r: r["id"])
     return [Claimed(r, people.get(r["recipient"]), code) for r in rows]
+
+
+def expired_cycles(engine: Engine, cycle_ids: list[int], now: datetime) -> set[int]:
+    """The cycles among `cycle_ids` with a row left "sending" past its lease: one query for a national
+    dispatch, so that only those cycles pay `reclaim`'s transaction."""
+    with Session(engine) as session:
+        return set(
+            session.execute(
+                select(OUTBOX.c.cycle_id)
+                .where(OUTBOX.c.cycle_id.in_(cycle_ids), OUTBOX.c.state == "sending", OUTBOX.c.lease_until < now)
+                .distinct()
+            ).scalars()
+        )
 
 
 def reclaim(engine: Engine, cycle_id: int, settings: DispatchSettings, redact: Redactor) -> int:

@@ -382,6 +382,7 @@ class _Renderer:
         s = self.snapshot
         person = s.people.get(msg.recipient)
         ctx: dict[str, Any] = {
+            "listed": listed,  # this renderer fits the message itself (`render`): spbe.messages.render must not again
             "cycle": self.cycle,
             "person": {"key": msg.recipient, "name": person.name if person else msg.recipient},
             "answer_link": self.answer_link(msg.recipient),

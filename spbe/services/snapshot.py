@@ -49,12 +49,27 @@ def take_snapshots(session: Session, cycles: Sequence[m.Cycle]) -> dict[int, Cyc
     people: dict[int, dict[str, PersonInfo]] = {cid: {} for cid in ids}
     for person in session.exec(select(m.Person).where(col(m.Person.cycle_id).in_(ids)).order_by(m.Person.id)):
         people[person.cycle_id][person.key] = PersonInfo(person.key, person.name, person.role, person.opd_code)
-    indicators: dict[int, dict[int, m.Indicator]] = {cid: {} for cid in ids}
-    for i in session.exec(select(m.Indicator).where(col(m.Indicator.cycle_id).in_(ids))):
-        indicators[i.cycle_id][i.number] = i
-    assignments: dict[int, list[m.Assignment]] = {cid: [] for cid in ids}
-    for a in session.exec(select(m.Assignment).where(col(m.Assignment.cycle_id).in_(ids))):
-        assignments[a.cycle_id].append(a)
+    # The tables that grow with the cycle are read as plain rows of the columns the snapshot keeps, not as
+    # ORM objects: at national scale (600 agencies, ~160,000 rows) building and tracking the objects was
+    # two thirds of the sweep (bench/national.py --profile).
+    indicators: dict[int, dict[int, tuple]] = {cid: {} for cid in ids}
+    for cid, number, name, weight in session.exec(
+        select(m.Indicator.cycle_id, m.Indicator.number, m.Indicator.name, m.Indicator.weight).where(
+            col(m.Indicator.cycle_id).in_(ids)
+        )
+    ):
+        indicators[cid][number] = (name, weight)
+    assignments: dict[int, list[tuple]] = {cid: [] for cid in ids}
+    for cid, *assignment in session.exec(
+        select(
+            m.Assignment.cycle_id,
+            m.Assignment.indicator_number,
+            m.Assignment.owner_opd,
+            m.Assignment.assessor_key,
+            m.Assignment.approved_at,
+        ).where(col(m.Assignment.cycle_id).in_(ids))
+    ):
+        assignments[cid].append(tuple(assignment))
 
     latest_version = (
         select(m.Submission.cycle_id, m.Submission.indicator_number, func.max(m.Submission.version).label("v"))
@@ -62,25 +77,44 @@ def take_snapshots(session: Session, cycles: Sequence[m.Cycle]) -> dict[int, Cyc
         .group_by(m.Submission.cycle_id, m.Submission.indicator_number)
         .subquery()
     )
-    latest: dict[int, dict[int, m.Submission]] = {cid: {} for cid in ids}
-    for sub in session.exec(
-        select(m.Submission).join(
+    latest: dict[int, dict[int, tuple]] = {cid: {} for cid in ids}
+    for cid, number, *sub in session.exec(
+        select(
+            m.Submission.cycle_id,
+            m.Submission.indicator_number,
+            m.Submission.id,
+            m.Submission.version,
+            m.Submission.level,
+            m.Submission.evidence,
+            m.Submission.submitted_at,
+            m.Submission.late,
+        )
+        .join(
             latest_version,
             (m.Submission.cycle_id == latest_version.c.cycle_id)
             & (m.Submission.indicator_number == latest_version.c.indicator_number)
             & (m.Submission.version == latest_version.c.v),
-        ).where(col(m.Submission.cycle_id).in_(ids))
+        )
+        .where(col(m.Submission.cycle_id).in_(ids))
     ):
-        latest[sub.cycle_id][sub.indicator_number] = sub
-    reviews: dict[int, dict[int, m.Review]] = {cid: {} for cid in ids}
+        latest[cid][number] = tuple(sub)
+    reviews: dict[int, dict[int, tuple[str, int | None]]] = {cid: {} for cid in ids}
     rounds: dict[int, dict[int, int]] = {cid: {} for cid in ids}
-    for r in session.exec(select(m.Review).where(col(m.Review.cycle_id).in_(ids)).order_by(m.Review.id)):
-        reviews[r.cycle_id][r.submission_id] = r  # the last review of each version wins
-        if r.verdict == "revise":
-            rounds[r.cycle_id][r.indicator_number] = rounds[r.cycle_id].get(r.indicator_number, 0) + 1
+    for cid, submission_id, number, verdict, level in session.exec(
+        select(m.Review.cycle_id, m.Review.submission_id, m.Review.indicator_number, m.Review.verdict, m.Review.level)
+        .where(col(m.Review.cycle_id).in_(ids))
+        .order_by(m.Review.id)
+    ):
+        reviews[cid][submission_id] = (verdict, level)  # the last review of each version wins
+        if verdict == "revise":
+            rounds[cid][number] = rounds[cid].get(number, 0) + 1
     attendance: dict[int, dict[str, tuple[bool, str | None]]] = {cid: {} for cid in ids}
-    for a in session.exec(select(m.Attendance).where(col(m.Attendance.cycle_id).in_(ids))):
-        attendance[a.cycle_id][a.opd_code] = (a.waived, a.reason)
+    for cid, opd_code, waived, reason in session.exec(
+        select(m.Attendance.cycle_id, m.Attendance.opd_code, m.Attendance.waived, m.Attendance.reason).where(
+            col(m.Attendance.cycle_id).in_(ids)
+        )
+    ):
+        attendance[cid][opd_code] = (waived, reason)
     built = set(session.exec(select(m.Report.cycle_id).where(col(m.Report.cycle_id).in_(ids)).distinct()))
     of_record = reports_of_record(session, ids)  # the build sent to leadership: another build undoes nothing
 
@@ -88,23 +122,20 @@ def take_snapshots(session: Session, cycles: Sequence[m.Cycle]) -> dict[int, Cyc
     for cycle in cycles:
         cid = cycle.id
         states = []
-        for a in sorted(assignments[cid], key=lambda a: a.indicator_number):
-            ind = indicators[cid][a.indicator_number]
-            sub = latest[cid].get(a.indicator_number)
-            rev = reviews[cid].get(sub.id) if sub else None
+        for number, owner, assessor, _approved in sorted(assignments[cid], key=lambda a: a[0]):
+            name, weight = indicators[cid][number]
+            sub = latest[cid].get(number)
+            sub_id, version, level, evidence, submitted_at, late = sub if sub else (None, None, None, (), None, False)
+            verdict, validated = reviews[cid].get(sub_id, (None, None)) if sub else (None, None)
             states.append(IndicatorState(
-                number=ind.number, name=ind.name, weight=ind.weight, owner_opd=a.owner_opd, assessor=a.assessor_key,
-                version=sub.version if sub else None,
-                claimed_level=sub.level if sub else None,
-                evidence=tuple(sub.evidence or ()) if sub else (),
-                submitted_at=sub.submitted_at if sub else None,
-                late=sub.late if sub else False,
-                verdict=rev.verdict if rev else None,
-                validated_level=rev.level if rev and rev.verdict == "accept" else None,
-                revise_rounds=rounds[cid].get(a.indicator_number, 0),
+                number=number, name=name, weight=weight, owner_opd=owner, assessor=assessor,
+                version=version, claimed_level=level, evidence=tuple(evidence or ()),
+                submitted_at=submitted_at, late=late, verdict=verdict,
+                validated_level=validated if verdict == "accept" else None,
+                revise_rounds=rounds[cid].get(number, 0),
             ))
         record = of_record.get(cid)
-        approved = bool(assignments[cid]) and all(a.approved_at is not None for a in assignments[cid])
+        approved = bool(assignments[cid]) and all(a[3] is not None for a in assignments[cid])
         snapshot = CycleSnapshot(
             cycle_id=cid, code=cycle.code, year=cycle.year, timezone=cycle.timezone, phases=phases[cid],
             opds=opds[cid], people=people[cid], indicators=tuple(states), attendance=attendance[cid],

@@ -417,3 +417,23 @@ def test_a_message_that_cannot_be_built_falls_back_at_once_instead_of_retrying_t
     assert (row.state, row.channel, row.attempts) == ("sent", "file", 1)
     assert report.sent[0]["channel"] == "file" and not report.retried
     assert "nama/1" in (tmp_path / "cadangan.log").read_text(encoding="utf-8")
+
+
+def test_a_national_dispatch_takes_back_expired_leases_and_sends_each_key_once(store):
+    """`dispatch_many` (one loop, one client, many cycles) reclaims only where a lease ran out (one query
+    tells which cycles), and still delivers each key once; a short batch ends the pass without an empty claim."""
+    import asyncio
+
+    from spbe.services.dispatch import dispatch_many
+
+    engine, cycle_id, *_ = store
+    queue(store, [f"negeri/{i}" for i in range(7)])
+    st = settings(store, {"order": ["webhook"], "webhook": {"url": "http://127.0.0.1:9/unused"}})
+    assert len(claim(engine, cycle_id, MONDAY_9, 3, "crashed-worker", st)) == 3  # then that process died
+    with clock.use_clock(MONDAY_9 + timedelta(minutes=1)), Receiver() as rx:
+        (report,) = asyncio.run(dispatch_many([(cycle_id, settings(store, webhook(rx)))], engine=engine))
+        assert report.reclaimed == 0 and len(report.sent) == 4 and report.claimed == 4  # the lease still holds
+    with clock.use_clock(MONDAY_9 + timedelta(seconds=st.rules.lease_seconds + 1)), Receiver() as rx:
+        (report,) = asyncio.run(dispatch_many([(cycle_id, settings(store, webhook(rx)))], engine=engine))
+    assert report.reclaimed == 3 and rx.keys == {"negeri/0", "negeri/1", "negeri/2"} and rx.duplicates == set()
+    assert all(r.state == "sent" for r in rows(store))

@@ -10,6 +10,8 @@ from datetime import datetime, time, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from sqlmodel import Session, select
 
 from spbe import clock
@@ -114,3 +116,30 @@ def test_fitted_lists_as_many_as_fit_and_counts_the_rest():
     assert message_length("s", one_more) > MAX_MESSAGE  # the most that fit, not merely some
     assert fitted(listing(items[:3]), total=3)[1].count("butir ") == 3  # a short list is left whole
     assert fitted(listing(items), total=len(items), most=4)[1].count("butir ") == 4
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    widths=st.lists(st.integers(min_value=1, max_value=400), min_size=1, max_size=60),
+    head=st.integers(min_value=0, max_value=1200),
+    most=st.one_of(st.none(), st.integers(min_value=1, max_value=60)),
+)
+def test_fitted_finds_what_a_line_by_line_scan_finds(widths, head, most):
+    """Lines of any lengths, a head of any size: the probes (an estimate, its neighbour, then bisection)
+    land where listing one line more at a time would, and render far fewer times."""
+    calls = []
+
+    def listing(listed: int) -> tuple[str, str]:
+        calls.append(listed)
+        more = len(widths) - listed
+        return "s", "h" * head + "".join("x" * w for w in widths[:listed]) + (f" dan {more} lainnya" if more else "")
+
+    high = len(widths) if most is None else min(len(widths), most)
+    scan = 1
+    while scan < high and message_length(*listing(scan + 1)) <= MAX_MESSAGE:
+        scan += 1
+    calls.clear()
+    got = fitted(listing, total=len(widths), most=most)
+    renders = len(calls)
+    assert got == listing(scan if message_length(*listing(high)) > MAX_MESSAGE else high)
+    assert renders <= 2 + 2 + max(high, 1).bit_length()
