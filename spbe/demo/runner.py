@@ -734,6 +734,7 @@ def run_demo(*, seed: int, data_dir: Path, interactive: bool | None = None, cycl
     from rich.progress import BarColumn, Progress, TextColumn
 
     from spbe.demo.receiver import DemoReceiver
+    from spbe.domain.phases import state_text
     from spbe.prefect_server import healthy, start_local_server
 
     console = Console() if sys.stdout.isatty() else Console(width=120)
@@ -776,9 +777,9 @@ def run_demo(*, seed: int, data_dir: Path, interactive: bool | None = None, cycl
         for phase in status["phases"]:  # every phase of the cycle: the ministry's stages too, when it has them
             name = phase["name"]
             if name not in bars:
-                bars[name] = progress.add_task(name, total=1, completed=0, state="pending")
+                bars[name] = progress.add_task(name, total=1, completed=0, state=state_text("pending"))
             prog = status["progress"].get(name)
-            fields = {"state": phase["state"]}
+            fields = {"state": state_text(phase["state"])}  # "ditutup", not the stored value "closed"
             if prog:
                 fields.update(total=max(prog["total"], 1), completed=prog["done"])
             elif phase["state"] == "closed":
