@@ -90,6 +90,8 @@ def main() -> None:
         figures["engine: phase check (served)"] = statistics.median(phase)
         figures["engine: assign --approve (served)"] = timed(spbe("assign", "--approve"), env)
         figures["engine: phase close locus (served)"] = timed(spbe("phase", "close", "locus"), env)
+        for name in ("status", "timeline", "audit"):  # read commands the engine answers once it runs
+            figures[f"engine: {name} (answered by the engine)"] = median_of(args.runs, spbe(name), env)
         # The same-run baseline: the same command on the same server, with its flow run in its own process.
         noted = json.loads((work / "data" / "prefect-server.json").read_text(encoding="utf-8"))["api_url"]
         in_process = {**env, "SPBE_BACKGROUND_MINUTES": "0", "PREFECT_API_URL": noted}
