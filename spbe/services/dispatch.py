@@ -448,7 +448,8 @@ async def _deliver(
         async with semaphore:
             await limiter.wait()
             try:
-                outcome = await asyncio.wait_for(channel.send(message, client), timeout=settings.timeout * 3)
+                async with asyncio.timeout(settings.timeout * 3):  # no extra task per message, as wait_for makes
+                    outcome = await channel.send(message, client)
             except BuildError as exc:  # the message could not be put together: certainly not sent
                 outcome = Outcome.refused(f"{channel.name}: {exc}")
             except TimeoutError:

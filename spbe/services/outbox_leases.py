@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, tuple_, update
+from sqlalchemy import and_, any_, bindparam, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -70,7 +70,11 @@ def claim_many(
     with Session(engine, expire_on_commit=False) as session:
         pick = (
             select(OUTBOX.c.id)
-            .where(OUTBOX.c.cycle_id.in_(cycle_ids), OUTBOX.c.state.in_(OPEN_STATES), OUTBOX.c.not_before <= now)
+            .where(
+                _among(OUTBOX.c.cycle_id, cycle_ids, engine),
+                OUTBOX.c.state.in_(OPEN_STATES),
+                OUTBOX.c.not_before <= now,
+            )
             .order_by(OUTBOX.c.not_before, OUTBOX.c.id)
             .limit(size)
         )
@@ -88,9 +92,9 @@ def claim_many(
         if not rows:
             session.commit()
             return []
-        people = _recipients(session, {(r["cycle_id"], r["recipient"]) for r in rows})
-        cycles = select(m.Cycle.id, m.Cycle.code).where(m.Cycle.id.in_({r["cycle_id"] for r in rows}))  # type: ignore[union-attr]
-        codes = {cycle_id: code for cycle_id, code in session.execute(cycles)}
+        people = _recipients(session, {(r["cycle_id"], r["recipient"]) for r in rows}, engine)
+        ids = sorted({r["cycle_id"] for r in rows})
+        codes = dict(session.execute(select(m.Cycle.id, m.Cycle.code).where(_among(m.Cycle.id, ids, engine))).all())  # type: ignore[arg-type]
         session.commit()
     rows.sort(key=lambda r: r["id"])
     return [Claimed(r, people.get((r["cycle_id"], r["recipient"])), codes[r["cycle_id"]]) for r in rows]
@@ -110,16 +114,30 @@ CLAIMED_COLUMNS = (
 )
 
 
-def _recipients(session: Session, pairs: set[tuple[int, str]]) -> dict[tuple[int, str], Recipient]:
-    """The claimed rows' recipients, by (cycle_id, key), in one narrow query whatever the number of cycles."""
+def _recipients(session: Session, pairs: set[tuple[int, str]], engine: Engine) -> dict[tuple[int, str], Recipient]:
+    """The claimed rows' recipients, by (cycle_id, key), in one narrow query whatever the number of cycles:
+    the people of those cycles with those keys (a few more than asked for: the same key in another of the
+    cycles), kept when the pair was asked for. A row-value IN list of 200 pairs cost PostgreSQL ~19 ms."""
     P = m.Person
     query = select(P.cycle_id, P.key, P.name, P.email, P.phone, P.telegram, P.channels).where(
-        tuple_(P.cycle_id, P.key).in_(sorted(pairs))  # type: ignore[arg-type]
+        _among(P.cycle_id, sorted({c for c, _ in pairs}), engine),
+        _among(P.key, sorted({k for _, k in pairs}), engine),
     )
     return {
         (cycle_id, key): Recipient(key, name, email, phone, telegram, tuple(channels or ()))
         for cycle_id, key, name, email, phone, telegram, channels in session.execute(query)
+        if (cycle_id, key) in pairs
     }
+
+
+def _among(column: Any, values: list[Any], engine: Any) -> Any:
+    """`column IN (values)`; on PostgreSQL `column = ANY(:array)`: one parameter, so the statement text is
+    the same whatever the number of cycles (psycopg parses and prepares it once, not per claim)."""
+    if engine.dialect.name != "postgresql":
+        return column.in_(values)
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
 
 
 def expired_cycles(engine: Engine, cycle_ids: list[int], now: datetime) -> set[int]:
@@ -129,7 +147,11 @@ def expired_cycles(engine: Engine, cycle_ids: list[int], now: datetime) -> set[i
         return set(
             session.execute(
                 select(OUTBOX.c.cycle_id)
-                .where(OUTBOX.c.cycle_id.in_(cycle_ids), OUTBOX.c.state == "sending", OUTBOX.c.lease_until < now)
+                .where(
+                    _among(OUTBOX.c.cycle_id, cycle_ids, engine),
+                    OUTBOX.c.state == "sending",
+                    OUTBOX.c.lease_until < now,
+                )
                 .distinct()
             ).scalars()
         )
@@ -320,7 +342,7 @@ def _write_states(
         for start in range(0, len(ids), SENT_CHUNK):  # one UPDATE per channel, not one per message
             session.execute(
                 update(OUTBOX)
-                .where(OUTBOX.c.id.in_(ids[start : start + SENT_CHUNK]))
+                .where(_among(OUTBOX.c.id, ids[start : start + SENT_CHUNK], session.get_bind()))
                 .values(state="sent", sent_at=now, channel=channel, lease_until=None, last_error=None)
                 .values(updated_at=now)
             )
