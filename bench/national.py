@@ -867,7 +867,7 @@ def national_dispatch(engine, probe: str, log: StatementLog, receiver: str, prof
     from spbe.store import models as m
 
     parts: Counter = Counter()
-    originals = {name: getattr(d, name) for name in ("claim", "_record", "reclaim")}
+    originals = {name: getattr(d, name) for name in ("claim", "claim_many", "_record", "record_groups", "reclaim")}
 
     def timed(name: str, fn: Callable) -> Callable:
         def wrapper(*args, **kwargs):

@@ -21,6 +21,7 @@ outcome. Safe to run as many times, and in as many processes, as you like.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import functools
 import os
@@ -39,7 +40,18 @@ from spbe import clock
 from spbe.channels.base import BuildError, Outcome, Outgoing, Redactor
 from spbe.channels.ratelimit import RateLimiter
 from spbe.services.delivery_settings import DispatchSettings, route, safe_batch
-from spbe.services.outbox_leases import Claimed, Result, claim, expired_cycles, reclaim, record_results
+from spbe.services.outbox_leases import (
+    Claimed,
+    CycleOutcomes,
+    Recorded,
+    Result,
+    claim,
+    claim_many,
+    expired_cycles,
+    reclaim,
+    record_groups,
+    record_results,
+)
 
 __all__ = ["DispatchReport", "dispatch", "dispatch_many", "dispatch_now", "worker_id"]
 
@@ -102,12 +114,8 @@ async def dispatch(
     if own_client:
         limits = httpx.Limits(max_connections=settings.concurrency, max_keepalive_connections=settings.concurrency)
         client = httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(settings.timeout), verify=_tls_context())
-    gate = asyncio.Semaphore(settings.concurrency)
-    per_channel = {
-        name: (asyncio.Semaphore(ch.concurrency or settings.concurrency), RateLimiter(ch.rate_per_second))
-        for name, ch in settings.channels.items()
-    }
-    redact = settings.redactor
+    lane = _Lane.of(settings)
+    redact = lane.redact
     try:
         if reclaim_first:
             report.reclaimed += await asyncio.to_thread(reclaim, engine, cycle_id, settings, redact)
@@ -125,13 +133,9 @@ async def dispatch(
             report.claimed += len(batch)
             retried_before = len(report.retried)
 
-            async def deliver(c: Claimed) -> Result:
-                async with gate:
-                    return await _deliver(c, settings, per_channel, client, redact)
-
             pending: list[Result] = []
             flushed = time.perf_counter()
-            for next_done in asyncio.as_completed([deliver(c) for c in batch]):
+            for next_done in asyncio.as_completed([lane.deliver(c, client) for c in batch]):
                 pending.append(await next_done)
                 if len(pending) >= settings.flush_every or time.perf_counter() - flushed >= settings.flush_seconds:
                     done, pending, flushed = pending, [], time.perf_counter()
@@ -163,47 +167,236 @@ def dispatch_now(**kwargs: Any) -> DispatchReport:
     return asyncio.run(dispatch(**kwargs))
 
 
-CYCLES_AT_ONCE = 16  # a national dispatch: cycles whose claims, deliveries and results overlap
-
-
 async def dispatch_many(
     cycles: list[tuple[int, DispatchSettings]],
     *,
     engine: Engine | None = None,
-    at_once: int = CYCLES_AT_ONCE,
+    concurrency: int | None = None,
     jitter: Callable[[], float] = random.random,
 ) -> list[DispatchReport]:
     """`dispatch` for many cycles (a national deployment: one cycle per agency) in one event loop over one
-    pooled client. One cycle at a time, a small agency's few messages each paid a new client, new
-    connections and a claim round trip with nothing in flight meanwhile (bench/national.py: 114 msg/s);
-    here up to `at_once` cycles run together, so one cycle's claim or result write overlaps another's
-    deliveries. Each cycle keeps its own settings (channels, rates, window) and its own report."""
+    pooled client, claiming and recording across cycles. Run cycle by cycle, a small agency's ~6 messages
+    each paid a claim transaction and a result transaction of their own, and those (not the deliveries)
+    bound the run; here one claim takes a batch from every cycle whose window is open, the next claim
+    overlaps the deliveries of the last, and results are written in groups across cycles. Each message
+    still goes out with its own cycle's settings (channels, route, limits, retries, dead letters); at most
+    `concurrency` (default: the widest cycle's) are in flight at once. One report per cycle, in order."""
     import httpx
 
     from spbe.store.db import get_engine
 
     engine = engine or get_engine()
     worker = worker_id()
-    widest = max((s.concurrency for _, s in cycles), default=1)
+    widest = concurrency or max((s.concurrency for _, s in cycles), default=1)
     timeout = max((s.timeout for _, s in cycles), default=10.0)
     limits = httpx.Limits(max_connections=widest, max_keepalive_connections=widest)
-    gate = asyncio.Semaphore(max(1, at_once))
+    started = time.perf_counter()
     async with httpx.AsyncClient(limits=limits, timeout=httpx.Timeout(timeout), verify=_tls_context()) as client:
+        run = _NationalRun(cycles, engine=engine, worker=worker, client=client, jitter=jitter, concurrency=widest)
+        await run.reclaim()
+        await run.deliver_all()
+    finished, seconds = clock.now(), time.perf_counter() - started
+    for report in run.reports.values():
+        report.finished, report.seconds = finished, seconds
+    return [run.reports[cycle_id] for cycle_id, _ in cycles]
 
-        async def one(cycle_id: int, settings: DispatchSettings, expired: bool) -> DispatchReport:
-            async with gate:
-                return await dispatch(
-                    cycle_id=cycle_id,
-                    settings=settings,
-                    engine=engine,
-                    worker=worker,
-                    client=client,
-                    jitter=jitter,
-                    reclaim_first=expired,
-                )
 
-        expired = await asyncio.to_thread(expired_cycles, engine, [cid for cid, _ in cycles], clock.now())
-        return list(await asyncio.gather(*(one(cid, s, cid in expired) for cid, s in cycles)))
+@dataclass
+class _Lane:
+    """One cycle's delivery limits: its own concurrency, and each of its channels' concurrency and rate."""
+
+    settings: DispatchSettings
+    redact: Redactor
+    gate: asyncio.Semaphore
+    per_channel: dict[str, tuple[asyncio.Semaphore, RateLimiter]]
+
+    @classmethod
+    def of(cls, settings: DispatchSettings) -> _Lane:
+        per_channel = {
+            name: (asyncio.Semaphore(ch.concurrency or settings.concurrency), RateLimiter(ch.rate_per_second))
+            for name, ch in settings.channels.items()
+        }
+        return cls(settings, settings.redactor, asyncio.Semaphore(settings.concurrency), per_channel)
+
+    async def deliver(self, c: Claimed, client: Any) -> Result:
+        async with self.gate:
+            return await _deliver(c, self.settings, self.per_channel, client, self.redact)
+
+
+class _NationalRun:
+    """The state of one `dispatch_many`: the cycles' lanes and reports, what is in flight, what awaits
+    writing. A claimer keeps deliveries fed (it claims again once fewer than half a batch wait), deliveries
+    put their results on a queue, and one writer records them in groups across cycles."""
+
+    def __init__(
+        self,
+        cycles: list[tuple[int, DispatchSettings]],
+        *,
+        engine: Engine,
+        worker: str,
+        client: Any,
+        jitter: Callable[[], float],
+        concurrency: int,
+    ) -> None:
+        self.engine, self.worker, self.client, self.jitter = engine, worker, client, jitter
+        self.settings = dict(cycles)
+        now = clock.now()
+        self.reports = {cycle_id: DispatchReport(cycle_id, worker, now) for cycle_id in self.settings}
+        self.open = list(self.settings)  # cycles that may still have something due in their window
+        self.lanes: dict[int, _Lane] = {}
+        self.gate = asyncio.Semaphore(max(1, concurrency))
+        every = list(self.settings.values())
+        self.lease_seconds = max((s.rules.lease_seconds for s in every), default=300.0)
+        self.flush_every = min((s.flush_every for s in every), default=50)
+        self.flush_seconds = min((s.flush_seconds for s in every), default=0.25)
+        self.results: asyncio.Queue[Result | None] = asyncio.Queue()
+        self.waiting = 0  # claimed, not yet delivered
+        self.drained = asyncio.Event()  # set whenever fewer than half a batch wait
+        self.full = asyncio.Event()  # set when a group's worth of results waits to be written
+        self.batch = 1  # the size of the last claim
+        self.hurry = False  # everything is delivered: write what is left without waiting for a group
+        self.retried = 0  # retries recorded so far: one since the last claim may be due again at once
+
+    async def reclaim(self) -> None:
+        """Expired leases, as `dispatch` takes them back: one query says which cycles have any, and only
+        those pay `reclaim`'s transaction."""
+        expired = await asyncio.to_thread(expired_cycles, self.engine, list(self.settings), clock.now())
+        for cycle_id in sorted(expired):
+            settings = self.settings[cycle_id]
+            self.reports[cycle_id].reclaimed += await asyncio.to_thread(
+                reclaim, self.engine, cycle_id, settings, self.lane(cycle_id).redact
+            )
+
+    def lane(self, cycle_id: int) -> _Lane:
+        if cycle_id not in self.lanes:
+            self.lanes[cycle_id] = _Lane.of(self.settings[cycle_id])
+        return self.lanes[cycle_id]
+
+    async def deliver_all(self) -> None:
+        """Claim, deliver and record until nothing is due; a round whose results put something back for
+        a retry that is due at once (a Retry-After of 0) claims again, as `dispatch` does."""
+        writer = asyncio.create_task(self._write())
+        deliveries: set[asyncio.Task] = set()
+        try:
+            while True:
+                retried_before, self.hurry = self.retried, False
+                await self._claim_until_short(deliveries)
+                if deliveries:
+                    await asyncio.gather(*deliveries)
+                await self._flushed(writer)
+                if self.retried == retried_before:
+                    break  # nothing was put back since the last claim: nothing else is due now
+        finally:
+            self.results.put_nowait(None)
+            self.full.set()
+            await writer
+
+    async def _claim_until_short(self, deliveries: set[asyncio.Task]) -> None:
+        """Claim batch after batch until a short one; each next claim once fewer than half a batch waits,
+        so that it overlaps the deliveries (what waits stays under 1.5 batches: within the lease, as
+        `safe_batch` has it)."""
+        while True:
+            batch = await self._claim()
+            for c in batch:
+                task = asyncio.create_task(self._deliver(c))
+                deliveries.add(task)
+                task.add_done_callback(deliveries.discard)
+            if len(batch) < self.batch:
+                return
+            self.drained.clear()
+            if self.waiting >= self.low_water:
+                await self.drained.wait()
+
+    @property
+    def low_water(self) -> int:
+        return max(1, self.batch // 2)
+
+    async def _claim(self) -> list[Claimed]:
+        now = clock.now()
+        self._close_windows(now)
+        if not self.open:
+            self.batch = 1
+            return []
+        self.batch = min(safe_batch(self.settings[cycle_id]) for cycle_id in self.open)
+        batch = await asyncio.to_thread(
+            claim_many, self.engine, self.open, now, self.batch, self.worker, lease_seconds=self.lease_seconds
+        )
+        for c in batch:
+            self.reports[c.row["cycle_id"]].claimed += 1
+        self.waiting += len(batch)
+        return batch
+
+    def _close_windows(self, now: datetime) -> None:
+        """Leave out the cycles whose sending window is closed now; their reports say when it opens."""
+        still = []
+        for cycle_id in self.open:
+            window = self.settings[cycle_id].window
+            if window.contains(now):
+                still.append(cycle_id)
+            elif self.reports[cycle_id].outside_window is None:
+                self.reports[cycle_id].outside_window = window.next_open(now)
+        self.open = still
+
+    async def _deliver(self, c: Claimed) -> None:
+        try:
+            async with self.gate:
+                result = await self.lane(c.row["cycle_id"]).deliver(c, self.client)
+        finally:
+            self.waiting -= 1
+            if self.waiting < self.low_water:
+                self.drained.set()
+        self.results.put_nowait(result)
+        if self.results.qsize() >= self.flush_every:
+            self.full.set()
+
+    async def _flushed(self, writer: asyncio.Task) -> None:
+        """Wait until every result so far is written (now, not after `flush_seconds`); a writer that
+        failed raises its error here instead of leaving this wait hanging."""
+        self.hurry = True
+        self.full.set()
+        joined = asyncio.create_task(self.results.join())
+        await asyncio.wait([joined, writer], return_when=asyncio.FIRST_COMPLETED)
+        if not joined.done():
+            joined.cancel()
+            writer.result()  # raises the writer's error
+            raise RuntimeError("the result writer ended early")
+
+    async def _write(self) -> None:
+        """Record results in groups (`flush_every` of them, or what came within `flush_seconds`, or what
+        came while the last group was written), one transaction per group across cycles; ends at the None
+        that `deliver_all` puts last."""
+        closing = False
+        while not closing:
+            first = await self.results.get()
+            group = [] if first is None else [first]
+            closing = first is None
+            if not (closing or self.hurry) and self.results.qsize() + 1 < self.flush_every:
+                self.full.clear()
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self.full.wait(), self.flush_seconds)
+            while not self.results.empty():
+                item = self.results.get_nowait()
+                closing = closing or item is None
+                if item is not None:
+                    group.append(item)
+            try:
+                if group:
+                    await asyncio.to_thread(self._record, group)
+            finally:
+                for _ in range(len(group) + (1 if closing else 0)):
+                    self.results.task_done()
+
+    def _record(self, group: list[Result]) -> None:
+        by_cycle: dict[int, list[Result]] = {}
+        for r in group:
+            by_cycle.setdefault(r.claimed.row["cycle_id"], []).append(r)
+        groups = [
+            CycleOutcomes(cycle_id, self.settings[cycle_id], self.lane(cycle_id).redact, results)
+            for cycle_id, results in by_cycle.items()
+        ]
+        for cycle_id, done in record_groups(self.engine, groups, worker=self.worker, jitter=self.jitter).items():
+            _add(self.reports[cycle_id], done)
+            self.retried += len(done.retried)
 
 
 def _record(
@@ -217,6 +410,10 @@ def _record(
     done = record_results(
         engine, results, cycle_id=report.cycle_id, worker=report.worker, settings=settings, redact=redact, jitter=jitter
     )
+    _add(report, done)
+
+
+def _add(report: DispatchReport, done: Recorded) -> None:
     report.sent += done.sent
     report.retried += done.retried
     report.dead += done.dead
@@ -251,7 +448,8 @@ async def _deliver(
         async with semaphore:
             await limiter.wait()
             try:
-                outcome = await asyncio.wait_for(channel.send(message, client), timeout=settings.timeout * 3)
+                async with asyncio.timeout(settings.timeout * 3):  # no extra task per message, as wait_for makes
+                    outcome = await channel.send(message, client)
             except BuildError as exc:  # the message could not be put together: certainly not sent
                 outcome = Outcome.refused(f"{channel.name}: {exc}")
             except TimeoutError:

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, bindparam, select, update
+from sqlalchemy import and_, any_, bindparam, select, update
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
@@ -54,11 +54,27 @@ class Recorded:
 def claim(
     engine: Engine, cycle_id: int, now: datetime, size: int, worker: str, settings: DispatchSettings
 ) -> list[Claimed]:
-    lease = now + timedelta(seconds=settings.rules.lease_seconds)
+    """One cycle's due rows: `claim_many` over that cycle alone, under its own lease."""
+    return claim_many(engine, [cycle_id], now, size, worker, lease_seconds=settings.rules.lease_seconds)
+
+
+def claim_many(
+    engine: Engine, cycle_ids: list[int], now: datetime, size: int, worker: str, *, lease_seconds: float
+) -> list[Claimed]:
+    """Up to `size` due rows over all of `cycle_ids`, oldest first, with their recipients and cycle codes,
+    in one transaction: a national dispatch pays one claim per batch, not one per cycle. The lease is one
+    for the whole batch; give the longest of the cycles' (a longer lease never sends a second copy)."""
+    if not cycle_ids:
+        return []
+    lease = now + timedelta(seconds=lease_seconds)
     with Session(engine, expire_on_commit=False) as session:
         pick = (
             select(OUTBOX.c.id)
-            .where(OUTBOX.c.cycle_id == cycle_id, OUTBOX.c.state.in_(OPEN_STATES), OUTBOX.c.not_before <= now)
+            .where(
+                _among(OUTBOX.c.cycle_id, cycle_ids, engine),
+                OUTBOX.c.state.in_(OPEN_STATES),
+                OUTBOX.c.not_before <= now,
+            )
             .order_by(OUTBOX.c.not_before, OUTBOX.c.id)
             .limit(size)
         )
@@ -70,36 +86,58 @@ def claim(
             .values(
                 state="sending", lease_until=lease, claimed_by=worker, attempts=OUTBOX.c.attempts + 1, updated_at=now
             )
-            .returning(
-                OUTBOX.c.id,
-                OUTBOX.c.key,
-                OUTBOX.c.kind,
-                OUTBOX.c.phase,
-                OUTBOX.c.recipient,
-                OUTBOX.c.subject,
-                OUTBOX.c.body,
-                OUTBOX.c.attempts,
-                OUTBOX.c.attachments,
-            )
+            .returning(*(OUTBOX.c[name] for name in CLAIMED_COLUMNS))
         )
         rows = [dict(r._mapping) for r in session.execute(stmt)]
         if not rows:
             session.commit()
             return []
-        keys = {r["recipient"] for r in rows}
-        P = m.Person
-        people = {  # the recipients and the cycle's code in one narrow query: a national dispatch claims per cycle
-            key: Recipient(key, name, email, phone, telegram, tuple(channels or ()))
-            for key, name, email, phone, telegram, channels in session.execute(
-                select(P.key, P.name, P.email, P.phone, P.telegram, P.channels).where(
-                    P.cycle_id == cycle_id, P.key.in_(keys)  # type: ignore[attr-defined]
-                )
-            )
-        }
-        code = session.execute(select(m.Cycle.code).where(m.Cycle.id == cycle_id)).scalar_one()
+        people = _recipients(session, {(r["cycle_id"], r["recipient"]) for r in rows}, engine)
+        ids = sorted({r["cycle_id"] for r in rows})
+        codes = dict(session.execute(select(m.Cycle.id, m.Cycle.code).where(_among(m.Cycle.id, ids, engine))).all())  # type: ignore[arg-type]
         session.commit()
     rows.sort(key=lambda r: r["id"])
-    return [Claimed(r, people.get(r["recipient"]), code) for r in rows]
+    return [Claimed(r, people.get((r["cycle_id"], r["recipient"])), codes[r["cycle_id"]]) for r in rows]
+
+
+CLAIMED_COLUMNS = (
+    "id",
+    "cycle_id",
+    "key",
+    "kind",
+    "phase",
+    "recipient",
+    "subject",
+    "body",
+    "attempts",
+    "attachments",
+)
+
+
+def _recipients(session: Session, pairs: set[tuple[int, str]], engine: Engine) -> dict[tuple[int, str], Recipient]:
+    """The claimed rows' recipients, by (cycle_id, key), in one narrow query whatever the number of cycles:
+    the people of those cycles with those keys (a few more than asked for: the same key in another of the
+    cycles), kept when the pair was asked for. A row-value IN list of 200 pairs cost PostgreSQL ~19 ms."""
+    P = m.Person
+    query = select(P.cycle_id, P.key, P.name, P.email, P.phone, P.telegram, P.channels).where(
+        _among(P.cycle_id, sorted({c for c, _ in pairs}), engine),
+        _among(P.key, sorted({k for _, k in pairs}), engine),
+    )
+    return {
+        (cycle_id, key): Recipient(key, name, email, phone, telegram, tuple(channels or ()))
+        for cycle_id, key, name, email, phone, telegram, channels in session.execute(query)
+        if (cycle_id, key) in pairs
+    }
+
+
+def _among(column: Any, values: list[Any], engine: Any) -> Any:
+    """`column IN (values)`; on PostgreSQL `column = ANY(:array)`: one parameter, so the statement text is
+    the same whatever the number of cycles (psycopg parses and prepares it once, not per claim)."""
+    if engine.dialect.name != "postgresql":
+        return column.in_(values)
+    from sqlalchemy.dialects.postgresql import ARRAY
+
+    return column == any_(bindparam(None, values, type_=ARRAY(column.type)))
 
 
 def expired_cycles(engine: Engine, cycle_ids: list[int], now: datetime) -> set[int]:
@@ -109,7 +147,11 @@ def expired_cycles(engine: Engine, cycle_ids: list[int], now: datetime) -> set[i
         return set(
             session.execute(
                 select(OUTBOX.c.cycle_id)
-                .where(OUTBOX.c.cycle_id.in_(cycle_ids), OUTBOX.c.state == "sending", OUTBOX.c.lease_until < now)
+                .where(
+                    _among(OUTBOX.c.cycle_id, cycle_ids, engine),
+                    OUTBOX.c.state == "sending",
+                    OUTBOX.c.lease_until < now,
+                )
                 .distinct()
             ).scalars()
         )
@@ -159,6 +201,27 @@ def reclaim(engine: Engine, cycle_id: int, settings: DispatchSettings, redact: R
     return len(dead) + len(back)
 
 
+@dataclass
+class CycleOutcomes:
+    """One cycle's share of a group of outcomes, with the settings they are judged by (its max_attempts,
+    backoff and sending window)."""
+
+    cycle_id: int
+    settings: DispatchSettings
+    redact: Redactor
+    results: list[Result]
+
+
+@dataclass
+class _Plan:
+    """What one cycle's outcomes turn into: the report entries and the parameters of the row updates."""
+
+    report: Recorded = field(default_factory=Recorded)
+    sent: list[dict[str, Any]] = field(default_factory=list)
+    retry: list[dict[str, Any]] = field(default_factory=list)
+    dead: list[dict[str, Any]] = field(default_factory=list)
+
+
 def record_results(
     engine: Engine,
     results: list[Result],
@@ -169,11 +232,62 @@ def record_results(
     redact: Redactor,
     jitter: Callable[[], float],
 ) -> Recorded:
-    """Write a group of delivery outcomes in one transaction; returns what was sent, retried and given up."""
+    """Write a group of one cycle's delivery outcomes in one transaction; returns what was sent, retried and
+    given up."""
+    groups = [CycleOutcomes(cycle_id, settings, redact, results)]
+    return record_groups(engine, groups, worker=worker, jitter=jitter)[cycle_id]
+
+
+def record_groups(
+    engine: Engine, groups: list[CycleOutcomes], *, worker: str, jitter: Callable[[], float]
+) -> dict[int, Recorded]:
+    """Write outcomes of any number of cycles in one transaction (`write_results`), by cycle id."""
+    with Session(engine, expire_on_commit=False) as session:
+        recorded = write_results(session, groups, worker=worker, jitter=jitter)
+        session.commit()
+    return recorded
+
+
+def write_results(
+    session: Session, groups: list[CycleOutcomes], *, worker: str, jitter: Callable[[], float]
+) -> dict[int, Recorded]:
+    """Write delivery outcomes into `session` (the caller commits): the row updates of every cycle
+    together (one UPDATE per channel for the sent, one executemany each for retries and the dead), then per
+    cycle its dead-letter notice and its `outbox.delivered` event. One cycle per group (ids must differ)."""
     now = clock.now()
-    sent, retry, dead = [], [], []
-    report = Recorded()
-    for r in results:
+    plans = {g.cycle_id: _plan(g, now=now, worker=worker, jitter=jitter) for g in groups}
+    if len(plans) != len(groups):
+        raise ValueError("write_results: one group per cycle")
+    _write_states(
+        session,
+        now=now,
+        sent=[s for p in plans.values() for s in p.sent],
+        retry=[s for p in plans.values() for s in p.retry],
+        dead=[s for p in plans.values() for s in p.dead],
+    )
+    for g in groups:
+        plan = plans[g.cycle_id]
+        if plan.dead:
+            notify_dead(session, g.cycle_id, plan.report.dead, max_attempts=g.settings.rules.max_attempts)
+        record(
+            session,
+            cycle_id=g.cycle_id,
+            actor=DISPATCH_ACTOR,
+            action="outbox.delivered",
+            detail={
+                "worker": worker,
+                "sent": [s["b_id"] for s in plan.sent],
+                "retry": [s["b_id"] for s in plan.retry],
+                "dead": [s["b_id"] for s in plan.dead],
+            },
+        )
+    return {cycle_id: plan.report for cycle_id, plan in plans.items()}
+
+
+def _plan(group: CycleOutcomes, *, now: datetime, worker: str, jitter: Callable[[], float]) -> _Plan:
+    """Sort one cycle's outcomes into sent, retried (when, by its backoff and window) and dead."""
+    rules, plan = group.settings.rules, _Plan()
+    for r in group.results:
         row, outcome = r.claimed.row, r.outcome
         entry = {
             "id": row["id"],
@@ -185,25 +299,17 @@ def record_results(
             "attempts": row["attempts"],
         }
         if outcome.delivered:
-            sent.append({"b_id": row["id"], "b_channel": r.channel, "b_now": now})
-            report.sent.append(entry)
+            plan.sent.append({"b_id": row["id"], "b_channel": r.channel, "b_now": now})
+            plan.report.sent.append(entry)
             continue
-        error = redact.clean(outcome.error) or "failed"  # again: a Result may come from elsewhere than _deliver
+        error = group.redact.clean(outcome.error) or "failed"  # again: a Result may come from elsewhere than _deliver
         entry["error"] = error
-        if outcome.retryable and row["attempts"] < settings.rules.max_attempts:
-            delay = retry_delay(row["attempts"], settings.rules, retry_after=outcome.retry_after, jitter=jitter())
-            when = settings.window.next_open(now + timedelta(seconds=delay))
-            retry.append(
-                {
-                    "b_id": row["id"],
-                    "b_channel": r.channel,
-                    "b_error": error,
-                    "b_when": when,
-                    "b_now": now,
-                    "b_worker": worker,
-                }
-            )
-            report.retried.append(entry | {"next_attempt": when.isoformat()})
+        base = {"b_id": row["id"], "b_channel": r.channel, "b_error": error, "b_now": now, "b_worker": worker}
+        if outcome.retryable and row["attempts"] < rules.max_attempts:
+            delay = retry_delay(row["attempts"], rules, retry_after=outcome.retry_after, jitter=jitter())
+            when = group.settings.window.next_open(now + timedelta(seconds=delay))
+            plan.retry.append(base | {"b_when": when})
+            plan.report.retried.append(entry | {"next_attempt": when.isoformat()})
             log.warning(
                 "outbox %s (%s): attempt %s failed, retry at %s: %s",
                 row["id"],
@@ -213,65 +319,48 @@ def record_results(
                 error,
             )
         else:
-            dead.append({"b_id": row["id"], "b_channel": r.channel, "b_error": error, "b_now": now, "b_worker": worker})
-            report.dead.append(entry)
+            plan.dead.append(base)
+            plan.report.dead.append(entry)
             log.error(
                 "outbox %s (%s): given up after %s attempt(s): %s", row["id"], row["recipient"], row["attempts"], error
             )
-    with Session(engine, expire_on_commit=False) as session:
-        by_channel: dict[str | None, list[int]] = {}
-        for s in sent:
-            by_channel.setdefault(s["b_channel"], []).append(s["b_id"])
-        for channel, ids in by_channel.items():  # delivered is delivered, even if our lease ran out meanwhile
-            for start in range(0, len(ids), SENT_CHUNK):  # one UPDATE per channel, not one per message
-                session.execute(
-                    update(OUTBOX)
-                    .where(OUTBOX.c.id.in_(ids[start : start + SENT_CHUNK]))
-                    .values(state="sent", sent_at=now, channel=channel, lease_until=None, last_error=None)
-                    .values(updated_at=now)
-                )
-        mine = and_(
-            OUTBOX.c.id == bindparam("b_id"), OUTBOX.c.state == "sending", OUTBOX.c.claimed_by == bindparam("b_worker")
-        )
-        if retry:
+    return plan
+
+
+def _write_states(
+    session: Session,
+    *,
+    now: datetime,
+    sent: list[dict[str, Any]],
+    retry: list[dict[str, Any]],
+    dead: list[dict[str, Any]],
+) -> None:
+    by_channel: dict[str | None, list[int]] = {}
+    for s in sent:
+        by_channel.setdefault(s["b_channel"], []).append(s["b_id"])
+    for channel, ids in by_channel.items():  # delivered is delivered, even if our lease ran out meanwhile
+        for start in range(0, len(ids), SENT_CHUNK):  # one UPDATE per channel, not one per message
+            session.execute(
+                update(OUTBOX)
+                .where(_among(OUTBOX.c.id, ids[start : start + SENT_CHUNK], session.get_bind()))
+                .values(state="sent", sent_at=now, channel=channel, lease_until=None, last_error=None)
+                .values(updated_at=now)
+            )
+    mine = and_(
+        OUTBOX.c.id == bindparam("b_id"), OUTBOX.c.state == "sending", OUTBOX.c.claimed_by == bindparam("b_worker")
+    )
+    for state, params, extra in (("retry", retry, {"not_before": bindparam("b_when")}), ("dead", dead, {})):
+        if params:  # one executemany each: the message's own error and channel, only if the lease is still ours
             session.execute(
                 update(OUTBOX)
                 .where(mine)
                 .values(
-                    state="retry",
-                    not_before=bindparam("b_when"),
+                    state=state,
                     channel=bindparam("b_channel"),
                     last_error=bindparam("b_error"),
                     lease_until=None,
                     updated_at=bindparam("b_now"),
+                    **extra,
                 ),
-                retry,
+                params,
             )
-        if dead:
-            session.execute(
-                update(OUTBOX)
-                .where(mine)
-                .values(
-                    state="dead",
-                    channel=bindparam("b_channel"),
-                    last_error=bindparam("b_error"),
-                    lease_until=None,
-                    updated_at=bindparam("b_now"),
-                ),
-                dead,
-            )
-            notify_dead(session, cycle_id, report.dead, max_attempts=settings.rules.max_attempts)
-        record(
-            session,
-            cycle_id=cycle_id,
-            actor=DISPATCH_ACTOR,
-            action="outbox.delivered",
-            detail={
-                "worker": worker,
-                "sent": [s["b_id"] for s in sent],
-                "retry": [s["b_id"] for s in retry],
-                "dead": [s["b_id"] for s in dead],
-            },
-        )
-        session.commit()
-    return report
