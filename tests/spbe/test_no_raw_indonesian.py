@@ -30,6 +30,7 @@ WORDS = re.compile(
 
 # (file, literal prefix): Indonesian text that is data, compared or stored, never shown as prose.
 ALLOWED: frozenset[tuple[str, str]] = frozenset({
+    ("spbe/linkcheck/policy.py", "spbe-linkcheck/0.1 ("),  # the HTTP User-Agent servers log, an identifier
 })
 
 # Files not yet converted (see the module docstring): the list only shrinks.
@@ -65,7 +66,6 @@ PENDING: tuple[str, ...] = (
     "spbe/items/status.py",
     "spbe/items/valuation.py",
     "spbe/linkcheck/checker.py",
-    "spbe/linkcheck/policy.py",
     "spbe/linkcheck/service.py",
     "spbe/messages.py",
     "spbe/planner.py",
