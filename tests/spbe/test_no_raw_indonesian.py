@@ -72,7 +72,6 @@ PENDING: tuple[str, ...] = (
     "spbe/portal/answers.py",
     "spbe/portal/app.py",
     "spbe/portal/item_views.py",
-    "spbe/portal/links.py",
     "spbe/portal/problems.py",
     "spbe/portal/views.py",
     "spbe/portal/web.py",
