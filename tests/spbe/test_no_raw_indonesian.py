@@ -69,7 +69,6 @@ PENDING: tuple[str, ...] = (
     "spbe/linkcheck/service.py",
     "spbe/messages.py",
     "spbe/planner.py",
-    "spbe/portal/answers.py",
     "spbe/portal/app.py",
     "spbe/portal/item_views.py",
     "spbe/portal/problems.py",
