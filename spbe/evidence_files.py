@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from spbe.errors import InputError
+from spbe.i18n import N_, _
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 REF_PREFIX = "file:sha256:"
@@ -56,8 +57,8 @@ _OOXML_PARTS = (
     ("xl/", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
     ("ppt/", "application/vnd.openxmlformats-officedocument.presentationml.presentation"),
 )
-_REFUSED_MAGIC = ((b"MZ", "program Windows"), (b"\x7fELF", "program Linux"), (b"#!", "skrip"))
-ACCEPTED_TEXT = "PDF, gambar (PNG, JPEG, WebP), atau dokumen perkantoran (Word, Excel, PowerPoint, OpenDocument)"
+_REFUSED_MAGIC = ((b"MZ", N_("a Windows program")), (b"\x7fELF", N_("a Linux program")), (b"#!", N_("a script")))
+ACCEPTED_TEXT = N_("PDF, images (PNG, JPEG, WebP), or office documents (Word, Excel, PowerPoint, OpenDocument)")
 
 
 @dataclass(frozen=True)
@@ -77,7 +78,11 @@ def sniff(data: bytes) -> str:
     """The media type the bytes are, or InputError saying what they are not."""
     for magic, what in _REFUSED_MAGIC:
         if data.startswith(magic):
-            raise InputError(f"berkas ini adalah {what}, bukan bukti dukung; yang diterima: {ACCEPTED_TEXT}")
+            raise InputError(
+                _("this file is {what}, not supporting evidence; accepted: {accepted}").format(
+                    what=_(what), accepted=_(ACCEPTED_TEXT)
+                )
+            )
     if data.startswith(b"%PDF-"):
         return "application/pdf"
     if data.startswith(b"\x89PNG\r\n\x1a\n"):
@@ -90,7 +95,9 @@ def sniff(data: bytes) -> str:
         kind = _zip_kind(data)
         if kind:
             return kind
-    raise InputError(f"jenis berkas tidak dikenali dari isinya; yang diterima: {ACCEPTED_TEXT}")
+    raise InputError(
+        _("the file type is not recognised from its content; accepted: {accepted}").format(accepted=_(ACCEPTED_TEXT))
+    )
 
 
 def _zip_kind(data: bytes) -> str | None:
@@ -129,9 +136,10 @@ def display_name(name: str | None, media_type: str) -> str:
 def store(data: bytes, *, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> StoredFile:
     """Write the bytes under `root` by their hash (atomically; already there is fine) after checking them."""
     if not data:
-        raise InputError("berkas kosong")
+        raise InputError(_("empty file"))
     if len(data) > max_bytes:
-        raise InputError(f"berkas {_mb(len(data))} melebihi batas {_mb(max_bytes)}")
+        too_big = _("file of {size} exceeds the limit of {limit}")
+        raise InputError(too_big.format(size=_mb(len(data)), limit=_mb(max_bytes)))
     media = sniff(data)
     digest = hashlib.sha256(data).hexdigest()
     path = path_of(root, digest)
@@ -150,7 +158,7 @@ def store(data: bytes, *, root: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> Sto
 
 def path_of(root: Path, digest: str) -> Path:
     if not _HEX64.match(digest):
-        raise InputError("rujukan berkas tidak sah")
+        raise InputError(_("invalid file reference"))
     return root / digest[:2] / digest
 
 
@@ -160,7 +168,7 @@ def parse_ref(ref: str) -> str | None:
         return None
     digest = ref[len(REF_PREFIX) :]
     if not _HEX64.match(digest):
-        raise InputError(f"rujukan berkas {ref[:80]!r} tidak sah")
+        raise InputError(_("file reference {ref} is not valid").format(ref=repr(ref[:80])))
     return digest
 
 
@@ -169,7 +177,7 @@ def read(root: Path, digest: str) -> bytes:
     try:
         return path.read_bytes()
     except FileNotFoundError:
-        raise InputError("berkas bukti tidak ditemukan di penyimpanan") from None
+        raise InputError(_("evidence file not found in storage")) from None
 
 
 def _mb(n: int) -> str:

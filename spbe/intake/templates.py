@@ -185,7 +185,7 @@ def _assessor_rows(session: Session, cycle: m.Cycle, assessor: str) -> list[dict
         statuses = []
         for url in evidence:
             check = checks.get(url)
-            label = L.LINK_STATUS_ID[check.status if check else None]
+            label = _(L.LINK_STATUS_ID[check.status if check else None])
             statuses.append(f"{label} ({check.http_status})" if check and check.http_status else label)
         rows.append(
             {

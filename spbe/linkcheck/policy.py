@@ -20,30 +20,31 @@ import httpx
 import idna
 
 from spbe.errors import ConfigError
+from spbe.i18n import N_, _
 from spbe.safe_text import printable
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
 
 STATUSES = ("ok", "not_found", "forbidden", "timeout", "unsafe", "error")
-STATUS_ID = {  # what an OPD admin or assessor reads: plain words, no library's error text
-    "ok": "dapat dibuka",
-    "not_found": "tautan tidak dapat dibuka (404)",
-    "forbidden": "butuh izin akses",
-    "timeout": "server tautan tidak menjawab",
-    "unsafe": "alamat tidak diizinkan",
-    "error": "tautan tidak dapat dibuka",
-    None: "belum diperiksa",
+STATUS_ID = {  # what an OPD admin or assessor reads: plain words, no library's error text (pass through `_()`)
+    "ok": N_("can be opened"),
+    "not_found": N_("the link cannot be opened (404)"),
+    "forbidden": N_("access permission needed"),
+    "timeout": N_("the link's server does not answer"),
+    "unsafe": N_("address not allowed"),
+    "error": N_("the link cannot be opened"),
+    None: N_("not checked yet"),
 }
 
 
 def status_text(status: str | None, http_status: int | None = None) -> str:
     """The status an OPD reads, with the HTTP code where the server gave one ("... (410)")."""
     if status == "not_found" and http_status and http_status != 404:
-        return f"tautan tidak dapat dibuka ({http_status})"
+        return _("the link cannot be opened ({http_status})").format(http_status=http_status)
     if status == "forbidden":
-        return "butuh izin akses (dokumen belum dibagikan untuk umum)"
-    return STATUS_ID.get(status, STATUS_ID["error"])
+        return _("access permission needed (the document is not shared with the public yet)")
+    return _(STATUS_ID.get(status, STATUS_ID["error"]))
 
 METADATA_ADDRESSES = frozenset(
     ipaddress.ip_address(a)
@@ -247,27 +248,29 @@ def whatwg_ipv4(host: str) -> ipaddress.IPv4Address | None:
 def host_problem(host: str) -> str | None:
     """Why `host` (as written in a URL, without brackets) cannot be fetched the same way by every client:
     an IPv4 address in any but its plain dotted form, or a name that is not valid IDNA. None when it is fine.
-    Written for the person who pasted the link (Bahasa Indonesia)."""
+    Written for the person who pasted the link (in their language)."""
     if not host:
-        return "tautan tidak memuat nama host"
+        return _("the link has no host name")
     if ":" in host:  # an IPv6 literal (urlsplit already removed the brackets)
         if "%" in host:
-            return f"alamat IPv6 {host!r} memuat zone id (%); tautan bukti dukung tidak boleh menunjuk antarmuka lokal"
+            return _(
+                "IPv6 address {host} carries a zone id (%); an evidence link must not point to a local interface"
+            ).format(host=repr(host))
         try:
             ipaddress.IPv6Address(host)
         except ValueError:
-            return f"{host!r} bukan alamat IPv6 yang valid"
+            return _("{host} is not a valid IPv6 address").format(host=repr(host))
         return None
     try:
         numeric = whatwg_ipv4(host)
     except ValueError:
-        return f"{host!r} bukan nama host maupun alamat IPv4 yang valid"
+        return _("{host} is neither a valid host name nor a valid IPv4 address").format(host=repr(host))
     if numeric is not None:
         if host.removesuffix(".") != str(numeric):  # a trailing dot is the DNS root, the same address everywhere
-            return (
-                f"alamat IPv4 {host!r} tidak ditulis dalam bentuk baku (peramban membacanya sebagai {numeric}); "
-                "tulis alamatnya sebagai empat angka desimal tanpa nol di depan, atau pakai nama domainnya"
-            )
+            return _(
+                "IPv4 address {host} is not written in its standard form (a browser reads it as {numeric}); "
+                "write the address as four decimal numbers without leading zeros, or use its domain name"
+            ).format(host=repr(host), numeric=numeric)
         return None
     if host.isascii():
         ascii_host = host.lower()
@@ -275,17 +278,23 @@ def host_problem(host: str) -> str | None:
         try:
             ascii_host = idna.encode(host.lower(), uts46=False).decode("ascii")
         except (idna.IDNAError, UnicodeError):
-            return f"nama host {host!r} bukan nama domain internasional (IDNA) yang valid; salin ulang tautannya"
+            return _(
+                "host name {host} is not a valid internationalised domain name (IDNA); copy the link again"
+            ).format(host=repr(host))
     name = ascii_host.rstrip(".")
     labels = name.split(".")
     if len(name) > 253 or any(not label or len(label) > 63 or not _LABEL.match(label) for label in labels):
-        return f"nama host {host[:80]!r} tidak valid (label kosong, terlalu panjang, atau memuat karakter terlarang)"
+        return _(
+            "host name {host} is not valid (an empty label, too long, or a forbidden character)"
+        ).format(host=repr(host[:80]))
     for label in labels:
         if label.startswith("xn--"):
             try:
                 idna.decode(label)
             except (idna.IDNAError, UnicodeError):
-                return f"nama host {host[:80]!r} memuat label punycode {label!r} yang tidak valid"
+                return _("host name {host} carries an invalid punycode label {label}").format(
+                    host=repr(host[:80]), label=repr(label)
+                )
     return None
 
 
@@ -296,7 +305,7 @@ def url_problem(url: str) -> str | None:
         parts = urlsplit(url)
         parts.port  # noqa: B018  (raises on a malformed port)
     except ValueError:
-        return "bukan tautan yang valid (bagian host atau port rusak)"
+        return _("not a valid link (the host or port part is broken)")
     if parts.scheme.lower() not in ("http", "https"):
         return None  # the policy refuses other schemes (url_refusal); not a matter of form
     problem = host_problem(parts.hostname or "")
@@ -306,7 +315,7 @@ def url_problem(url: str) -> str | None:
         parsed = httpx.URL(url)
         parsed.host  # noqa: B018  (decodes punycode labels: raises on invalid ones)
     except (httpx.InvalidURL, UnicodeError, ValueError) as exc:
-        return f"bukan tautan yang valid ({printable(exc, limit=120)})"
+        return _("not a valid link ({error})").format(error=printable(exc, limit=120))
     return None
 
 
@@ -331,7 +340,9 @@ def url_refusal(url: str, settings: EvidenceSettings) -> str | None:
             address = None
         if address is not None and parts.hostname.removesuffix(".") != str(address):  # 0177.0.0.1 is 127.0.0.1
             reason = blocked_reason(address) or "public address"
-            return f"{parts.hostname} = {address} ({reason}): bentuk IPv4 tidak baku, tidak pernah diambil"
+            return _("{host} = {address} ({reason}): a non-standard IPv4 form, never fetched").format(
+                host=parts.hostname, address=address, reason=reason
+            )
     if address is not None:
         return address_refusal(parts.hostname, address, settings)
     return None

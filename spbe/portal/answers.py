@@ -14,6 +14,7 @@ from sqlmodel import Session, col, select
 
 from spbe.errors import InputError
 from spbe.evidence_files import REF_PREFIX, parse_ref, sniff
+from spbe.i18n import _
 from spbe.services import items as items_svc
 from spbe.services import submissions as svc
 from spbe.services.evidence_store import add_evidence_file, evidence_root, find_evidence_file
@@ -45,7 +46,7 @@ def answer(
     if level is None:
         latest = latest_submission(session, cycle=cycle, indicator=indicator)
         if latest is None:
-            raise InputError("tingkat: pilih tingkat 1-5 untuk indikator ini", source=f"indikator {indicator}")
+            raise InputError(_("level: choose level 1-5 for this indicator"), source=_where(indicator))
         level = latest.level
     for entry in links:
         if (
@@ -53,7 +54,7 @@ def answer(
             and entry.startswith(REF_PREFIX)
             and find_evidence_file(session, cycle=cycle, digest=parse_ref(entry) or "") is None
         ):
-            raise InputError("bukti: berkas yang dirujuk tidak ada di penyimpanan", source=f"indikator {indicator}")
+            raise InputError(_("evidence: the referenced file is not in storage"), source=_where(indicator))
     return svc.submit(
         session,
         cycle=cycle,
@@ -86,9 +87,9 @@ def answer_with_file(
     content, or an answer the services refuse, leaves nothing on disk or in the store."""
     check_name(name)
     if not data:
-        raise InputError("berkas kosong", source=f"indikator {indicator}")
+        raise InputError(_("empty file"), source=_where(indicator))
     if len(data) > MAX_FILE_BYTES:
-        raise InputError(f"berkas melebihi batas {MAX_FILE_BYTES // (1024 * 1024)} MB", source=f"indikator {indicator}")
+        raise InputError(_too_big(), source=_where(indicator))
     sniff(data)  # refuses programs and unknown content before anything else
     ref = REF_PREFIX + hashlib.sha256(data).hexdigest()
     result = answer(
@@ -133,7 +134,9 @@ def check_name(name: str | None) -> None:
         or any(ord(c) < 32 for c in name)
         or len(name) > 255
     ):
-        raise InputError(f"nama berkas {name[:60]!r} tidak sah: kirim berkasnya saja, tanpa folder")
+        raise InputError(
+            _("file name {name} is not valid: send the file alone, without a folder").format(name=repr(name[:60]))
+        )
 
 
 def may_read_file(session: Session, *, cycle: m.Cycle, kind: str, subject: str, digest: str) -> EvidenceFile | None:
@@ -208,9 +211,9 @@ def answer_item_with_file(
 
     check_name(name)
     if not data:
-        raise InputError("berkas kosong", source=f"butir {code}")
+        raise InputError(_("empty file"), source=f"butir {code}")
     if len(data) > MAX_FILE_BYTES:
-        raise InputError(f"berkas melebihi batas {MAX_FILE_BYTES // (1024 * 1024)} MB", source=f"butir {code}")
+        raise InputError(_too_big(), source=f"butir {code}")
     sniff(data)
     root = evidence_root(get_settings().data_dir)
     digest = hashlib.sha256(data).hexdigest()
@@ -235,3 +238,11 @@ def answer_item_with_file(
         "created": result.created,
         "late": result.late,
     }
+
+
+def _where(indicator) -> str:
+    return _("indicator {indicator}").format(indicator=indicator)
+
+
+def _too_big() -> str:
+    return _("file exceeds the limit of {mb} MB").format(mb=MAX_FILE_BYTES // (1024 * 1024))

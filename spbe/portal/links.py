@@ -27,6 +27,7 @@ from sqlmodel import Session, col, select
 
 from spbe import clock
 from spbe.errors import InputError, RefusedError
+from spbe.i18n import _
 from spbe.portal import tokens
 from spbe.portal.tokens import BadToken, Claims
 from spbe.services.lookup import find_phase, get_opd, get_person
@@ -69,7 +70,9 @@ def signing_key() -> bytes | None:
 def _key_or_refuse() -> bytes:
     key = signing_key()
     if key is None:
-        raise RefusedError("SPBE_TEMPLATE_SECRET (16+ karakter) belum diatur: tautan portal ditandatangani dengannya")
+        raise RefusedError(
+            _("SPBE_TEMPLATE_SECRET (16+ characters) is not set: portal links are signed with it")
+        )
     return key
 
 
@@ -98,7 +101,11 @@ def _subject_person(session: Session, cycle: m.Cycle, kind: str, subject: str) -
         return get_opd(session, cycle=cycle, code=subject).admin_key
     person = get_person(session, cycle=cycle, key=subject)
     if person.role != kind:
-        raise RefusedError(f"{person.key!r} berperan {person.role}, bukan {kind}: tautan {kind} hanya untuk {kind}")
+        raise RefusedError(
+            _("{person} has the role {role}, not {kind}: a {kind} link is only for a {kind}").format(
+                person=repr(person.key), role=person.role, kind=kind
+            )
+        )
     return person.key
 
 
@@ -172,15 +179,19 @@ def _linker(
     return link
 
 
+def _unknown_kind(kind: str) -> str:
+    return _("unknown link kind {kind}; choose {kinds}").format(kind=repr(kind), kinds=", ".join(tokens.KINDS))
+
+
 def issue_link(session: Session, *, cycle: m.Cycle, actor: str, kind: str, subject: str) -> IssuedLink:
     """A coordinator prints a link (a revoked one comes back as a new generation); audited, the link not."""
     if kind not in tokens.KINDS:
-        raise InputError(f"jenis tautan {kind!r} tidak dikenal; pilih {', '.join(tokens.KINDS)}")
+        raise InputError(_unknown_kind(kind))
     # who asks is checked before what is missing, so a stranger hears "no" whatever the setup
-    coordinator = require_coordinator(session, cycle, actor, doing="membuat tautan portal")
+    coordinator = require_coordinator(session, cycle, actor, doing=_("create a portal link"))
     key = _key_or_refuse()
     if kind == "coordinator" and subject != coordinator.key:
-        raise RefusedError("tautan koordinator hanya dibuat oleh koordinator itu sendiri (--as ID miliknya)")
+        raise RefusedError(_("a coordinator link is only created by that coordinator (--as their own ID)"))
     person = _subject_person(session, cycle, kind, subject)
     now = clock.now()
     grant = _grant(session, cycle, kind, subject)
@@ -210,8 +221,8 @@ def issue_link(session: Session, *, cycle: m.Cycle, actor: str, kind: str, subje
 def revoke_link(session: Session, *, cycle: m.Cycle, actor: str, kind: str, subject: str) -> bool:
     """End a subject's link now; False when it was already revoked (nothing changes)."""
     if kind not in tokens.KINDS:
-        raise InputError(f"jenis tautan {kind!r} tidak dikenal; pilih {', '.join(tokens.KINDS)}")
-    require_coordinator(session, cycle, actor, doing="mencabut tautan portal")
+        raise InputError(_unknown_kind(kind))
+    require_coordinator(session, cycle, actor, doing=_("revoke a portal link"))
     _subject_person(session, cycle, kind, subject)
     now = clock.now()
     grant = _grant(session, cycle, kind, subject)
@@ -238,30 +249,31 @@ def open_link(session: Session, token: str) -> tuple[m.Cycle, Claims]:
     every request, so a revocation or a roster change takes effect at the next click."""
     key = signing_key()
     if key is None:
-        raise LinkRefused("unavailable", "Portal belum dapat membuka tautan: kunci penandatangan belum diatur.")
+        raise LinkRefused("unavailable", _("The portal cannot open links yet: the signing key is not set."))
     try:
         claims = tokens.verify(token, key)
     except BadToken:
-        raise LinkRefused("invalid", "Tautan ini tidak sah.") from None
+        raise LinkRefused("invalid", _("This link is not valid.")) from None
     cycle = session.exec(select(m.Cycle).where(m.Cycle.code == claims.cycle)).first()
     if cycle is None:
-        raise LinkRefused("invalid", "Tautan ini untuk siklus yang tidak ada di sini.")
+        raise LinkRefused("invalid", _("This link is for a cycle that does not exist here."))
     now = clock.now()
     if claims.expires is not None and now.timestamp() >= claims.expires:
-        raise LinkRefused("expired", "Tautan koordinator ini sudah kedaluwarsa.")
+        raise LinkRefused("expired", _("This coordinator link has expired."))
     end = cycle_end(session, cycle)
     if claims.kind != "coordinator" and end is not None and now >= end:
-        raise LinkRefused("expired", f"Siklus {cycle.code} sudah selesai; tautan ini tidak berlaku lagi.")
+        ended = _("Cycle {cycle} has ended; this link is no longer valid.").format(cycle=cycle.code)
+        raise LinkRefused("expired", ended)
     grant = _grant(session, cycle, claims.kind, claims.subject)
     generation = grant.generation if grant else 1
     if (grant is not None and grant.revoked_at is not None) or claims.generation != generation:
-        raise LinkRefused("revoked", "Tautan ini sudah dicabut; mintalah tautan baru kepada koordinator SPBE.")
+        raise LinkRefused("revoked", _("This link has been revoked; ask the SPBE coordinator for a new link."))
     try:
         person = _subject_person(session, cycle, claims.kind, claims.subject)
     except (InputError, RefusedError):
-        raise LinkRefused("revoked", "Tautan ini tidak berlaku lagi (roster berubah).") from None
+        raise LinkRefused("revoked", _("This link is no longer valid (the roster changed).")) from None
     if person != claims.person:
-        raise LinkRefused("revoked", "Tautan ini dibuat untuk admin sebelumnya; mintalah tautan baru.")
+        raise LinkRefused("revoked", _("This link was made for the previous admin; ask for a new link."))
     if claims.kind == "coordinator":
-        require_coordinator(session, cycle, claims.person, doing="membuka portal koordinator")
+        require_coordinator(session, cycle, claims.person, doing=_("open the coordinator portal"))
     return cycle, claims
