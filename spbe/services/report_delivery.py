@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 
 from spbe import clock
 from spbe.errors import ConfigError, InputError, RefusedError, SpbeError
+from spbe.i18n import _
 from spbe.messages import render
 from spbe.services.cycles import cycle_config_for
 from spbe.services.outbox import Notice, enqueue
@@ -70,15 +71,23 @@ def message_context(session: Session, cycle: m.Cycle, result: ReportResult) -> d
         last = max(before, key=lambda p: p.year)
         if current is not None and current.delta is not None:
             delta = current.delta
-            word = "naik" if delta > 0 else "turun" if delta < 0 else "tetap"
-            amount = f" {num(abs(delta))}" if delta else ""
-            change = f"{word}{amount} dari {num(last.index)} ({last.year}) menjadi {num(d.index)}"
+            words = {"last": num(last.index), "year": last.year, "now": num(d.index)}
+            if delta > 0:
+                change = _("rose {amount} from {last} ({year}) to {now}").format(amount=num(abs(delta)), **words)
+            elif delta < 0:
+                change = _("fell {amount} from {last} ({year}) to {now}").format(amount=num(abs(delta)), **words)
+            else:
+                change = _("unchanged from {last} ({year}) at {now}").format(**words)
         else:
-            change = f"{last.year}: {num(last.index)} pada kerangka lain (tidak sebanding)"
+            change = _("{year}: {last} on another framework (not comparable)").format(
+                year=last.year, last=num(last.index)
+            )
     if d.target_met:
-        gap = f"target {num(d.plan_target)} ({d.target_predicate}) tercapai"
+        gap = _("target {target} ({predicate}) reached").format(target=num(d.plan_target), predicate=d.target_predicate)
     else:
-        gap = f"kurang {num(d.gap)} dari target {num(d.plan_target)} ({d.target_predicate})"
+        gap = _("{gap} short of the target {target} ({predicate})").format(
+            gap=num(d.gap), target=num(d.plan_target), predicate=d.target_predicate
+        )
     view, plan = d.plan, d.plan.plan
     actions = []
     if not plan.already_met:
@@ -88,7 +97,8 @@ def message_context(session: Session, cycle: m.Cycle, result: ReportResult) -> d
             owner = view.owner(r)
             name = r.name if len(r.name) <= 45 else r.name[:44] + "…"
             actions.append(
-                f"Indikator {r.number} {name}: {fw.level_text(r.from_level, indicator=r.number)} → "
+                _("Indicator {number}").format(number=r.number)
+                + f" {name}: {fw.level_text(r.from_level, indicator=r.number)} → "
                 f"{fw.level_text(r.to_level, indicator=r.number)} (+{num(r.gain, 4)}"
                 + (f", {owner.code}" if owner else "")
                 + ")"
@@ -160,14 +170,20 @@ def choose_build(session: Session, cycle: m.Cycle, build: int | None) -> m.Repor
         if report is None:
             known = [r.id for r in session.exec(query.order_by(m.Report.id))]
             raise InputError(
-                f"laporan #{build} tidak ada pada siklus {cycle.code} (yang ada: "
-                + (", ".join(f"#{k}" for k in known) or "belum ada; susun dengan `spbe report --out FOLDER`")
-                + ")"
+                _("report #{build} is not in cycle {cycle} (there are: {known})").format(
+                    build=build,
+                    cycle=cycle.code,
+                    known=", ".join(f"#{k}" for k in known) or _("none yet; build one with `spbe report --out FOLDER`"),
+                )
             )
         return report
     report = session.exec(query.order_by(col(m.Report.id).desc())).first()
     if report is None:
-        raise InputError(f"belum ada laporan pada siklus {cycle.code}: susun dulu dengan `spbe report --out FOLDER`")
+        raise InputError(
+            _("no report in cycle {cycle} yet: build one first with `spbe report --out FOLDER`").format(
+                cycle=cycle.code
+            )
+        )
     return report
 
 
@@ -190,15 +206,21 @@ def result_of(session: Session, cycle: m.Cycle, report: m.Report) -> ReportResul
     data = gather_report(session, cycle=cycle, basis=basis)
     if str(data.index) != report.index:
         raise RefusedError(
-            f"laporan #{report.id} disusun dengan indeks {num(report.index)}, data sekarang memberi "
-            f"{num(data.index)}: susun laporan baru (`spbe report --out FOLDER`) lalu kirim yang itu"
+            _(
+                "report #{id} was built with index {then}, the data now gives {now}: build a new report "
+                "(`spbe report --out FOLDER`) and send that one"
+            ).format(id=report.id, then=num(report.index), now=num(data.index))
         )
     out = Path(report.out_dir)
     stem = f"laporan-spbe-{cycle.code}"
     files = {fmt: out / f"{stem}.{fmt}" for fmt in ("html", "md", "xlsx", "json")}
     missing = [p.name for p in files.values() if not p.is_file()]
     if missing:
-        raise RefusedError(f"berkas laporan #{report.id} tidak ada lagi di {out} ({', '.join(missing)}): susun ulang")
+        raise RefusedError(
+            _("the files of report #{id} are no longer in {out} ({missing}): build it again").format(
+                id=report.id, out=out, missing=", ".join(missing)
+            )
+        )
     assert report.id is not None
     return ReportResult(report.id, cycle.code, out, files, data)
 

@@ -92,7 +92,6 @@ PENDING: tuple[str, ...] = (
     "spbe/services/ministry_export.py",
     "spbe/services/nudge.py",
     "spbe/services/report.py",
-    "spbe/services/report_delivery.py",
     "spbe/services/status.py",
     "spbe/store/db.py",
     "tasks/evidence.py",
