@@ -98,10 +98,8 @@ async def dispatch(
     max_messages: int | None = None,
     client: Any = None,
     jitter: Callable[[], float] = random.random,
-    reclaim_first: bool = True,
 ) -> DispatchReport:
-    """Deliver what is due now, batch after batch, until nothing is left (or `max_messages` were claimed).
-    `reclaim_first=False` skips taking back expired leases: for a caller that knows there are none."""
+    """Deliver what is due now, batch after batch, until nothing is left (or `max_messages` were claimed)."""
     import httpx
 
     from spbe.store.db import get_engine
@@ -117,8 +115,7 @@ async def dispatch(
     lane = _Lane.of(settings)
     redact = lane.redact
     try:
-        if reclaim_first:
-            report.reclaimed += await asyncio.to_thread(reclaim, engine, cycle_id, settings, redact)
+        report.reclaimed += await asyncio.to_thread(reclaim, engine, cycle_id, settings, redact)
         while max_messages is None or report.claimed < max_messages:
             now = clock.now()
             if not settings.window.contains(now):

@@ -97,7 +97,7 @@ def message_context(session: Session, cycle: m.Cycle, result: ReportResult) -> d
             owner = view.owner(r)
             name = r.name if len(r.name) <= 45 else r.name[:44] + "…"
             actions.append(
-                _("Indicator {number}").format(number=r.number)
+                fw.indicator_label(r.number)
                 + f" {name}: {fw.level_text(r.from_level, indicator=r.number)} → "
                 f"{fw.level_text(r.to_level, indicator=r.number)} (+{num(r.gain, 4)}"
                 + (f", {owner.code}" if owner else "")

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
-import threading
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -28,6 +27,7 @@ from spbe.store.tables_reminders import OutboxMessage
 from tests.conftest import ROOT
 from tests.utils.receiver import Faults, Receiver
 from tests.utils.store import open_store
+from tests.utils.threads import in_threads
 
 WIB = ZoneInfo("Asia/Jakarta")
 MONDAY_9 = datetime(2025, 9, 22, 9, 0, tzinfo=WIB)
@@ -209,7 +209,6 @@ def test_two_national_dispatches_at_once_deliver_each_key_once(cycles):
     keys = {c.id: [f"{c.code}/{i:03d}" for i in range(120)] for c in (a, b)}
     for c in (a, b):
         queue(c, keys[c.id])
-    errors: list[BaseException] = []
     with clock.use_clock(MONDAY_9), Receiver(delay=0.002) as rx:
         pairs = []
         for c in (a, b):
@@ -217,17 +216,7 @@ def test_two_national_dispatches_at_once_deliver_each_key_once(cycles):
             st.batch_size = 20
             pairs.append((c, st))
 
-        def go() -> None:
-            try:
-                run(pairs)
-            except BaseException as exc:
-                errors.append(exc)
-
-        threads = [threading.Thread(target=go) for _ in range(2)]
-        for t in threads:
-            t.start()
-        for t in threads:
-            t.join(60)
+        errors = in_threads(lambda: run(pairs))
     assert not errors, errors
     assert rx.keys == set(keys[a.id] + keys[b.id]) and rx.duplicates == set() and len(rx.requests) == 240
     with Session(a.engine) as session:

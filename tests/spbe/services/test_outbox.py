@@ -12,6 +12,7 @@ from spbe.store import models as m
 from spbe.store.db import get_engine, session_scope, upgrade
 from spbe.store.tables_reminders import OutboxMessage
 from tests.conftest import CYCLE_FILE
+from tests.utils.threads import in_threads
 
 
 def _store(url: str) -> int:
@@ -61,22 +62,14 @@ def test_two_writers_racing_on_one_key_queue_it_once(database_url: str):
     engine = get_engine(database_url)
     barrier = threading.Barrier(2, timeout=10)
     results: list[int] = []
-    errors: list[BaseException] = []
 
     def writer() -> None:
-        try:
-            with session_scope(engine) as session:
-                session.exec(select(func.count()).select_from(OutboxMessage)).one()  # open the transaction
-                barrier.wait()
-                results.append(enqueue(session, cycle_id=cycle_id, notices=[_notice("same")]))
-        except BaseException as exc:
-            errors.append(exc)
+        with session_scope(engine) as session:
+            session.exec(select(func.count()).select_from(OutboxMessage)).one()  # open the transaction
+            barrier.wait()
+            results.append(enqueue(session, cycle_id=cycle_id, notices=[_notice("same")]))
 
-    threads = [threading.Thread(target=writer) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(30)
+    errors = in_threads(writer, timeout=30)
     assert not errors, errors
     with Session(engine) as session:
         assert session.exec(select(func.count()).select_from(OutboxMessage)).one() == 1
